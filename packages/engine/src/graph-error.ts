@@ -1,0 +1,34 @@
+/**
+ * GraphError: the engine's one error class, thrown by `defineGraph` (and `runGraph` for misuse)
+ * with a closed set of codes and a message that names the culprit and says what to do.
+ */
+
+export type GraphErrorCode =
+  | 'invalid_graph'
+  | 'invalid_node'
+  | 'reserved_name'
+  | 'unknown_node'
+  | 'duplicate_edge'
+  | 'invalid_edge'
+  | 'invalid_route'
+  | 'invalid_option'
+  | 'not_a_graph'
+
+export class GraphError extends Error {
+  override readonly name = 'GraphError'
+  readonly code: GraphErrorCode
+  /** The node, edge or route the error is about, when there is one. */
+  readonly details: Record<string, unknown> | undefined
+
+  constructor(code: GraphErrorCode, message: string, details?: Record<string, unknown>, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause })
+    this.code = code
+    this.details = details
+  }
+}
+
+export function isGraphError(value: unknown): value is GraphError {
+  return (
+    value instanceof GraphError || (value instanceof Error && value.name === 'GraphError' && 'code' in value)
+  )
+}

@@ -1,0 +1,33 @@
+/**
+ * @graphrun/engine: define a state graph (`defineGraph`) and run it in-process (`runGraph`),
+ * emitting the RunEvents of @graphrun/protocol. No I/O: hosts (server, CLI) plug in around it.
+ */
+
+export { defineGraph, isGraph } from './define-graph.js'
+export type { GraphErrorCode } from './graph-error.js'
+export { GraphError, isGraphError } from './graph-error.js'
+export type { InitialStateResult } from './initial-state.js'
+export { validateInitialState } from './initial-state.js'
+export { append, merge, replace } from './reducers.js'
+export { runGraph } from './run-graph.js'
+export type { StandardSchemaV1 } from './standard-schema.js'
+export type {
+  AnyState,
+  Graph,
+  GraphDefinition,
+  GraphEdgeInfo,
+  GraphNodeInfo,
+  GraphWarning,
+  NodeContext,
+  NodeFn,
+  NodeOptions,
+  NodeSpec,
+  NodeUpdate,
+  Reducer,
+  RetryPolicy,
+  RouteSpec,
+  RunControlStatus,
+  RunHandle,
+  RunOptions,
+} from './types.js'
+export { END, GRAPH_BRAND, START } from './types.js'

@@ -1,0 +1,144 @@
+/**
+ * The run's state store: immutable snapshots, key-by-key merges through reducers, the RFC 6902
+ * patch of each merge, and lost-update detection. A node keeps the snapshot it started with;
+ * a merge never mutates a snapshot, it builds the next one.
+ */
+
+import type { JsonPatchOperation } from '@graphrun/protocol'
+import { escapePointerToken } from '@graphrun/protocol'
+import { isPlainObject, reducerKind } from './reducers.js'
+import type { Reducer } from './types.js'
+
+type State = Record<string, unknown>
+
+export interface MergeConflict {
+  key: string
+  /** The node whose merge changed the key after the rejected attempt started. */
+  other_node: string
+}
+
+export type MergeResult = { ok: true; patch: JsonPatchOperation[] } | { ok: false; conflict: MergeConflict }
+
+export interface StateStore {
+  /**
+   * The current state, handed out as an immutable snapshot: the next merge copies before it
+   * writes. Until something takes a snapshot, merges write into the object they created.
+   */
+  snapshot(): State
+  /** Increases with every merge that changes a key: an attempt records it when it starts. */
+  readonly version: number
+  merge(update: State, node_id: string, started_at_version: number): MergeResult
+}
+
+function setOwn(target: State, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true })
+  } else {
+    target[key] = value
+  }
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false
+    return true
+  }
+  if (Array.isArray(b)) return false
+  const ka = Object.keys(a)
+  if (ka.length !== Object.keys(b).length) return false
+  for (const k of ka) {
+    if (!Object.hasOwn(b, k) || !deepEqual((a as State)[k], (b as State)[k])) return false
+  }
+  return true
+}
+
+/** The ops that turn `before` into `after` for one top-level key, as precise as the reducer allows. */
+function keyPatch(
+  ops: JsonPatchOperation[],
+  pointer: string,
+  had: boolean,
+  before: unknown,
+  after: unknown,
+  kind: ReturnType<typeof reducerKind> | 'none',
+): void {
+  if (!had) {
+    ops.push({ op: 'add', path: pointer, value: after })
+    return
+  }
+  if (kind === 'append' && Array.isArray(before) && Array.isArray(after) && after.length >= before.length) {
+    for (let i = before.length; i < after.length; i++)
+      ops.push({ op: 'add', path: `${pointer}/-`, value: after[i] })
+    return
+  }
+  if (kind === 'merge' && isPlainObject(before) && isPlainObject(after)) {
+    for (const k of Object.keys(after)) {
+      const has = Object.hasOwn(before, k)
+      if (has && Object.is(before[k], after[k])) continue
+      ops.push({ op: has ? 'replace' : 'add', path: `${pointer}/${escapePointerToken(k)}`, value: after[k] })
+    }
+    return
+  }
+  ops.push({ op: 'replace', path: pointer, value: after })
+}
+
+export function createStateStore(initial: State, reducers: Readonly<Record<string, Reducer>>): StateStore {
+  let current = initial
+  // Copy-on-write: a fan-out of 500 nodes started from one snapshot then costs one copy, not 500.
+  let shared = true
+  let version = 0
+  // key -> [version of its last change, node that made it]
+  const lastChange = new Map<string, { version: number; node_id: string }>()
+
+  return {
+    snapshot() {
+      shared = true
+      return current
+    },
+    get version() {
+      return version
+    },
+    merge(update, node_id, started_at_version) {
+      const keys = Object.keys(update)
+      for (const key of keys) {
+        const value = update[key]
+        if (value === undefined || Object.hasOwn(reducers, key)) continue
+        const last = lastChange.get(key)
+        if (last && last.version > started_at_version && last.node_id !== node_id) {
+          if (!deepEqual(current[key], value))
+            return { ok: false, conflict: { key, other_node: last.node_id } }
+        }
+      }
+      let next = current
+      const patch: JsonPatchOperation[] = []
+      for (const key of keys) {
+        const value = update[key]
+        if (value === undefined) continue
+        const had = Object.hasOwn(current, key)
+        const before = had ? current[key] : undefined
+        const reducer = Object.hasOwn(reducers, key) ? reducers[key] : undefined
+        const after = reducer ? reducer(before, value) : value
+        // An equal value is no change: no patch op, and no claim on the key for conflict checks.
+        if (had && deepEqual(before, after)) continue
+        if (shared) {
+          next = { ...current }
+          shared = false
+        }
+        setOwn(next, key, after)
+        keyPatch(
+          patch,
+          `/${escapePointerToken(key)}`,
+          had,
+          before,
+          after,
+          reducer ? reducerKind(reducer) : 'none',
+        )
+        lastChange.set(key, { version: ++version, node_id })
+      }
+      current = next
+      return { ok: true, patch }
+    },
+  }
+}

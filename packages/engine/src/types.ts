@@ -1,0 +1,165 @@
+/**
+ * The engine's public types: how a graph is written (nodes, edges, routes, reducers) and how a
+ * run is driven (options and handle). Types only; no behaviour lives here.
+ */
+
+import type { LogLevel, RunEvent, TerminalEvent } from '@graphrun/protocol'
+import type { StandardSchemaV1 } from './standard-schema.js'
+
+export const START = '__start__'
+export const END = '__end__'
+export type START = typeof START
+export type END = typeof END
+
+/**
+ * The state a graph works on. The default is deliberately loose so a quick graph needs no type;
+ * pass a type (`defineGraph<MyState>(…)`) or a `state` schema to have it checked everywhere.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the untyped default lets quick graphs read any key.
+export type AnyState = Record<string, any>
+
+/** What a node may return: a partial state, or nothing. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a node written `async () => { … }` returns Promise<void>.
+export type NodeUpdate<S> = Partial<S> | undefined | null | void
+
+export interface NodeContext {
+  readonly run_id: string
+  readonly node_id: string
+  /** 1 for the first attempt, 2 for the first retry … */
+  readonly attempt: number
+  /** 1 the first time this node runs in the run, 2 the second (loops) … */
+  readonly iteration: number
+  /** Aborted on cancel, timeout or when the run fails; pass it to fetch() and friends. */
+  readonly signal: AbortSignal
+  /** Emits a `log` event for this node (level `info` unless given). */
+  log(message: string, data?: unknown, level?: LogLevel): void
+  /** Emits a `node_progress` event; `fraction` is clamped to 0..1. */
+  progress(fraction: number, message?: string): void
+}
+
+export type NodeFn<S> = (state: Readonly<S>, ctx: NodeContext) => NodeUpdate<S> | Promise<NodeUpdate<S>>
+
+export interface RetryPolicy {
+  /** Total attempts including the first (so 3 means up to two retries). */
+  attempts: number
+  /** Delay before the first retry; doubles for each further one. Default 100. */
+  backoff_ms?: number
+  /** Upper bound of one delay. Default 30,000. */
+  max_backoff_ms?: number
+  /** Randomise each delay between half and all of it. Default true. */
+  jitter?: boolean
+}
+
+export interface NodeOptions {
+  label?: string
+  description?: string
+  /** Fails the attempt with `node_timeout` and aborts its signal after this many ms. */
+  timeout_ms?: number
+  retry?: RetryPolicy
+  /** `continue`: a failure is recorded and dependents run as if the node returned nothing. */
+  on_error?: 'fail' | 'continue'
+}
+
+export type NodeSpec<S> =
+  | NodeFn<S>
+  | (NodeOptions & { run: NodeFn<S> })
+  /** The seed prototype's object style. */
+  | (NodeOptions & { execute: NodeFn<S> })
+
+/** Merges a node's value for a key into the current value. */
+// biome-ignore lint/suspicious/noExplicitAny: reducers are stored per key of any type.
+export type Reducer<T = any> = (current: T | undefined, update: T) => T
+
+export interface RouteSpec<S, N extends string> {
+  /** Every target the route can return: the drawn graph is exactly the code. */
+  to: readonly (N | END)[]
+  /** Sees the state right after its node's update was merged; returns one target or several. */
+  route: (state: Readonly<S>) => N | END | readonly (N | END)[]
+}
+
+export interface GraphDefinition<S extends AnyState, N extends string> {
+  name: string
+  description?: string
+  /** A Standard Schema (zod, valibot, arktype …) the initial state is validated with. */
+  state?: StandardSchemaV1<unknown, S>
+  // NoInfer: the state type comes from the explicit type argument or the schema, never from
+  // what one node happens to return.
+  reducers?: { [K in keyof NoInfer<S>]?: Reducer<NoInfer<S>[K]> }
+  nodes: Record<N, NodeSpec<NoInfer<S>>>
+  edges?: ReadonlyArray<readonly [NoInfer<N> | START, NoInfer<N> | END]>
+  routes?: { [K in NoInfer<N> | START]?: RouteSpec<NoInfer<S>, NoInfer<N>> }
+  /** Node executions allowed in one run (retries not counted). Default 10,000. */
+  max_steps?: number
+}
+
+export interface GraphNodeInfo {
+  id: string
+  label: string
+  description?: string
+}
+
+export interface GraphEdgeInfo {
+  source: string
+  target: string
+  kind: 'static' | 'route'
+  /** True when the edge closes a cycle: a delivery over it starts a new iteration. */
+  loop: boolean
+}
+
+export interface GraphWarning {
+  code: 'unreachable_node' | 'no_path_to_end'
+  node_id: string
+  message: string
+}
+
+export const GRAPH_BRAND: unique symbol = Symbol.for('graphrun.graph') as never
+
+export interface Graph<S extends AnyState = AnyState> {
+  readonly [GRAPH_BRAND]: true
+  readonly name: string
+  readonly description: string
+  readonly nodes: readonly GraphNodeInfo[]
+  readonly edges: readonly GraphEdgeInfo[]
+  readonly warnings: readonly GraphWarning[]
+  /** A hash of the graph's structure and node sources. */
+  readonly version: string
+  /** The definition as given; `runGraph` compiles it (once per graph object). */
+  readonly definition: GraphDefinition<S, string>
+}
+
+export interface RunOptions {
+  run_id?: string
+  /** Aborting it cancels the run. */
+  signal?: AbortSignal
+  max_steps?: number
+  /** Nodes running at once. Default unlimited. */
+  max_concurrency?: number
+  /** The run pauses before starting any of these nodes. */
+  breakpoints?: readonly string[]
+  /** How long cancel waits for running nodes to settle before it ends the run. Default 5,000. */
+  grace_ms?: number
+  /** Capture console.* calls inside nodes as their `log` events. Default true. */
+  capture_console?: boolean
+  /** Called synchronously with every event as it is emitted (before `events` iterators see it). */
+  on_event?: (event: RunEvent) => void
+  /** Written into the `start` event; default: the graph's name and structural version. */
+  graph_id?: string
+  graph_version?: string
+}
+
+export type RunControlStatus = 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled'
+
+export interface RunHandle {
+  readonly run_id: string
+  /** Every event of the run in order; each iteration starts from the first event. */
+  readonly events: AsyncIterable<RunEvent>
+  /** Resolves with the terminal event; never rejects. */
+  readonly done: Promise<TerminalEvent>
+  readonly status: RunControlStatus
+  /** Cancels the run; harmless once it has ended. */
+  cancel(reason?: string): void
+  /** Holds new node starts; returns false when the run has ended. */
+  pause(): boolean
+  /** Lets node starts go on; returns false when the run has ended. */
+  resume(): boolean
+}

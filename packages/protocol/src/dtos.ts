@@ -1,0 +1,92 @@
+/**
+ * Shapes of the HTTP API's bodies (SPEC §6), snake_case as they go over the wire. The server
+ * produces them and the client and studio consume them; both sides import these types.
+ */
+
+import type { NodeErrorEvent, RunStatus, RunSummary } from './events.js'
+
+export type EdgeKind = 'static' | 'route'
+
+export interface GraphNodeDto {
+  id: string
+  label: string
+  description?: string
+}
+
+export interface GraphEdgeDto {
+  source: string
+  target: string
+  kind: EdgeKind
+  /** True when the edge closes a cycle (a delivery over it starts a new iteration). */
+  loop: boolean
+}
+
+export interface NodePosition {
+  x: number
+  y: number
+}
+
+export interface GraphSummaryDto {
+  id: string
+  name: string
+  description: string
+  file_path: string
+  export_name: string
+  node_count: number
+  version: string
+  updated_at: string
+}
+
+export interface GraphDetailDto extends GraphSummaryDto {
+  nodes: GraphNodeDto[]
+  edges: GraphEdgeDto[]
+  positions: Record<string, NodePosition>
+  warnings: { code: string; message: string }[]
+}
+
+export interface LoadGraphRequest {
+  file_path: string
+  graph_name?: string
+  description?: string
+  export_name?: string
+}
+
+export interface ExecuteRequest {
+  initial_state?: Record<string, unknown>
+  max_steps?: number
+}
+
+export interface NodeResultDto {
+  node_id: string
+  status: 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'running' | 'idle'
+  executions: number
+  attempts: number
+  last_duration_ms?: number
+  error?: NodeErrorEvent['error']
+}
+
+export interface RunSummaryDto {
+  run_id: string
+  graph_id: string
+  graph_name: string
+  graph_version: string
+  status: RunStatus
+  started_at: string
+  ended_at?: string
+  duration_ms?: number
+  event_count: number
+}
+
+export interface RunDetailDto extends RunSummaryDto {
+  initial_state: Record<string, unknown>
+  final_state?: Record<string, unknown>
+  summary?: RunSummary
+  error?: { code: string; message: string }
+  nodes: NodeResultDto[]
+}
+
+export interface HealthDto {
+  status: 'ok'
+  version: string
+  uptime_s: number
+}

@@ -1,0 +1,203 @@
+/**
+ * The RunEvent union (SPEC §5): the one event type that the engine emits, the store saves, SSE
+ * sends, the CLI prints and the studio reduces. Plain JSON only: ids, never object references.
+ */
+
+import type { JsonPatchOperation } from './patch.js'
+
+/** Fields every event carries. `seq` is 1, 2, 3 … contiguous per run. */
+export interface EventBase {
+  run_id: string
+  seq: number
+  /** ISO 8601 with milliseconds. */
+  timestamp: string
+}
+
+export interface SerializedError {
+  code: string
+  name: string
+  message: string
+  stack?: string
+}
+
+export type NodeErrorCode = 'node_failed' | 'node_timeout' | 'invalid_update' | 'cancelled'
+export type RunErrorCode =
+  | 'invalid_state'
+  | 'step_limit_exceeded'
+  | 'write_conflict'
+  | 'invalid_route'
+  | 'server_restarted'
+  | 'internal'
+export type SkipReason = 'upstream_failed' | 'not_selected' | 'cancelled'
+export type PauseReason = 'breakpoint' | 'requested'
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+
+export interface StartEvent extends EventBase {
+  type: 'start'
+  graph_id: string
+  graph_name: string
+  /** A hash of the graph's source: runs of different versions can be told apart. */
+  graph_version: string
+  initial_state: Record<string, unknown>
+  node_ids: string[]
+}
+
+export interface NodeStartEvent extends EventBase {
+  type: 'node_start'
+  node_id: string
+  /** 1 for the first attempt of an execution, 2 for its first retry … */
+  attempt: number
+  /** 1 the first time the node runs in this run, 2 the second … Retries share one iteration. */
+  iteration: number
+}
+
+export interface LogEvent extends EventBase {
+  type: 'log'
+  node_id: string
+  level: LogLevel
+  message: string
+  data?: unknown
+}
+
+export interface NodeProgressEvent extends EventBase {
+  type: 'node_progress'
+  node_id: string
+  /** 0..1 */
+  progress: number
+  message?: string
+}
+
+export interface NodeCompleteEvent extends EventBase {
+  type: 'node_complete'
+  node_id: string
+  attempt: number
+  iteration: number
+  duration_ms: number
+  /** What the node returned (`{}` when it returned nothing). */
+  update: Record<string, unknown>
+  /** RFC 6902 operations that turned the state before this merge into the state after it. */
+  patch: JsonPatchOperation[]
+}
+
+export interface NodeErrorEvent extends EventBase {
+  type: 'node_error'
+  node_id: string
+  attempt: number
+  iteration: number
+  duration_ms: number
+  error: SerializedError & { code: NodeErrorCode }
+  will_retry: boolean
+}
+
+export interface NodeSkippedEvent extends EventBase {
+  type: 'node_skipped'
+  node_id: string
+  reason: SkipReason
+}
+
+export interface PausedEvent extends EventBase {
+  type: 'paused'
+  reason: PauseReason
+  node_id?: string
+}
+
+export interface ResumedEvent extends EventBase {
+  type: 'resumed'
+  /** The reason of the pause this resume ends. */
+  reason: PauseReason
+  node_id?: string
+}
+
+export interface RunSummary {
+  /** Nodes whose last outcome was success. */
+  succeeded: number
+  /** Nodes whose last outcome was failure (including `on_error: 'continue'` nodes). */
+  failed: number
+  /** Nodes that never ran because they were skipped. */
+  skipped: number
+  /** Node executions (iterations; retries of one execution count once). */
+  executions: number
+}
+
+export interface CompleteEvent extends EventBase {
+  type: 'complete'
+  status: 'succeeded' | 'failed'
+  final_state: Record<string, unknown>
+  duration_ms: number
+  summary: RunSummary
+}
+
+export interface RunErrorEvent extends EventBase {
+  type: 'error'
+  error: { code: RunErrorCode; message: string; details?: Record<string, unknown> }
+}
+
+export interface CancelledEvent extends EventBase {
+  type: 'cancelled'
+  reason?: string
+  duration_ms: number
+}
+
+export type RunEvent =
+  | StartEvent
+  | NodeStartEvent
+  | LogEvent
+  | NodeProgressEvent
+  | NodeCompleteEvent
+  | NodeErrorEvent
+  | NodeSkippedEvent
+  | PausedEvent
+  | ResumedEvent
+  | CompleteEvent
+  | RunErrorEvent
+  | CancelledEvent
+
+export type RunEventType = RunEvent['type']
+export type TerminalEvent = CompleteEvent | RunErrorEvent | CancelledEvent
+
+/** Every event type, in a stable order (useful for filters and exhaustive tables). */
+export const RUN_EVENT_TYPES = [
+  'start',
+  'node_start',
+  'log',
+  'node_progress',
+  'node_complete',
+  'node_error',
+  'node_skipped',
+  'paused',
+  'resumed',
+  'complete',
+  'error',
+  'cancelled',
+] as const satisfies readonly RunEventType[]
+
+export function isTerminalEvent(event: RunEvent): event is TerminalEvent {
+  return event.type === 'complete' || event.type === 'error' || event.type === 'cancelled'
+}
+
+/** A run's lifecycle status, as stored and shown (SPEC §8). */
+export type RunStatus = 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted'
+
+/** The status a run has once `event` has been applied; `undefined` when the event changes nothing. */
+export function statusAfter(event: RunEvent): RunStatus | undefined {
+  switch (event.type) {
+    case 'start':
+    case 'resumed':
+      return 'running'
+    case 'paused':
+      return 'paused'
+    case 'complete':
+      return event.status
+    case 'error':
+      return event.error.code === 'server_restarted' ? 'interrupted' : 'failed'
+    case 'cancelled':
+      return 'cancelled'
+    case 'node_start':
+    case 'log':
+    case 'node_progress':
+    case 'node_complete':
+    case 'node_error':
+    case 'node_skipped':
+      return undefined
+  }
+}

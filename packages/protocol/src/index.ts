@@ -1,0 +1,56 @@
+/**
+ * @graphrun/protocol: the JSON types every graphrun package shares (events, DTOs, error codes)
+ * and the SSE framing helpers. No runtime dependencies, no Node-only APIs: it runs in browsers.
+ */
+
+export type {
+  EdgeKind,
+  ExecuteRequest,
+  GraphDetailDto,
+  GraphEdgeDto,
+  GraphNodeDto,
+  GraphSummaryDto,
+  HealthDto,
+  LoadGraphRequest,
+  NodePosition,
+  NodeResultDto,
+  RunDetailDto,
+  RunSummaryDto,
+} from './dtos.js'
+export type {
+  ApiErrorBody,
+  ApiErrorCode,
+} from './errors.js'
+export { API_ERROR_STATUS, isApiErrorBody } from './errors.js'
+export type {
+  CancelledEvent,
+  CompleteEvent,
+  EventBase,
+  LogEvent,
+  LogLevel,
+  NodeCompleteEvent,
+  NodeErrorCode,
+  NodeErrorEvent,
+  NodeProgressEvent,
+  NodeSkippedEvent,
+  NodeStartEvent,
+  PausedEvent,
+  PauseReason,
+  ResumedEvent,
+  RunErrorCode,
+  RunErrorEvent,
+  RunEvent,
+  RunEventType,
+  RunStatus,
+  RunSummary,
+  SerializedError,
+  SkipReason,
+  StartEvent,
+  TerminalEvent,
+} from './events.js'
+export { isTerminalEvent, RUN_EVENT_TYPES, statusAfter } from './events.js'
+export type { JsonObject, JsonPrimitive, JsonValue, StateObject } from './json.js'
+export type { JsonPatchOperation } from './patch.js'
+export { applyPatch, escapePointerToken } from './patch.js'
+export type { SseFrame, SseParser, SseParserOptions } from './sse.js'
+export { createSseParser, encodeSseComment, encodeSseEvent, encodeSseFrame } from './sse.js'
