@@ -450,6 +450,28 @@ describe('ctx', () => {
     ])
   })
 
+  it('records log data as it was when logged, as plain JSON', async () => {
+    // SPEC §5: events are plain JSON, and the object emitted is the one stored and streamed. A node
+    // that goes on changing an object it logged must not rewrite a log event already emitted.
+    const graph = defineGraph({
+      name: 'log data snapshot',
+      nodes: {
+        a: async (_s, ctx) => {
+          const data = { items: ['first'] }
+          ctx.log('snapshot', data)
+          await sleep(5)
+          data.items.push('second')
+        },
+      },
+      edges: [
+        [START, 'a'],
+        ['a', END],
+      ],
+    })
+    const { events } = await run(graph)
+    expect(ofType(events, 'log')[0]?.data).toEqual({ items: ['first'] })
+  })
+
   it('turns ctx.progress into node_progress events, clamped to 0..1', async () => {
     const graph = defineGraph({
       name: 'ctx.progress',

@@ -1,8 +1,8 @@
 /**
  * Run control through the real runGraph surface: cancel (cooperative and stubborn nodes, the grace
  * period, nodes held by max_concurrency, a pause, a breakpoint or a retry backoff, options.signal),
- * pause/resume, breakpoints, the status getter and max_concurrency. Orders are forced with wide
- * sleeps; elapsed times only get loose bounds.
+ * pause/resume, breakpoints, the status getter, max_concurrency and control calls made inside
+ * on_event. Orders are forced with wide sleeps; elapsed times only get loose bounds.
  */
 
 import type { RunEvent } from '@graphrun/protocol'
@@ -497,6 +497,46 @@ describe('pause and resume', () => {
     ])
   })
 
+  it('holds a retry whose backoff ends while the run is paused', async () => {
+    const graph = defineGraph({
+      name: 'retry while paused',
+      nodes: {
+        a: {
+          retry: { attempts: 2, backoff_ms: 30, jitter: false },
+          run: (_s, ctx) => {
+            if (ctx.attempt === 1) throw new Error('first attempt fails')
+            return { a: ctx.attempt }
+          },
+        },
+      },
+      edges: [
+        [START, 'a'],
+        ['a', END],
+      ],
+    })
+    const seen: RunEvent[] = []
+    const handle = runGraph(graph, {}, { on_event: (e) => seen.push(e) })
+    const finished = collect(handle)
+    await when(handle, is('node_error', 'a'))
+    expect(handle.pause()).toBe(true)
+    await sleep(100)
+    expect(trace(seen)).toEqual(['start', 'node_start:a', 'node_error:a', 'paused'])
+    handle.resume()
+    const { events, terminal } = await finished
+    expect(trace(events)).toEqual([
+      'start',
+      'node_start:a',
+      'node_error:a',
+      'paused',
+      'resumed',
+      'node_start:a',
+      'node_complete:a',
+      'complete',
+    ])
+    expect(ofType(events, 'node_start').map((e) => e.attempt)).toEqual([1, 2])
+    expect(terminal).toMatchObject({ type: 'complete', status: 'succeeded', final_state: { a: 2 } })
+  })
+
   it('returns false from pause() and resume() once the run has ended, whatever its end', async () => {
     const ok = await run(chain(5))
     expect(ok.handle.status).toBe('succeeded')
@@ -587,6 +627,27 @@ describe('breakpoints', () => {
       'complete',
     ])
     expect(ofType(events, 'resumed')[0]).toMatchObject({ reason: 'breakpoint', node_id: 'b' })
+  })
+
+  it('adds nothing when pause() is called while held at a breakpoint', async () => {
+    const handle = runGraph(chain(5), {}, { breakpoints: ['b'] })
+    const finished = collect(handle)
+    await when(handle, is('paused'))
+    expect(handle.pause()).toBe(true)
+    expect(handle.status).toBe('paused')
+    expect(handle.resume()).toBe(true)
+    expect(handle.resume()).toBe(true)
+    const { events } = await finished
+    expect(trace(events)).toEqual([
+      'start',
+      'node_start:a',
+      'node_complete:a',
+      'paused:b',
+      'resumed:b',
+      'node_start:b',
+      'node_complete:b',
+      'complete',
+    ])
   })
 
   it('pauses before a breakpoint on the first node', async () => {
@@ -811,5 +872,43 @@ describe('control from inside on_event', () => {
       ['start', 'node_start:a', 'node_complete:a', 'node_skipped:b', 'cancelled'],
     ]).toContainEqual(trace(events))
     expect(terminal).toMatchObject({ type: 'cancelled', reason: 'seen enough' })
+  })
+})
+
+describe('a failing on_event sink', () => {
+  it('ends the run with error internal, aborting running nodes, and the log stays ordered', async () => {
+    const graph = defineGraph({
+      name: 'sink',
+      nodes: {
+        a: async () => ({ a: 1 }),
+        slow: async (_s, ctx) => untilAborted(ctx.signal),
+      },
+      edges: [
+        [START, 'a'],
+        [START, 'slow'],
+      ],
+    })
+    let calls = 0
+    const { events, terminal } = await run(
+      graph,
+      {},
+      {
+        on_event: (e) => {
+          calls++
+          if (e.type === 'node_complete') throw new Error('disk full')
+        },
+      },
+    )
+    expect(trace(events)).toEqual([
+      'start',
+      'node_start:a',
+      'node_start:slow',
+      'node_complete:a',
+      'node_error:slow',
+      'error',
+    ])
+    expect(terminal).toMatchObject({ type: 'error', error: { code: 'internal' } })
+    expect(terminal.type === 'error' && terminal.error.message).toContain('disk full')
+    expect(calls).toBe(events.length)
   })
 })

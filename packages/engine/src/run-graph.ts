@@ -21,7 +21,7 @@ import { getPlan, START_INDEX } from './plan.js'
 import { chooseRoute } from './route.js'
 import { createStateStore } from './state.js'
 import type { AnyState, Graph, RunControlStatus, RunHandle, RunOptions } from './types.js'
-import { isoNow, isThenable, round3, withoutUndefined } from './util.js'
+import { isoNow, isThenable, jsonSnapshot, round3, withoutUndefined } from './util.js'
 
 // Node outcomes, for the summary (0: never ran).
 const SUCCEEDED = 1
@@ -113,11 +113,12 @@ export function runGraph<S extends AnyState>(
 
   const emit = (init: EventInit): RunEvent | undefined => {
     if (ended) return undefined
-    // `type` first so a stored or printed event reads naturally.
-    const event = Object.assign(
-      { type: init.type, run_id, seq: ++seq, timestamp: isoNow() },
-      init,
-    ) as RunEvent
+    // Every caller passes a fresh object literal: completing it in place saves an allocation per
+    // event (the common fields come last in the JSON, after the type and its own fields).
+    const event = init as RunEvent
+    event.run_id = run_id
+    event.seq = ++seq
+    event.timestamp = isoNow()
     log.append(event)
     if (onEvent) {
       try {
@@ -177,7 +178,7 @@ export function runGraph<S extends AnyState>(
       emit(
         data === undefined
           ? { type: 'log', node_id, level, message }
-          : { type: 'log', node_id, level, message, data },
+          : { type: 'log', node_id, level, message, data: jsonSnapshot(data) },
       ),
     progress: (node_id, progress, message) =>
       emit(
@@ -322,7 +323,15 @@ export function runGraph<S extends AnyState>(
       })
       return
     }
-    emit({ type: 'node_complete', ...base, update, patch: merged.patch })
+    emit({
+      type: 'node_complete',
+      node_id,
+      attempt: exec.attempt,
+      iteration: exec.iteration,
+      duration_ms,
+      update,
+      patch: merged.patch,
+    })
     outcome[w] = SUCCEEDED
     if (routeOf(w)) {
       flow.release(w)

@@ -88,6 +88,9 @@ export function createStateStore(initial: State, reducers: Readonly<Record<strin
   let current = initial
   // Copy-on-write: a fan-out of 500 nodes started from one snapshot then costs one copy, not 500.
   let shared = true
+  // Arrays an append made since the last snapshot: nobody else holds them, so the next append to
+  // the key can push in place (500 parallel appends cost O(n), not O(n²)).
+  const owned = new Set<string>()
   let version = 0
   // key -> [version of its last change, node that made it]
   const lastChange = new Map<string, { version: number; node_id: string }>()
@@ -95,6 +98,7 @@ export function createStateStore(initial: State, reducers: Readonly<Record<strin
   return {
     snapshot() {
       shared = true
+      if (owned.size > 0) owned.clear()
       return current
     },
     get version() {
@@ -119,6 +123,18 @@ export function createStateStore(initial: State, reducers: Readonly<Record<strin
         const had = Object.hasOwn(current, key)
         const before = had ? current[key] : undefined
         const reducer = Object.hasOwn(reducers, key) ? reducers[key] : undefined
+        const kind = reducer ? reducerKind(reducer) : 'none'
+        if (kind === 'append' && owned.has(key) && Array.isArray(before)) {
+          const items: unknown[] = Array.isArray(value) ? value : [value]
+          if (items.length === 0) continue
+          const pointer = `/${escapePointerToken(key)}/-`
+          for (const item of items) {
+            before.push(item)
+            patch.push({ op: 'add', path: pointer, value: item })
+          }
+          lastChange.set(key, { version: ++version, node_id })
+          continue
+        }
         const after = reducer ? reducer(before, value) : value
         // An equal value is no change: no patch op, and no claim on the key for conflict checks.
         if (had && deepEqual(before, after)) continue
@@ -127,14 +143,16 @@ export function createStateStore(initial: State, reducers: Readonly<Record<strin
           shared = false
         }
         setOwn(next, key, after)
-        keyPatch(
-          patch,
-          `/${escapePointerToken(key)}`,
-          had,
-          before,
-          after,
-          reducer ? reducerKind(reducer) : 'none',
-        )
+        const first = patch.length
+        keyPatch(patch, `/${escapePointerToken(key)}`, had, before, after, kind)
+        if (kind === 'append' && Array.isArray(after)) {
+          owned.add(key)
+          // Later appends grow this array in place: the event's patch must hold its own copy.
+          for (let i = first; i < patch.length; i++) {
+            const op = patch[i] as { value?: unknown }
+            if (op.value === after) op.value = after.slice()
+          }
+        }
         lastChange.set(key, { version: ++version, node_id })
       }
       current = next

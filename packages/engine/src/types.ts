@@ -140,7 +140,10 @@ export interface RunOptions {
   grace_ms?: number
   /** Capture console.* calls inside nodes as their `log` events. Default true. */
   capture_console?: boolean
-  /** Called synchronously with every event as it is emitted (before `events` iterators see it). */
+  /**
+   * Called synchronously with every event as it is emitted, in seq order. If it throws, the run
+   * ends with an `error` event, code `internal` (a host that cannot store events must not go on).
+   */
   on_event?: (event: RunEvent) => void
   /** Written into the `start` event; default: the graph's name and structural version. */
   graph_id?: string

@@ -32,3 +32,17 @@ export function withoutUndefined(update: Record<string, unknown>): Record<string
   }
   return update
 }
+
+/**
+ * A log's data as plain JSON at the moment it was logged: the node may change the object
+ * afterwards, and a Date or a class instance must not reach an event. Unserializable data
+ * (a cycle, a BigInt) becomes its string form.
+ */
+export function jsonSnapshot(data: unknown): unknown {
+  try {
+    const json = JSON.stringify(data)
+    return json === undefined ? String(data) : JSON.parse(json)
+  } catch {
+    return String(data)
+  }
+}

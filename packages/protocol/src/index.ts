@@ -53,4 +53,10 @@ export type { JsonObject, JsonPrimitive, JsonValue, StateObject } from './json.j
 export type { JsonPatchOperation } from './patch.js'
 export { applyPatch, escapePointerToken } from './patch.js'
 export type { SseFrame, SseParser, SseParserOptions } from './sse.js'
-export { createSseParser, encodeSseComment, encodeSseEvent, encodeSseFrame } from './sse.js'
+export {
+  createSseParser,
+  encodeSseComment,
+  encodeSseEvent,
+  encodeSseEventJson,
+  encodeSseFrame,
+} from './sse.js'

@@ -208,8 +208,16 @@ export function encodeSseFrame(frame: SseFrame): string {
 
 /** One RunEvent as one frame: `id` is its seq, `event` its type, `data` its JSON. */
 export function encodeSseEvent(event: RunEvent): string {
+  return encodeSseEventJson(event.seq, event.type, JSON.stringify(event))
+}
+
+/**
+ * The same frame from an event already serialized (say, as stored), so a server sending one
+ * event to many watchers serializes it once. `json` must come from JSON.stringify (one line).
+ */
+export function encodeSseEventJson(seq: number, type: RunEvent['type'], json: string): string {
   // No checks needed: the type is a fixed identifier and JSON.stringify escapes every CR and LF.
-  return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`
+  return `id: ${seq}\nevent: ${type}\ndata: ${json}\n\n`
 }
 
 /** A comment frame, e.g. `: heartbeat` to keep an idle connection open. */

@@ -1,0 +1,77 @@
+/**
+ * Statistics and plain-text tables for the bench output. Pure functions over numbers and strings;
+ * nothing here measures or prints.
+ */
+
+import { readFileSync, statSync } from 'node:fs'
+import { cpus, loadavg, platform, release, totalmem } from 'node:os'
+
+/** Nearest-rank quantile of unsorted samples (q in 0..1). */
+export function quantile(samples: readonly number[], q: number): number {
+  if (samples.length === 0) return Number.NaN
+  const sorted = [...samples].sort((a, b) => a - b)
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
+  return sorted[rank] as number
+}
+
+export const median = (samples: readonly number[]): number => {
+  if (samples.length === 0) return Number.NaN
+  const sorted = [...samples].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+export function fixed(value: number | undefined, digits: number): string {
+  return value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits)
+}
+
+/** Aligned columns: the first `leftColumns` left-aligned (labels), the rest right-aligned (numbers). */
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  leftColumns = 2,
+): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i < leftColumns ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
+      .join('  ')
+      .trimEnd()
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ')
+  return [line(header), rule, ...rows.map(line)].join('\n')
+}
+
+export interface Environment {
+  cpu: string
+  cores: number
+  memory_gb: number
+  os: string
+  node: string
+  versions: Record<string, string>
+  engine_dist_built: string
+  /** 1-minute load average when the bench started: other work on the machine skews everything. */
+  load_average: number
+}
+
+/** The machine and the versions under test, read from the installed packages' package.json. */
+export function environment(root: URL): Environment {
+  const cpu = cpus()
+  const versions: Record<string, string> = {}
+  for (const name of ['@graphrun/engine', '@graphrun/protocol', '@langchain/langgraph', '@langchain/core']) {
+    const file = new URL(`node_modules/${name}/package.json`, root)
+    versions[name] = (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
+  }
+  const dist = new URL('node_modules/@graphrun/engine/dist/index.js', root)
+  return {
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memory_gb: Math.round(totalmem() / 2 ** 30),
+    os: `${platform()} ${release()}`,
+    node: process.version,
+    versions,
+    engine_dist_built: statSync(dist).mtime.toISOString(),
+    load_average: loadavg()[0] as number,
+  }
+}

@@ -1,0 +1,336 @@
+/**
+ * The engine benchmark (SPEC §12): four workloads on @graphrun/engine (built dist), LangGraph.js
+ * and a bare-await floor, side by side in one process, runs interleaved so they share the
+ * machine's noise. Prints tables and writes bench/results/engine-<date>.json. A program, never a
+ * test: nothing here asserts a time or fails a build.
+ *
+ *   npm run bench:engine                 (builds first; node --expose-gc --import jiti/register)
+ *   ... run.ts --quick                   (few runs, for a smoke check)
+ *   ... run.ts --only loop-1000          (one workload)
+ */
+
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { floor } from './floor.js'
+import { graphrun } from './graphrun.js'
+import { langgraph } from './langgraph.js'
+import type { LeakCheck, ProbeResult } from './memory.js'
+import { gc, leakCheck, probeInChild } from './memory.js'
+import type { Environment } from './report.js'
+import { environment, fixed, median, quantile, table } from './report.js'
+import type { Implementation, ImplementationId, Runner, Workload, WorkloadId } from './workloads.js'
+import { WORKLOADS } from './workloads.js'
+
+const ROOT = new URL('../../', import.meta.url)
+const IMPLEMENTATIONS: readonly Implementation[] = [graphrun, langgraph, floor]
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined
+
+interface Measurement {
+  workload: WorkloadId
+  implementation: ImplementationId
+  nodes: number
+  runs: number
+  events_per_run: number
+  samples_ms: number[]
+  median_ms: number
+  p90_ms: number
+  /** The fastest run: what the code does when nothing else on the machine got in the way. */
+  min_ms: number
+  us_per_node: number
+  /** LangGraph's median over this one's: how many times faster than LangGraph. */
+  vs_langgraph: number
+  /** This one's median over the floor's. */
+  vs_floor: number
+  memory?: ProbeResult
+  error?: string
+}
+
+const progress = (message: string) => process.stderr.write(`${message}\n`)
+
+// LangGraph's raceWithSignal adds one abort listener per parallel task to the run's signal, so
+// 100 parallel nodes trip Node's MaxListenersExceededWarning: say so once instead of per run.
+// Any other warning (ours included) is printed as usual.
+let langgraphListenerNote = false
+process.removeAllListeners('warning')
+process.on('warning', (warning) => {
+  if (warning.name === 'MaxListenersExceededWarning' && warning.stack?.includes('@langchain')) {
+    if (!langgraphListenerNote)
+      progress(
+        'note: LangGraph adds an abort listener per parallel task (MaxListenersExceededWarning, theirs)',
+      )
+    langgraphListenerNote = true
+  } else progress(`${warning.name}: ${warning.message}\n${warning.stack ?? ''}`)
+})
+
+/** The order of one workload's runs: rounds, each with a share of every implementation's runs, rotated. */
+function schedule(counts: Record<ImplementationId, number>): ImplementationId[] {
+  const ids = IMPLEMENTATIONS.map((i) => i.id)
+  const rounds = Math.max(1, Math.min(...ids.map((id) => counts[id])))
+  const left = { ...counts }
+  const order: ImplementationId[] = []
+  for (let r = 0; r < rounds; r++) {
+    const share = Object.fromEntries(
+      ids.map((id) => [id, Math.min(left[id], Math.ceil(counts[id] / rounds))]),
+    )
+    const rotated = [...ids.slice(r % ids.length), ...ids.slice(0, r % ids.length)]
+    let added = true
+    while (added) {
+      added = false
+      for (const id of rotated) {
+        if ((share[id] as number) > 0) {
+          share[id] = (share[id] as number) - 1
+          left[id]--
+          order.push(id)
+          added = true
+        }
+      }
+    }
+  }
+  return order
+}
+
+async function timed(runner: Runner, workload: Workload, impl: ImplementationId) {
+  const t0 = performance.now()
+  const result = await runner()
+  const ms = performance.now() - t0
+  if (result.check !== workload.expected) {
+    throw new Error(`${impl} ${workload.id}: expected ${workload.expected}, the run produced ${result.check}`)
+  }
+  return { ms, events: result.events }
+}
+
+async function measure(workload: Workload): Promise<Measurement[]> {
+  const scale = (n: number) => (quick ? Math.min(n, 3) : n)
+  const runners = new Map<ImplementationId, Runner>()
+  const errors = new Map<ImplementationId, string>()
+  const samples = new Map<ImplementationId, number[]>(IMPLEMENTATIONS.map((i) => [i.id, []]))
+  const events = new Map<ImplementationId, number>()
+  for (const impl of IMPLEMENTATIONS) {
+    try {
+      runners.set(impl.id, impl.prepare(workload.id))
+    } catch (err) {
+      errors.set(impl.id, `building the graph failed: ${(err as Error).stack ?? err}`)
+    }
+  }
+  const phase = async (counts: Record<ImplementationId, number>, keep: boolean) => {
+    for (const id of schedule(counts)) {
+      const runner = runners.get(id)
+      if (!runner || errors.has(id)) continue
+      try {
+        const { ms, events: n } = await timed(runner, workload, id)
+        if (keep) samples.get(id)?.push(ms)
+        events.set(id, n)
+      } catch (err) {
+        errors.set(id, (err as Error).stack ?? String(err))
+      }
+    }
+  }
+  const counts = (pick: (w: Workload) => Record<ImplementationId, number>) =>
+    Object.fromEntries(IMPLEMENTATIONS.map((i) => [i.id, scale(pick(workload)[i.id])])) as Record<
+      ImplementationId,
+      number
+    >
+  // No GC before each run: a forced full GC shrinks the young generation and makes the next run
+  // pay for regrowing it (~25% on our chain), which no steady-state host does. One GC per phase.
+  progress(`${workload.id}: warm-up`)
+  gc()
+  await phase(
+    counts((w) => w.warmup),
+    false,
+  )
+  progress(`${workload.id}: timed runs`)
+  gc()
+  await phase(
+    counts((w) => w.runs),
+    true,
+  )
+
+  const medians = new Map(IMPLEMENTATIONS.map((i) => [i.id, median(samples.get(i.id) ?? [])]))
+  return IMPLEMENTATIONS.map((impl) => {
+    const s = samples.get(impl.id) ?? []
+    const med = medians.get(impl.id) as number
+    const m: Measurement = {
+      workload: workload.id,
+      implementation: impl.id,
+      nodes: workload.nodes,
+      runs: s.length,
+      events_per_run: events.get(impl.id) ?? 0,
+      samples_ms: s.map((x) => Math.round(x * 1000) / 1000),
+      median_ms: med,
+      p90_ms: quantile(s, 0.9),
+      min_ms: quantile(s, 0),
+      us_per_node: (med * 1000) / workload.nodes,
+      vs_langgraph: (medians.get('langgraph') as number) / med,
+      vs_floor: med / (medians.get('floor') as number),
+    }
+    const error = errors.get(impl.id)
+    if (error) m.error = error
+    return m
+  })
+}
+
+function header(env: Environment): string {
+  return [
+    'graphrun engine bench (SPEC §12)',
+    `machine   ${env.cpu}, ${env.cores} cores, ${env.memory_gb} GB, ${env.os}, load average ${env.load_average.toFixed(2)}`,
+    `node      ${env.node}`,
+    `packages  ${Object.entries(env.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `engine    built dist (dist/index.js of ${env.engine_dist_built}); runs consume every event`,
+    '          graphrun: handle.events to the end; langgraph: stream(streamMode "tasks"); floor: no events',
+  ].join('\n')
+}
+
+function resultTable(rows: readonly Measurement[]): string {
+  const ratio = (x: number) => (Number.isFinite(x) ? `${x >= 100 ? x.toFixed(0) : x.toFixed(2)}x` : '-')
+  return table(
+    [
+      'workload',
+      'implementation',
+      'runs',
+      'events',
+      'median ms',
+      'µs/node',
+      'p90 ms',
+      'min ms',
+      'vs LangGraph',
+      'vs floor',
+      'peak RSS MB',
+      'heap Δ MB',
+    ],
+    rows.map((m) =>
+      m.error
+        ? [m.workload, m.implementation, String(m.runs), 'FAILED', m.error.split('\n')[0] ?? '']
+        : [
+            m.workload,
+            m.implementation,
+            String(m.runs),
+            String(m.events_per_run),
+            fixed(m.median_ms, 2),
+            fixed(m.us_per_node, 2),
+            fixed(m.p90_ms, 2),
+            fixed(m.min_ms, 2),
+            ratio(m.vs_langgraph),
+            ratio(m.vs_floor),
+            fixed(m.memory?.peak_rss_mb, 1),
+            fixed(m.memory?.heap_delta_mb, 2),
+          ],
+    ),
+  )
+}
+
+interface Target {
+  target: string
+  measured: string
+  met: boolean
+}
+
+function targets(rows: readonly Measurement[]): Target[] {
+  const ours = (w: WorkloadId) =>
+    rows.find((m) => m.workload === w && m.implementation === 'graphrun' && !m.error)
+  const out: Target[] = []
+  const perNode = (w: WorkloadId, limit: number) => {
+    const m = ours(w)
+    out.push({
+      target: `${w}: ≤ ${limit} µs/node`,
+      measured: `${fixed(m?.us_per_node, 2)} µs/node`,
+      met: !!m && m.us_per_node <= limit,
+    })
+  }
+  perNode('chain-1000', 5)
+  perNode('loop-1000', 5)
+  perNode('fanout-500+join', 10)
+  const sleep = ours('sleep-100x50ms')
+  out.push({
+    target: 'sleep-100x50ms: < 60 ms',
+    measured: `${fixed(sleep?.median_ms, 1)} ms`,
+    met: !!sleep && sleep.median_ms < 60,
+  })
+  for (const w of ['chain-1000', 'fanout-500+join', 'loop-1000'] as const) {
+    const m = ours(w)
+    out.push({
+      target: `${w}: ≥ 100x faster than LangGraph`,
+      measured: `${fixed(m?.vs_langgraph, 0)}x`,
+      met: !!m && m.vs_langgraph >= 100,
+    })
+    out.push({
+      target: `${w}: within 20x of the floor`,
+      measured: `${fixed(m?.vs_floor, 1)}x`,
+      met: !!m && m.vs_floor <= 20,
+    })
+  }
+  return out
+}
+
+async function main() {
+  const env = environment(ROOT)
+  console.log(header(env))
+  const workloads = WORKLOADS.filter((w) => !only || w.id === only)
+  if (workloads.length === 0)
+    throw new Error(`--only: no workload "${only}" (${WORKLOADS.map((w) => w.id).join(', ')})`)
+
+  const rows: Measurement[] = []
+  for (const workload of workloads) rows.push(...(await measure(workload)))
+
+  for (const m of rows) {
+    if (m.error) continue
+    progress(`memory: ${m.workload} ${m.implementation}`)
+    try {
+      m.memory = await probeInChild(m.implementation, m.workload)
+    } catch (err) {
+      progress(`memory probe failed: ${(err as Error).message}`)
+    }
+  }
+  progress('leak check: chain-1000 × 200 on graphrun')
+  let leak: LeakCheck | undefined
+  let leakError: string | undefined
+  try {
+    leak = await leakCheck()
+  } catch (err) {
+    leakError = (err as Error).stack ?? String(err)
+  }
+
+  console.log('')
+  console.log(resultTable(rows))
+  console.log('')
+  console.log(
+    'median: of the timed runs (interleaved, one full GC before each phase); µs/node = median / node executions;',
+  )
+  console.log('vs LangGraph = LangGraph median / this median; vs floor = this median / floor median;')
+  console.log('peak RSS and heap Δ (heap grown during one run, before GC) from a child process per row.')
+  for (const m of rows) if (m.error) console.log(`\n${m.implementation} ${m.workload} FAILED:\n${m.error}`)
+
+  console.log('')
+  if (leak) {
+    const verdict = leak.grows ? `GROWS (> ${leak.threshold_mb} MB)` : `flat (within ${leak.threshold_mb} MB)`
+    console.log(
+      `memory check: graphrun chain-1000 × ${leak.runs}, heapUsed after GC every ${leak.batch} runs: ` +
+        `first ${leak.first_mb.toFixed(2)} MB, last ${leak.last_mb.toFixed(2)} MB → ${verdict}`,
+    )
+    console.log(`  batches: ${leak.heap_after_batch_mb.map((x) => x.toFixed(2)).join(' ')}`)
+  } else console.log(`memory check FAILED:\n${leakError}`)
+
+  const checks = targets(rows)
+  console.log('')
+  console.log(
+    table(
+      ['SPEC §12 target (graphrun)', 'measured', 'met'],
+      checks.map((t) => [t.target, t.measured, t.met ? 'yes' : 'NO']),
+    ),
+  )
+
+  const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*/, '')
+  const dir = new URL('bench/results/', ROOT)
+  mkdirSync(dir, { recursive: true })
+  const file = new URL(`engine-${stamp}.json`, dir)
+  writeFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), quick, environment: env, results: rows, leak_check: leak ?? { error: leakError }, targets: checks }, null, 2)}\n`,
+  )
+  console.log(`\nload average at the end ${loadavg()[0]?.toFixed(2)}; wrote ${file.pathname}`)
+}
+
+await main()
