@@ -1,6 +1,8 @@
 /**
  * The seed prototype's linear pipeline: load → clean → analyze → summarize, one node after the
- * other, written in the seed's object style (`{ execute(state) }`).
+ * other, written in the seed's object style (`{ execute(state) }`). Shows: the simplest graph,
+ * node descriptions, and `console.log` inside a node arriving as that node's log events.
+ * Try: --input '{"text": "to be or not to be"}'
  */
 
 import { defineGraph, END, START } from '@graphrun/engine'
@@ -22,7 +24,9 @@ export default defineGraph<PipelineState>({
       description: 'Loads the input text',
       execute: async (s) => {
         await wait(100)
-        return { text: s.text ?? 'The quick brown fox jumps over the lazy dog. The dog sleeps.' }
+        const text = s.text ?? 'The quick brown fox jumps over the lazy dog. The dog sleeps.'
+        console.log('loaded %d characters', text.length)
+        return { text }
       },
     },
     clean: {
@@ -38,6 +42,7 @@ export default defineGraph<PipelineState>({
         await wait(100)
         const counts: Record<string, number> = {}
         for (const w of s.words) counts[w] = (counts[w] ?? 0) + 1
+        console.log('%d distinct words', Object.keys(counts).length)
         return { counts }
       },
     },

@@ -146,3 +146,19 @@ describe('state types (checked by tsc)', () => {
     ).toThrow(GraphError)
   })
 })
+
+describe('typed graphs in hosts', () => {
+  it('lets a Graph<MyState> be held as a Graph, as servers and CLIs do', () => {
+    interface Counter {
+      n: number
+    }
+    const typed = defineGraph<Counter>({
+      name: 'typed',
+      nodes: { inc: async (s) => ({ n: s.n + 1 }) },
+      edges: [[START, 'inc']],
+    })
+    const held: Graph[] = [typed]
+    expectTypeOf(typed).toMatchTypeOf<Graph>()
+    expect(held).toHaveLength(1)
+  })
+})

@@ -520,7 +520,7 @@ export function runGraph<S extends AnyState>(
     const startEvent = (state: Record<string, unknown>): EventInit => ({
       type: 'start',
       graph_id,
-      graph_name: graph.name,
+      graph_name: options.graph_name ?? graph.name,
       graph_version,
       initial_state: state,
       node_ids: plan.ids,

@@ -123,8 +123,13 @@ export interface Graph<S extends AnyState = AnyState> {
   readonly warnings: readonly GraphWarning[]
   /** A hash of the graph's structure and node sources. */
   readonly version: string
-  /** The definition as given; `runGraph` compiles it (once per graph object). */
-  readonly definition: GraphDefinition<S, string>
+  /**
+   * The definition as given; `runGraph` compiles it (once per graph object). Typed loosely so a
+   * `Graph<MyState>` is assignable to `Graph` (hosts hold graphs of many state types).
+   */
+  readonly definition: GraphDefinition<AnyState, string>
+  /** Type-only: carries the state type for `runGraph`'s initial state. Never set. */
+  readonly __state?: S
 }
 
 export interface RunOptions {
@@ -147,6 +152,7 @@ export interface RunOptions {
   on_event?: (event: RunEvent) => void
   /** Written into the `start` event; default: the graph's name and structural version. */
   graph_id?: string
+  graph_name?: string
   graph_version?: string
 }
 

@@ -54,6 +54,8 @@ export interface LoadGraphRequest {
 export interface ExecuteRequest {
   initial_state?: Record<string, unknown>
   max_steps?: number
+  /** The run pauses before starting any of these nodes (resume with POST /api/runs/{id}/resume). */
+  breakpoints?: string[]
 }
 
 export interface NodeResultDto {

@@ -1,0 +1,170 @@
+/**
+ * The lines both human views of `graphrun run` print — the header, one line per finished node,
+ * log or skip, and the final summary — so the live terminal view and the plain view read alike.
+ * Pure text; the views decide where and when it is written.
+ */
+
+import type { RunEvent, SerializedError, TerminalEvent } from '@graphrun/protocol'
+import { formatDuration, oneLineJson, previewJson, truncate } from './format.js'
+import type { RunTracker } from './run-tracker.js'
+import type { Style } from './style.js'
+
+/** A way of showing a run: fed every event in order, then closed with the terminal one. */
+export interface RunView {
+  event(event: RunEvent): void
+  /** A line about the run that is not an event (e.g. "cancelling…"). */
+  notice(text: string): void
+  close(terminal: TerminalEvent): void
+  /** Leaves the terminal usable when the process must exit at once. */
+  abort(): void
+}
+
+export interface RunInfo {
+  graph_name: string
+  file: string
+  node_ids: readonly string[]
+  /** Nodes with `on_error: 'continue'`: their failure does not stop their dependents. */
+  continue_ids: ReadonlySet<string>
+}
+
+export interface LineOptions {
+  style: Style
+  /** Width of the node-id column. */
+  idWidth: number
+  /** Print node starts and progress (the plain view has no live area to show them in). */
+  starts: boolean
+  continue_ids: ReadonlySet<string>
+}
+
+export function idColumnWidth(node_ids: readonly string[]): number {
+  return Math.min(24, Math.max(4, ...node_ids.map((id) => id.length)))
+}
+
+export function headerLine(info: RunInfo, style: Style): string {
+  const count = info.node_ids.length
+  return `${style.bold(`▶ ${info.graph_name}`)} ${style.dim(`· ${info.file} · ${count} node${count === 1 ? '' : 's'}`)}`
+}
+
+const SKIP_REASONS = {
+  upstream_failed: 'an upstream node failed',
+  not_selected: 'route not taken',
+  cancelled: 'run cancelled',
+} as const
+
+/** The permanent line an event adds to the output, if any. */
+export function eventLine(event: RunEvent, options: LineOptions): string | undefined {
+  const { style } = options
+  const id = (node_id: string) => node_id.padEnd(options.idWidth)
+  const run = (iteration: number) => (iteration > 1 ? style.dim(` #${iteration}`) : '')
+  switch (event.type) {
+    case 'node_start':
+      if (!options.starts) return undefined
+      return `${style.blue('→')} ${id(event.node_id)} ${style.dim('started')}${run(event.iteration)}${
+        event.attempt > 1 ? style.dim(` (attempt ${event.attempt})`) : ''
+      }`
+    case 'node_progress':
+      if (!options.starts) return undefined
+      return `${style.dim('…')} ${id(event.node_id)} ${style.dim(
+        `${Math.round(event.progress * 100)}%${event.message ? ` ${event.message}` : ''}`,
+      )}`
+    case 'log': {
+      const level =
+        event.level === 'error'
+          ? style.red('error ')
+          : event.level === 'warn'
+            ? style.yellow('warn ')
+            : event.level === 'debug'
+              ? style.dim('debug ')
+              : ''
+      const data = event.data === undefined ? '' : style.dim(` ${oneLineJson(event.data, 100)}`)
+      return `  ${style.dim(`${id(event.node_id)} │`)} ${level}${event.message}${data}`
+    }
+    case 'node_complete':
+      return `${style.green('✓')} ${id(event.node_id)} ${style.dim(formatDuration(event.duration_ms))}${run(
+        event.iteration,
+      )}${event.attempt > 1 ? style.dim(` (attempt ${event.attempt})`) : ''}`
+    case 'node_error': {
+      if (event.error.code === 'cancelled') {
+        return `${style.yellow('■')} ${id(event.node_id)} ${style.dim(formatDuration(event.duration_ms))} ${style.yellow('cancelled')}`
+      }
+      const why = describeError(event.error)
+      if (event.will_retry) {
+        return `${style.yellow('↻')} ${id(event.node_id)} ${style.dim(formatDuration(event.duration_ms))} ${style.yellow(
+          `attempt ${event.attempt} failed, retrying`,
+        )} ${style.dim(`(${why})`)}`
+      }
+      const goesOn = options.continue_ids.has(event.node_id) ? style.dim(' (on_error: continue)') : ''
+      return `${style.red('✗')} ${id(event.node_id)} ${style.dim(formatDuration(event.duration_ms))}${run(
+        event.iteration,
+      )} ${style.red(why)}${goesOn}`
+    }
+    case 'node_skipped':
+      return `${style.dim(`○ ${id(event.node_id)} skipped: ${SKIP_REASONS[event.reason]}`)}`
+    case 'paused':
+      return style.yellow(
+        `‖ paused${event.reason === 'breakpoint' ? ` at a breakpoint before ${event.node_id}` : ''}`,
+      )
+    case 'resumed':
+      return style.yellow('▶ resumed')
+    case 'start':
+    case 'complete':
+    case 'error':
+    case 'cancelled':
+      return undefined
+  }
+}
+
+/** `code: first line of the message`, without repeating the code when the message starts with it. */
+function describeError(error: SerializedError): string {
+  const first = truncate(error.message.split('\n')[0] ?? '', 160)
+  return first.startsWith(error.code) ? first : `${error.code}: ${first}`
+}
+
+/** Status, duration, counts, failures and the final state, for the end of the output. */
+export function summaryLines(
+  terminal: TerminalEvent,
+  tracker: RunTracker,
+  style: Style,
+  continue_ids: ReadonlySet<string> = new Set(),
+): string[] {
+  const lines: string[] = ['']
+  const elapsed = formatDuration(
+    terminal.type === 'error' ? performance.now() - tracker.since : terminal.duration_ms,
+  )
+  switch (terminal.type) {
+    case 'complete': {
+      const { succeeded, failed, skipped, executions } = terminal.summary
+      const counts = `${succeeded} succeeded · ${failed} failed · ${skipped} skipped · ${executions} executions`
+      lines.push(
+        terminal.status === 'succeeded'
+          ? `${style.green(style.bold('✓ succeeded'))} in ${elapsed}  ${style.dim(counts)}`
+          : `${style.red(style.bold('✗ failed'))} in ${elapsed}  ${style.dim(counts)}`,
+      )
+      break
+    }
+    case 'error':
+      lines.push(
+        `${style.red(style.bold(`✗ run error (${terminal.error.code})`))} after ${elapsed}: ${terminal.error.message}`,
+      )
+      break
+    case 'cancelled':
+      lines.push(
+        `${style.yellow(style.bold('■ cancelled'))} after ${elapsed}${terminal.reason ? `: ${terminal.reason}` : ''}`,
+      )
+      break
+  }
+  for (const [node_id, error] of tracker.failures) {
+    if (error.code === 'cancelled') continue
+    const goesOn = continue_ids.has(node_id) ? style.dim(' (on_error: continue)') : ''
+    lines.push(`  ${style.red('✗')} ${node_id}: ${describeError(error)}${goesOn}`)
+  }
+  if (terminal.type === 'complete') {
+    lines.push(style.bold('Final state:'))
+    const preview = previewJson(terminal.final_state, { max_lines: 40 })
+    for (const line of preview.lines) lines.push(`  ${line}`)
+    if (preview.shortened) {
+      lines.push(style.dim('  (shortened; --json prints the complete final state in the last event)'))
+    }
+  }
+  return lines
+}

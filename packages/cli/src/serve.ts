@@ -1,0 +1,90 @@
+/**
+ * `graphrun serve [workspace]`: the studio and the HTTP API for a folder of graph files.
+ * Binds 127.0.0.1 unless told otherwise; any other host needs --token.
+ */
+
+import { createRequire } from 'node:module'
+import { dirname, join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { closeOnSignals, startServer } from '@graphrun/server'
+import { UsageError } from './usage-error.js'
+
+export const SERVE_HELP = `Usage: graphrun serve [workspace] [options]
+
+Serves the graphs in <workspace> (default: the current folder): the studio and the HTTP API
+on http://127.0.0.1:8000. Graph files are watched and reloaded when they change; every run is
+kept in <workspace>/.graphrun/graphrun.db.
+
+Options:
+  --port <n>      port (default 8000, or $PORT)
+  --host <h>      interface to bind (default 127.0.0.1); anything else needs --token
+  --db <file>     SQLite file (default <workspace>/.graphrun/graphrun.db)
+  --token <t>     require "Authorization: Bearer <t>" on every request
+  --no-watch      do not reload graphs when their files change
+  -h, --help      show this help
+
+Examples:
+  graphrun serve examples
+  graphrun serve . --port 9000
+  graphrun serve ~/graphs --host 0.0.0.0 --token "$(openssl rand -hex 16)"
+`
+
+/** The studio's built files, from the installed @graphrun/web package (undefined if absent). */
+function studioDir(): string | undefined {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve('@graphrun/web/package.json')), 'dist')
+  } catch {
+    return undefined
+  }
+}
+
+export async function serve(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      db: { type: 'string' },
+      token: { type: 'string' },
+      'no-watch': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) {
+    process.stdout.write(SERVE_HELP)
+    return
+  }
+  if (positionals.length > 1)
+    throw new UsageError(`serve takes one workspace folder, got ${positionals.length}`)
+  const portText = values.port ?? process.env.PORT ?? '8000'
+  const port = Number(portText)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0..65535, got "${portText}"`)
+  const host = values.host ?? '127.0.0.1'
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host) && values.token === undefined) {
+    throw new UsageError(`--host ${host} exposes graph execution to the network: add --token <secret>`)
+  }
+  const workspace = resolve(positionals[0] ?? '.')
+  const server = await startServer({
+    workspace,
+    port,
+    watch: values['no-watch'] !== true,
+    ...(studioDir() === undefined ? {} : { studio_dir: studioDir() as string }),
+    ...(values.host === undefined ? {} : { host: values.host }),
+    ...(values.db === undefined ? {} : { db: resolve(values.db) }),
+    ...(values.token === undefined ? {} : { token: values.token }),
+  })
+  // Signals are handled before the URL is printed: a supervisor may stop us as soon as it sees it.
+  closeOnSignals(server)
+  const graphs = server.context.registry.list()
+  console.log(`graphrun serving ${workspace}`)
+  console.log(
+    `  ${graphs.length} graph${graphs.length === 1 ? '' : 's'}: ${graphs.map((g) => g.record.id).join(', ') || '(none yet)'}`,
+  )
+  for (const error of server.load_errors) console.log(`  ! ${error.message}`)
+  console.log(`  API   ${server.url}/api/graphs  ·  docs ${server.url}/docs`)
+  const open =
+    values.token === undefined ? server.url : `${server.url}/?token=${encodeURIComponent(values.token)}`
+  console.log(`\n  studio  ${open}\n`)
+}

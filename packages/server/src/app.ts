@@ -1,0 +1,177 @@
+/**
+ * `buildApp`: the whole HTTP server as a Fastify instance, not listening (tests use it with real
+ * sockets or `inject`; `main.ts` listens). Before it returns, runs left running by a previous
+ * process are marked interrupted and the workspace is scanned, so no request ever sees a stale
+ * state. Closing the app ends open streams, interrupts live runs and closes the store.
+ */
+
+import type { ServerResponse } from 'node:http'
+import { resolve } from 'node:path'
+import fastifySwagger from '@fastify/swagger'
+import fastifySwaggerUi from '@fastify/swagger-ui'
+import * as engine from '@graphrun/engine'
+import type { FastifyError, FastifyInstance } from 'fastify'
+import Fastify from 'fastify'
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import { ServerError, toServerError } from './errors.js'
+import { createGraphRegistry } from './graphs/graph-registry.js'
+import type { ServerContext } from './http/context.js'
+import { registerGraphRoutes } from './http/graph-routes.js'
+import { registerRunRoutes } from './http/run-routes.js'
+import { createSecurityHook } from './http/security.js'
+import type { SseOptions } from './http/sse-stream.js'
+import { DEFAULT_SSE_OPTIONS } from './http/sse-stream.js'
+import { registerStudio } from './http/studio.js'
+import { createGraphLoader } from './loader/graph-loader.js'
+import { watchWorkspace } from './loader/watcher.js'
+import { createRunManager } from './runs/run-manager.js'
+import type { RunStore } from './store/run-store.js'
+import { StoreError } from './store/run-store.js'
+import { openSqliteRunStore } from './store/sqlite-run-store.js'
+
+export const VERSION = '0.1.0'
+export const BODY_LIMIT = 1024 * 1024
+
+export interface AppOptions {
+  /** The folder whose graph files are served; graph paths must stay inside it. */
+  workspace: string
+  /** A SQLite file (default `<workspace>/.graphrun/graphrun.db`) or a store instance. */
+  db?: string | RunStore
+  /** The host the server will bind (for the Host check); default 127.0.0.1. */
+  host?: string
+  token?: string
+  /** Reload graphs when their files change (default true). */
+  watch?: boolean
+  /** The studio's built files (packages/web/dist), served at / with the API on the same origin. */
+  studio_dir?: string
+  sse?: Partial<SseOptions>
+  logger?: boolean
+}
+
+export interface GraphrunApp {
+  app: FastifyInstance
+  context: ServerContext
+  /** Files that failed to load at start-up (the server runs without them). */
+  load_errors: ServerError[]
+}
+
+function fastifyErrorToServerError(error: FastifyError): ServerError | undefined {
+  if (error instanceof StoreError && error.code === 'not_found')
+    return new ServerError('not_found', error.message)
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ServerError('unsupported_media_type', 'send the body as application/json')
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ServerError('payload_too_large', `the body is larger than ${BODY_LIMIT} bytes`)
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ServerError('invalid_json', `the body is not valid JSON: ${error.message}`)
+    default:
+      break
+  }
+  if (error.validation) {
+    const issues = error.validation.map((v) => ({
+      path: v.instancePath || v.params?.issue || '',
+      message: v.message,
+    }))
+    return new ServerError('validation_failed', `invalid request: ${error.message}`, { issues })
+  }
+  if (error instanceof SyntaxError || error.statusCode === 400) {
+    return new ServerError('invalid_json', `the body is not valid JSON: ${error.message}`)
+  }
+  return undefined
+}
+
+export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
+  const workspace = resolve(options.workspace)
+  const store =
+    typeof options.db === 'object'
+      ? options.db
+      : openSqliteRunStore(options.db ?? resolve(workspace, '.graphrun', 'graphrun.db'))
+  // Runs a previous process left running can never finish: say so before serving anything.
+  await store.interruptRunning('the server stopped while this run was going')
+
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT, forceCloseConnections: true })
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  // JSON only: no text/plain parser, so any other body is 415.
+  app.removeContentTypeParser('text/plain')
+
+  // Graph files get the server's own engine: one instance for every graph, and a workspace
+  // outside this repo (with no node_modules) still loads.
+  const loader = createGraphLoader(workspace, { modules: { '@graphrun/engine': engine } })
+  const registry = createGraphRegistry(store, loader)
+  const manager = createRunManager({
+    store,
+    onStoreError: (run_id, error) => app.log.error({ run_id, err: error }, 'could not store run events'),
+  })
+  const context: ServerContext = {
+    workspace,
+    store,
+    registry,
+    manager,
+    sse: { ...DEFAULT_SSE_OPTIONS, ...options.sse },
+    openStreams: new Set<ServerResponse>(),
+    started_at: Date.now(),
+  }
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = error instanceof ServerError ? error : fastifyErrorToServerError(error)
+    const serverError = known ?? toServerError(error)
+    if (!known) request.log.error({ err: error }, 'unhandled error')
+    if (reply.sent || reply.raw.headersSent) return
+    return reply.code(serverError.status).type('application/json').send(serverError.toBody())
+  })
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ServerError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)
+    return reply.code(404).send(error.toBody())
+  })
+  app.addHook(
+    'onRequest',
+    createSecurityHook({
+      host: options.host ?? '127.0.0.1',
+      ...(options.token ? { token: options.token } : {}),
+    }),
+  )
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'graphrun API',
+        version: VERSION,
+        description: 'Load graphs, run them, stream their events.',
+      },
+    },
+    transform: jsonSchemaTransform,
+  })
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  await registerStudio(app, options.studio_dir)
+  app.get('/api/health', { schema: { tags: ['server'] } }, async () => ({
+    status: 'ok' as const,
+    version: VERSION,
+    uptime_s: Math.round((Date.now() - context.started_at) / 1000),
+  }))
+  registerGraphRoutes(app, context)
+  registerRunRoutes(app, context)
+
+  const load_errors = await registry.scan()
+  for (const error of load_errors) app.log.warn({ details: error.details }, error.message)
+  const watcher =
+    options.watch === false
+      ? undefined
+      : watchWorkspace(workspace, (paths) => void registry.filesChanged(paths))
+
+  // Before connections are closed: live runs are interrupted (watchers receive that event), then
+  // every open stream ends cleanly.
+  app.addHook('preClose', async () => {
+    watcher?.close()
+    await manager.shutdown('the server shut down while this run was going')
+    for (const res of context.openStreams) res.end()
+    context.openStreams.clear()
+  })
+  app.addHook('onClose', async () => {
+    await store.close()
+  })
+  return { app, context, load_errors }
+}

@@ -1,0 +1,190 @@
+/**
+ * The graph registry: every graph the server can run, by id. Graphs come from the start-up scan
+ * of the workspace, from `POST /api/graphs/load`, and from reloads when a file changes (each
+ * reload gets the file's new version; runs already going keep the graph object they started
+ * with). The registry keeps the live graph objects; the store keeps their records and layouts.
+ */
+
+import { createHash } from 'node:crypto'
+import type { Graph } from '@graphrun/engine'
+import type { GraphDetailDto, GraphSummaryDto } from '@graphrun/protocol'
+import { ServerError } from '../errors.js'
+import type { GraphLoader, LoadedFile } from '../loader/graph-loader.js'
+import type { GraphRecord, RunStore } from '../store/run-store.js'
+
+export interface RegisteredGraph {
+  record: GraphRecord
+  graph: Graph
+}
+
+export interface LoadOptions {
+  graph_name?: string
+  description?: string
+  export_name?: string
+}
+
+export interface GraphRegistry {
+  /** Scans the workspace and registers every graph in it; returns the files that failed. */
+  scan(): Promise<ServerError[]>
+  /** Loads (or reloads) a file; returns the requested graph (the default export, else the first). */
+  load(file_path: string, options?: LoadOptions): Promise<RegisteredGraph>
+  reload(id: string): Promise<RegisteredGraph>
+  remove(id: string): Promise<boolean>
+  get(id: string): RegisteredGraph | undefined
+  list(): RegisteredGraph[]
+  /** Reloads the graphs of files that changed; drops graphs whose file is gone. */
+  filesChanged(relative_paths: readonly string[]): Promise<void>
+  summary(entry: RegisteredGraph): GraphSummaryDto
+  detail(entry: RegisteredGraph): Promise<GraphDetailDto>
+}
+
+/** `examples/research-report.ts` → `examples-research-report`; a named export adds `--name`. */
+export function graphId(relative: string, export_name: string): string {
+  const base = relative
+    .replace(/\.(m?[jt]s)$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+  const suffix = export_name === 'default' ? '' : `--${export_name.replace(/[^A-Za-z0-9_]+/g, '-')}`
+  return `${base || 'graph'}${suffix}`
+}
+
+export function createGraphRegistry(store: RunStore, loader: GraphLoader): GraphRegistry {
+  const graphs = new Map<string, RegisteredGraph>()
+  // id -> the file (and export) that owns it: `flows/chain.ts` and `flows-chain.ts` would both
+  // be `flows-chain`; the second one gets a suffix from its path instead of replacing the first.
+  const owners = new Map<string, string>()
+  const idFor = (relative: string, export_name: string): string => {
+    const base = graphId(relative, export_name)
+    const owner = `${relative}\u0000${export_name}`
+    const current = owners.get(base)
+    if (current === undefined || current === owner) {
+      owners.set(base, owner)
+      return base
+    }
+    const id = `${base}-${createHash('sha256').update(owner).digest('hex').slice(0, 6)}`
+    owners.set(id, owner)
+    return id
+  }
+  // Names and descriptions given in a load call win over the graph's own, across reloads.
+  const overrides = new Map<string, { name?: string; description?: string }>()
+
+  const register = async (file: LoadedFile): Promise<RegisteredGraph[]> => {
+    const now = new Date().toISOString()
+    const entries: RegisteredGraph[] = []
+    for (const { export_name, graph } of file.graphs) {
+      const id = idFor(file.relative, export_name)
+      const previous =
+        graphs.get(id) ?? (await store.getGraph(id).then((r) => (r ? { record: r } : undefined)))
+      const override = overrides.get(id)
+      const record: GraphRecord = {
+        id,
+        name: override?.name ?? graph.name,
+        description: override?.description ?? graph.description,
+        file_path: file.relative,
+        export_name,
+        version: file.version,
+        node_count: graph.nodes.length,
+        created_at: previous?.record.created_at ?? now,
+        updated_at: previous && previous.record.version === file.version ? previous.record.updated_at : now,
+      }
+      await store.upsertGraph(record)
+      const entry = { record, graph }
+      graphs.set(id, entry)
+      entries.push(entry)
+    }
+    // Exports that disappeared from the file leave the registry.
+    for (const [id, entry] of graphs) {
+      if (entry.record.file_path === file.relative && !entries.some((e) => e.record.id === id))
+        graphs.delete(id)
+    }
+    return entries
+  }
+
+  const registry: GraphRegistry = {
+    async scan() {
+      const result = await loader.scan()
+      for (const file of result.files) await register(file)
+      return result.errors
+    },
+    async load(file_path, options = {}) {
+      const file = await loader.loadFile(file_path)
+      const wanted = options.export_name
+      if (wanted !== undefined && !file.graphs.some((g) => g.export_name === wanted)) {
+        const found = file.graphs.map((g) => g.export_name).join(', ')
+        throw new ServerError(
+          'graph_load_failed',
+          `${file.relative} has no graph exported as "${wanted}" (found: ${found})`,
+          {
+            file: file.relative,
+          },
+        )
+      }
+      const target =
+        wanted ??
+        (file.graphs.some((g) => g.export_name === 'default') ? 'default' : file.graphs[0]?.export_name)
+      const id = idFor(file.relative, target ?? 'default')
+      if (options.graph_name !== undefined || options.description !== undefined) {
+        overrides.set(id, {
+          ...overrides.get(id),
+          ...(options.graph_name === undefined ? {} : { name: options.graph_name }),
+          ...(options.description === undefined ? {} : { description: options.description }),
+        })
+      }
+      const entries = await register(file)
+      return entries.find((e) => e.record.id === id) as RegisteredGraph
+    },
+    async reload(id) {
+      const entry = graphs.get(id)
+      if (!entry) throw new ServerError('not_found', `no graph with id "${id}"`)
+      await registry.load(entry.record.file_path, { export_name: entry.record.export_name })
+      return graphs.get(id) as RegisteredGraph
+    },
+    async remove(id) {
+      const known = graphs.delete(id)
+      overrides.delete(id)
+      return (await store.deleteGraph(id)) || known
+    },
+    get: (id) => graphs.get(id),
+    list: () => [...graphs.values()].sort((a, b) => a.record.name.localeCompare(b.record.name)),
+    async filesChanged(relative_paths) {
+      for (const relative of new Set(relative_paths)) {
+        const known = [...graphs.values()].filter((e) => e.record.file_path === relative)
+        try {
+          await registry.load(relative)
+        } catch (error) {
+          // A deleted file drops its graphs; a broken edit keeps the last good version running.
+          if (
+            error instanceof ServerError &&
+            (error.code === 'not_found' || error.code === 'path_outside_workspace')
+          ) {
+            for (const entry of known) graphs.delete(entry.record.id)
+          }
+        }
+      }
+    },
+    summary: ({ record }) => ({
+      id: record.id,
+      name: record.name,
+      description: record.description,
+      file_path: record.file_path,
+      export_name: record.export_name,
+      node_count: record.node_count,
+      version: record.version,
+      updated_at: record.updated_at,
+    }),
+    async detail(entry) {
+      const positions = await store.getLayout(entry.record.id)
+      const known = new Set(entry.graph.nodes.map((n) => n.id))
+      return {
+        ...registry.summary(entry),
+        nodes: entry.graph.nodes.map((n) => ({ ...n })),
+        edges: entry.graph.edges.map((e) => ({ ...e })),
+        // Positions of nodes that no longer exist are not sent; the rest survive reloads.
+        positions: Object.fromEntries(Object.entries(positions).filter(([id]) => known.has(id))),
+        warnings: entry.graph.warnings.map((w) => ({ code: w.code, message: w.message })),
+      }
+    },
+  }
+  return registry
+}

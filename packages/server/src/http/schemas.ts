@@ -1,0 +1,46 @@
+/**
+ * Request schemas of the HTTP API (SPEC §6), in zod: they validate requests (400
+ * validation_failed with the issues) and generate the OpenAPI document served at /openapi.json.
+ */
+
+import { z } from 'zod'
+
+const RUN_STATUSES = ['running', 'paused', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const
+
+export const GraphIdParams = z.object({ graph_id: z.string().min(1).max(300) })
+export const RunIdParams = z.object({ run_id: z.string().min(1).max(100) })
+
+export const LoadGraphBody = z.object({
+  file_path: z
+    .string()
+    .min(1)
+    .max(4096)
+    .describe('Path of a .ts/.mts/.js/.mjs file, relative to the workspace'),
+  graph_name: z.string().max(200).optional().describe('Display name (the graph’s own name otherwise)'),
+  description: z.string().max(2000).optional(),
+  export_name: z.string().max(200).optional().describe('Which export to return (default export otherwise)'),
+})
+
+export const ExecuteBody = z
+  .object({
+    initial_state: z.record(z.string(), z.unknown()).optional().describe('The initial state (a JSON object)'),
+    max_steps: z.number().int().min(1).max(10_000_000).optional(),
+    breakpoints: z.array(z.string()).max(10_000).optional().describe('Pause before these nodes'),
+  })
+  .nullish()
+
+export const LayoutBody = z.object({
+  positions: z.record(z.string(), z.object({ x: z.number().finite(), y: z.number().finite() })),
+})
+
+export const RunsQuery = z.object({
+  graph_id: z.string().optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.string().optional().describe('A run id: only runs that started before it'),
+})
+
+export const EventsQuery = z.object({
+  after: z.string().optional().describe('Send events with seq greater than this (Last-Event-ID wins)'),
+  token: z.string().optional(),
+})

@@ -1,0 +1,20 @@
+/**
+ * @graphrun/server: the HTTP API over Fastify — graph loading from a workspace, runs owned by the
+ * server, resumable SSE streams, every run kept in SQLite behind the RunStore interface.
+ */
+
+export type { AppOptions, GraphrunApp } from './app.js'
+export { BODY_LIMIT, buildApp, VERSION } from './app.js'
+export { ServerError, toServerError } from './errors.js'
+export type { RunningServer, ServeOptions } from './main.js'
+export { closeOnSignals, startServer } from './main.js'
+export type {
+  GraphRecord,
+  NewRun,
+  RunQuery,
+  RunRecord,
+  RunStore,
+  StoredEventJson,
+} from './store/run-store.js'
+export { StoreError } from './store/run-store.js'
+export { openSqliteRunStore } from './store/sqlite-run-store.js'

@@ -1,0 +1,226 @@
+/**
+ * The run manager: runs belong to the server, not to a connection. It starts engine runs, batches
+ * their events into the store (one transaction per batch) and only then hands each committed
+ * batch to the live listeners — commit before send, always. A run leaves memory once its
+ * terminal event is committed; from then on the store alone answers for it.
+ */
+
+import type { Graph, RunHandle } from '@graphrun/engine'
+import { runGraph } from '@graphrun/engine'
+import type { RunErrorEvent, RunEvent, TerminalEvent } from '@graphrun/protocol'
+import { isTerminalEvent } from '@graphrun/protocol'
+import type { RunStore } from '../store/run-store.js'
+
+/** A committed batch of one run's events, with each event's SSE-ready JSON. */
+export interface CommittedBatch {
+  events: readonly RunEvent[]
+  json: readonly string[]
+}
+
+export type BatchListener = (batch: CommittedBatch) => void
+
+export interface StartRunRequest {
+  graph: Graph
+  graph_id: string
+  /** The name runs are listed under (a load call may have renamed the graph). */
+  graph_name: string
+  graph_version: string
+  initial_state: Record<string, unknown>
+  max_steps?: number
+  breakpoints?: readonly string[]
+}
+
+interface ActiveRun {
+  run_id: string
+  handle: RunHandle
+  pending: RunEvent[]
+  flushing: Promise<void> | undefined
+  flushScheduled: boolean
+  committedSeq: number
+  listeners: Set<BatchListener>
+  /** Set on shutdown: the engine's remaining events are not stored. */
+  detached: boolean
+  finished: Promise<TerminalEvent>
+  resolveFinished: (event: TerminalEvent) => void
+}
+
+export interface RunManagerOptions {
+  store: RunStore
+  /** Flush at once when this many events are pending (default 1,000). */
+  max_batch?: number
+  /** Called when a batch could not be stored; the run is then cancelled and ends with an `error` event. */
+  onStoreError?: (run_id: string, error: unknown) => void
+}
+
+export type ControlResult = 'ok' | 'ended' | 'unknown'
+
+export interface RunManager {
+  /** Creates the run in the store and starts it; `finished` resolves once its end is committed. */
+  start(request: StartRunRequest): Promise<{ run_id: string; finished: Promise<TerminalEvent> }>
+  isActive(run_id: string): boolean
+  /** Listens to committed batches of an active run; undefined when the run is not active. */
+  subscribe(run_id: string, listener: BatchListener): (() => void) | undefined
+  control(run_id: string, action: 'cancel' | 'pause' | 'resume'): ControlResult
+  activeCount(): number
+  /** Stores what is pending, stops every run and marks it interrupted. */
+  shutdown(message: string): Promise<void>
+}
+
+export function createRunManager(options: RunManagerOptions): RunManager {
+  const { store } = options
+  const maxBatch = options.max_batch ?? 1000
+  const active = new Map<string, ActiveRun>()
+
+  const flush = (run: ActiveRun): Promise<void> => {
+    run.flushScheduled = false
+    const previous = run.flushing ?? Promise.resolve()
+    const next = previous.then(async () => {
+      if (run.pending.length === 0) return
+      const events = run.pending
+      run.pending = []
+      // Serialized once, here: the store keeps this text and live streams send it.
+      const json = events.map((e) => JSON.stringify(e))
+      try {
+        await store.appendEvents(run.run_id, events, json)
+      } catch (error) {
+        options.onStoreError?.(run.run_id, error)
+        run.detached = true
+        run.handle.cancel('the run could not be stored')
+        await endUnstored(run)
+        return
+      }
+      run.committedSeq = (events[events.length - 1] as RunEvent).seq
+      const batch: CommittedBatch = { events, json }
+      for (const listener of run.listeners) listener(batch)
+      const last = events[events.length - 1] as RunEvent
+      if (isTerminalEvent(last)) {
+        run.resolveFinished(last)
+        finish(run)
+      }
+    })
+    run.flushing = next
+    return next
+  }
+
+  /**
+   * A batch could not be stored, so the run was cut off. Its end is recorded as a run `error` if
+   * the store takes it now (a passing failure), so the run does not stay `running`; either way
+   * whoever waits on `finished` is released instead of waiting forever.
+   */
+  const endUnstored = async (run: ActiveRun) => {
+    // Events that came in meanwhile would follow the end: they are dropped like later ones.
+    run.pending = []
+    const event: RunErrorEvent = {
+      type: 'error',
+      run_id: run.run_id,
+      seq: run.committedSeq + 1,
+      timestamp: new Date().toISOString(),
+      error: { code: 'internal', message: 'the run could not be stored' },
+    }
+    try {
+      await store.appendEvents(run.run_id, [event])
+      run.committedSeq = event.seq
+      const batch: CommittedBatch = { events: [event], json: [JSON.stringify(event)] }
+      for (const listener of run.listeners) listener(batch)
+    } catch {
+      // Still failing: the next start-up marks the run interrupted.
+    }
+    run.resolveFinished(event)
+    finish(run)
+  }
+
+  const finish = (run: ActiveRun) => {
+    active.delete(run.run_id)
+    run.listeners.clear()
+  }
+
+  const onEvent = (run: ActiveRun, event: RunEvent) => {
+    if (run.detached) return
+    run.pending.push(event)
+    if (run.pending.length >= maxBatch || isTerminalEvent(event)) {
+      void flush(run)
+    } else if (!run.flushScheduled) {
+      run.flushScheduled = true
+      setImmediate(() => {
+        if (run.flushScheduled) void flush(run)
+      })
+    }
+  }
+
+  return {
+    async start(request) {
+      const run_id = globalThis.crypto.randomUUID()
+      await store.createRun({
+        run_id,
+        graph_id: request.graph_id,
+        graph_name: request.graph_name,
+        graph_version: request.graph_version,
+        initial_state: request.initial_state,
+        started_at: new Date().toISOString(),
+      })
+      let resolveFinished!: (event: TerminalEvent) => void
+      const finished = new Promise<TerminalEvent>((resolve) => {
+        resolveFinished = resolve
+      })
+      const run: ActiveRun = {
+        run_id,
+        handle: undefined as unknown as RunHandle,
+        pending: [],
+        flushing: undefined,
+        flushScheduled: false,
+        committedSeq: 0,
+        listeners: new Set(),
+        detached: false,
+        finished,
+        resolveFinished,
+      }
+      active.set(run_id, run)
+      run.handle = runGraph(request.graph, request.initial_state, {
+        run_id,
+        graph_id: request.graph_id,
+        graph_name: request.graph_name,
+        graph_version: request.graph_version,
+        ...(request.max_steps === undefined ? {} : { max_steps: request.max_steps }),
+        ...(request.breakpoints === undefined ? {} : { breakpoints: request.breakpoints }),
+        on_event: (event) => onEvent(run, event),
+      })
+      return { run_id, finished }
+    },
+    isActive: (run_id) => active.has(run_id),
+    subscribe(run_id, listener) {
+      const run = active.get(run_id)
+      if (!run) return undefined
+      run.listeners.add(listener)
+      return () => run.listeners.delete(listener)
+    },
+    control(run_id, action) {
+      const run = active.get(run_id)
+      if (!run) return 'unknown'
+      if (action === 'cancel') {
+        run.handle.cancel('stopped by a request')
+        return 'ok'
+      }
+      const ok = action === 'pause' ? run.handle.pause() : run.handle.resume()
+      return ok ? 'ok' : 'ended'
+    },
+    activeCount: () => active.size,
+    async shutdown(message) {
+      const runs = [...active.values()]
+      await Promise.all(runs.map((run) => flush(run)))
+      for (const run of runs) {
+        run.detached = true
+        run.handle.cancel(message)
+      }
+      await store.interruptRunning(message)
+      // Live watchers get the interruption too, then the streams end.
+      for (const run of runs) {
+        const events = await store.readEvents(run.run_id, run.committedSeq)
+        const batch: CommittedBatch = { events, json: events.map((e) => JSON.stringify(e)) }
+        for (const listener of run.listeners) listener(batch)
+        const last = events[events.length - 1]
+        if (last && isTerminalEvent(last)) run.resolveFinished(last)
+        finish(run)
+      }
+    },
+  }
+}

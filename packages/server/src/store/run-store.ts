@@ -1,0 +1,106 @@
+/**
+ * RunStore: everything the server keeps — graphs, layouts, runs and every event of every run.
+ * The routes and the run manager only ever talk to this interface, so a PostgreSQL store can be
+ * added without touching them; `run-store.contract.ts` is the suite every implementation passes.
+ * All methods are async even though SQLite is synchronous, for that reason.
+ */
+
+import type { NodePosition, RunEvent, RunStatus, RunSummary } from '@graphrun/protocol'
+
+export interface GraphRecord {
+  /** Stable id derived from the file path and export name, e.g. `research-report`. */
+  id: string
+  name: string
+  description: string
+  /** Relative to the workspace root, with forward slashes. */
+  file_path: string
+  export_name: string
+  /** Hash of the graph file's content. */
+  version: string
+  node_count: number
+  created_at: string
+  updated_at: string
+}
+
+export interface NewRun {
+  run_id: string
+  graph_id: string
+  graph_name: string
+  graph_version: string
+  initial_state: Record<string, unknown>
+  started_at: string
+}
+
+export interface RunRecord extends NewRun {
+  status: RunStatus
+  ended_at: string | undefined
+  duration_ms: number | undefined
+  final_state: Record<string, unknown> | undefined
+  summary: RunSummary | undefined
+  error: { code: string; message: string } | undefined
+  /** The seq of the last stored event (0 when none). */
+  last_seq: number
+}
+
+/** One stored event as its JSON text, ready to send without parsing and re-serializing. */
+export interface StoredEventJson {
+  seq: number
+  type: string
+  json: string
+}
+
+export interface RunQuery {
+  graph_id?: string
+  status?: RunStatus
+  /** At most this many runs (1..500). */
+  limit: number
+  /** Only runs that started before this run (cursor for paging, newest first). */
+  before?: string
+}
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError'
+  readonly code: 'not_found' | 'seq_conflict' | 'closed'
+  constructor(code: StoreError['code'], message: string) {
+    super(message)
+    this.code = code
+  }
+}
+
+export interface RunStore {
+  upsertGraph(graph: GraphRecord): Promise<void>
+  getGraph(id: string): Promise<GraphRecord | undefined>
+  /** Ordered by name. */
+  listGraphs(): Promise<GraphRecord[]>
+  /** Removes the graph and its layout (its runs stay in the history). False when unknown. */
+  deleteGraph(id: string): Promise<boolean>
+  getLayout(graph_id: string): Promise<Record<string, NodePosition>>
+  /** Merges these positions into the saved ones (other nodes keep theirs). */
+  saveLayout(graph_id: string, positions: Record<string, NodePosition>): Promise<void>
+
+  /** Creates a run with status `running` and no events. */
+  createRun(run: NewRun): Promise<void>
+  /**
+   * Appends events atomically, in one transaction: all or none. Their `seq` must continue the
+   * run's log without gap or repeat (else StoreError `seq_conflict`, nothing written). Updates the
+   * run's status from them (`statusAfter` of @graphrun/protocol) and, for a terminal event, its
+   * end time, duration, final state, summary or error. Unknown run: StoreError `not_found`.
+   * `json`, when given, holds each event as JSON.stringify wrote it, and is stored as is: the run
+   * manager serializes once for the store and for live streams, so both carry the same bytes.
+   */
+  appendEvents(run_id: string, events: readonly RunEvent[], json?: readonly string[]): Promise<void>
+  /** Events with seq > after_seq, in order, at most `limit` (default: all). */
+  readEvents(run_id: string, after_seq: number, limit?: number): Promise<RunEvent[]>
+  /** As readEvents, but each event as the JSON text it was stored as. */
+  readEventsJson(run_id: string, after_seq: number, limit?: number): Promise<StoredEventJson[]>
+  getRun(run_id: string): Promise<RunRecord | undefined>
+  /** Newest first. */
+  listRuns(query: RunQuery): Promise<RunRecord[]>
+  /**
+   * Ends every run still `running` or `paused` (left by a crash or a shutdown): appends an
+   * `error` event with code `server_restarted` and `message`, and sets status `interrupted`.
+   * Returns the ids of the runs it ended.
+   */
+  interruptRunning(message: string): Promise<string[]>
+  close(): Promise<void>
+}

@@ -1,0 +1,134 @@
+/**
+ * The canvas's own controls, bottom left: zoom out / level / zoom in, Fit and Re-layout, and a
+ * quiet note when laying out or saving the layout went wrong. Only view actions live here; run
+ * controls belong to the top bar.
+ */
+
+import type { FitViewOptions, ReactFlowState } from '@xyflow/react'
+import { Panel, useReactFlow, useStore } from '@xyflow/react'
+import type { ReactNode } from 'react'
+import { memo } from 'react'
+
+/** Fit leaves room for the run-status pill above and this toolbar below. */
+export const FIT_OPTIONS = {
+  padding: { top: '52px', bottom: '60px', x: '36px' },
+  maxZoom: 1,
+  duration: 0,
+} satisfies FitViewOptions
+
+const zoomPercent = (s: ReactFlowState) => Math.round(s.transform[2] * 100)
+
+function Icon({ children }: { children: ReactNode }) {
+  return (
+    <svg
+      width="14"
+      height="14"
+      viewBox="0 0 16 16"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.6"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+    >
+      {children}
+    </svg>
+  )
+}
+
+export interface CanvasToolbarProps {
+  busy: boolean
+  onRelayout(): void
+  showMap: boolean
+  onToggleMap(): void
+  /** A quiet problem to mention (with its details in the tooltip). */
+  notice: { text: string; detail: string } | undefined
+}
+
+export const CanvasToolbar = memo(function CanvasToolbar({
+  busy,
+  onRelayout,
+  showMap,
+  onToggleMap,
+  notice,
+}: CanvasToolbarProps) {
+  const flow = useReactFlow()
+  const zoom = useStore(zoomPercent)
+  return (
+    <Panel position="bottom-left" className="gc-toolbar-panel">
+      <div className="gc-toolbar" role="toolbar" aria-label="Canvas">
+        <button
+          type="button"
+          className="gc-tool icon"
+          aria-label="Zoom out"
+          title="Zoom out"
+          onClick={() => void flow.zoomOut({ duration: 140 })}
+        >
+          <Icon>
+            <path d="M3.5 8h9" />
+          </Icon>
+        </button>
+        <span className="gc-zoom" aria-live="off" title="Zoom level">
+          {zoom}%
+        </span>
+        <button
+          type="button"
+          className="gc-tool icon"
+          aria-label="Zoom in"
+          title="Zoom in"
+          onClick={() => void flow.zoomIn({ duration: 140 })}
+        >
+          <Icon>
+            <path d="M3.5 8h9M8 3.5v9" />
+          </Icon>
+        </button>
+        <span className="gc-sep" />
+        <button
+          type="button"
+          className="gc-tool"
+          title="Fit the whole graph in view"
+          onClick={() => void flow.fitView({ ...FIT_OPTIONS, duration: 160 })}
+        >
+          <Icon>
+            <path d="M2.5 6V2.5H6M10 2.5h3.5V6M13.5 10v3.5H10M6 13.5H2.5V10" />
+          </Icon>
+          Fit
+        </button>
+        <button
+          type="button"
+          className="gc-tool"
+          title="Lay the graph out again from scratch (your arrangement is replaced)"
+          onClick={onRelayout}
+          disabled={busy}
+        >
+          <Icon>
+            <rect x="5.5" y="1.5" width="5" height="3.5" rx="1" />
+            <rect x="1.5" y="11" width="5" height="3.5" rx="1" />
+            <rect x="9.5" y="11" width="5" height="3.5" rx="1" />
+            <path d="M8 5v3M4 11V8h8v3" />
+          </Icon>
+          Re-layout
+        </button>
+        <button
+          type="button"
+          className="gc-tool icon"
+          aria-label="Minimap"
+          aria-pressed={showMap}
+          title={showMap ? 'Hide the minimap' : 'Show the minimap'}
+          onClick={onToggleMap}
+        >
+          <Icon>
+            <rect x="1.5" y="2.5" width="13" height="11" rx="1.5" />
+            <rect x="8" y="8" width="4.5" height="3.5" rx="0.5" />
+          </Icon>
+        </button>
+        {busy ? <span className="gc-note">Laying out…</span> : null}
+        {notice && !busy ? (
+          <span className="gc-note warn" title={notice.detail} role="status">
+            {notice.text}
+          </span>
+        ) : null}
+      </div>
+    </Panel>
+  )
+})

@@ -1,0 +1,188 @@
+/**
+ * The graph canvas: the graph laid out top to bottom (saved positions first, ELK for the rest),
+ * drag to arrange (saved through the API), zoom, fit, minimap, and every node and edge showing
+ * the run live. The canvas owns positions only; run state comes from the view store, selection
+ * and breakpoints from the caller. It never starts, stops or reads a run itself.
+ */
+
+import '@xyflow/react/dist/style.css'
+import './canvas.css'
+import type { GraphDetailDto } from '@graphrun/protocol'
+import type { EdgeTypes, MiniMapNodeProps, NodeChange, NodeTypes } from '@xyflow/react'
+import { Background, BackgroundVariant, MiniMap, ReactFlow, ReactFlowProvider } from '@xyflow/react'
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { isTerminal } from '../../layout/elk-graph.js'
+import { prewarmLayout } from '../../layout/layout.js'
+import type { ViewStore } from '../../state/view-store.js'
+import { CanvasToolbar } from './CanvasToolbar.js'
+import type { CanvasContextValue } from './canvas-context.js'
+import { CanvasStoreContext, createSignal, useCanvas, useNodeStatus } from './canvas-context.js'
+import { FlowEdge } from './FlowEdge.js'
+import type { FlowEdgeType, FlowNode } from './flow-elements.js'
+import { NodeCard, TerminalCard } from './NodeCard.js'
+import { useCanvasLayout } from './use-canvas-layout.js'
+
+// ELK's first run compiles a lot of code: start the worker while the page fetches the graph.
+prewarmLayout()
+
+const nodeTypes = { card: NodeCard, terminal: TerminalCard } satisfies NodeTypes
+const edgeTypes = { flow: FlowEdge } satisfies EdgeTypes
+const MAP_FROM_NODES = 20
+const MAP_STYLE = { width: 176, height: 120 }
+
+export interface GraphCanvasProps {
+  graph: GraphDetailDto
+  store: ViewStore
+  selected: string | undefined
+  onSelect: (node_id: string | undefined) => void
+  breakpoints: ReadonlySet<string>
+  onToggleBreakpoint: (node_id: string) => void
+}
+
+export function GraphCanvas(props: GraphCanvasProps) {
+  return (
+    <ReactFlowProvider>
+      <Canvas {...props} />
+    </ReactFlowProvider>
+  )
+}
+
+function Canvas({ graph, store, selected, onSelect, breakpoints, onToggleBreakpoint }: GraphCanvasProps) {
+  const layout = useCanvasLayout(graph)
+  // The minimap earns its corner on graphs too big to take in at once; the toolbar toggles it.
+  const [showMap, setShowMap] = useState<boolean | undefined>(undefined)
+  const mapShown = showMap ?? graph.nodes.length > MAP_FROM_NODES
+  const toggleMap = useCallback(() => setShowMap(!mapShown), [mapShown])
+
+  // Cards and edges read the store and breakpoints through context; the value only changes
+  // with the store, so toggling a breakpoint re-renders one card, not all of them.
+  const breakpointSignal = useMemo(() => createSignal<ReadonlySet<string>>(new Set()), [])
+  const toggleRef = useRef(onToggleBreakpoint)
+  useEffect(() => {
+    breakpointSignal.set(breakpoints)
+    toggleRef.current = onToggleBreakpoint
+  }, [breakpointSignal, breakpoints, onToggleBreakpoint])
+  const context = useMemo<CanvasContextValue>(
+    () => ({ store, breakpoints: breakpointSignal, toggleBreakpoint: (id) => toggleRef.current(id) }),
+    [store, breakpointSignal],
+  )
+
+  const { applyMoves } = layout
+  const onNodesChange = useCallback(
+    (changes: NodeChange<FlowNode>[]) => {
+      // Selection is the caller's: a click (or Enter on a focused card) asks for it; the flags
+      // come back through `selected`. Nodes are never added or removed from the canvas.
+      const picked = changes.find((c) => c.type === 'select' && c.selected)
+      if (picked && picked.type === 'select' && !isTerminal(picked.id)) onSelect(picked.id)
+      applyMoves(changes)
+    },
+    [onSelect, applyMoves],
+  )
+
+  const onPaneClick = useCallback(() => onSelect(undefined), [onSelect])
+
+  const { nodes } = layout
+  const shown = useMemo(
+    () => (selected ? nodes.map((n) => (n.id === selected ? { ...n, selected: true } : n)) : nodes),
+    [nodes, selected],
+  )
+
+  return (
+    <CanvasStoreContext.Provider value={context}>
+      <div className="gc-root">
+        <ArrowMarkers />
+        <ReactFlow<FlowNode, FlowEdgeType>
+          nodes={shown}
+          edges={layout.edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={onNodesChange}
+          onNodeDragStart={layout.onNodeDragStart}
+          onPaneClick={onPaneClick}
+          onMoveEnd={layout.onMoveEnd}
+          nodesDraggable
+          nodesConnectable={false}
+          edgesFocusable={false}
+          edgesReconnectable={false}
+          selectNodesOnDrag={false}
+          deleteKeyCode={null}
+          onlyRenderVisibleElements
+          minZoom={0.04}
+          maxZoom={2}
+          attributionPosition="top-right"
+        >
+          <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} className="gc-bg" />
+          {mapShown ? (
+            <MiniMap
+              pannable
+              zoomable
+              nodeComponent={MiniMapNode}
+              className="gc-minimap"
+              ariaLabel="Minimap: node statuses"
+              style={MAP_STYLE}
+            />
+          ) : null}
+          <CanvasToolbar
+            busy={layout.busy}
+            onRelayout={layout.relayout}
+            showMap={mapShown}
+            onToggleMap={toggleMap}
+            notice={layout.notice}
+          />
+        </ReactFlow>
+      </div>
+    </CanvasStoreContext.Provider>
+  )
+}
+
+/** A minimap node coloured by its status (START / END stay neutral). */
+const MiniMapNode = memo(function MiniMapNode({ id, x, y, width, height }: MiniMapNodeProps) {
+  const { store } = useCanvas()
+  const status = useNodeStatus(store, id)
+  const round = isTerminal(id)
+  return (
+    <rect
+      className="gc-mini"
+      data-status={round ? 'terminal' : status}
+      x={x}
+      y={y}
+      width={width}
+      height={height}
+      rx={round ? width / 2 : 10}
+    />
+  )
+})
+
+/** The arrowheads the edges point with, defined once for the whole canvas. */
+function ArrowMarkers() {
+  return (
+    <svg className="gc-defs" aria-hidden="true" width="0" height="0">
+      <defs>
+        <marker
+          id="gc-arrow"
+          viewBox="0 0 10 10"
+          refX="9"
+          refY="5"
+          markerWidth="8"
+          markerHeight="8"
+          markerUnits="userSpaceOnUse"
+          orient="auto-start-reverse"
+        >
+          <path d="M1,1.5 L9,5 L1,8.5 z" className="gc-arrowhead" />
+        </marker>
+        <marker
+          id="gc-arrow-active"
+          viewBox="0 0 10 10"
+          refX="9"
+          refY="5"
+          markerWidth="9"
+          markerHeight="9"
+          markerUnits="userSpaceOnUse"
+          orient="auto-start-reverse"
+        >
+          <path d="M1,1.5 L9,5 L1,8.5 z" className="gc-arrowhead active" />
+        </marker>
+      </defs>
+    </svg>
+  )
+}

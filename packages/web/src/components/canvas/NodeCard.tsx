@@ -1,0 +1,178 @@
+/**
+ * A node on the canvas: label, status icon, a muted second line and chips for the last duration,
+ * iterations, retries and errors (DESIGN.md "Node card"). It reads only its own node from the
+ * view store, so a status change re-renders this card and nothing else; it never fetches.
+ */
+
+import './node-card.css'
+import type { NodeProps, ReactFlowState } from '@xyflow/react'
+import { Handle, Position, useStore } from '@xyflow/react'
+import type { MouseEvent } from 'react'
+import { memo, useCallback } from 'react'
+import { formatDuration } from '../../format.js'
+import type { NodeView, RunView } from '../../run-view/run-view.js'
+import { useNodeView, useRunView } from '../../state/view-store.js'
+import { STATUS_LABEL, StatusIcon } from '../StatusIcon.js'
+import { useCanvas, useHasBreakpoint } from './canvas-context.js'
+import type { CardNode, TerminalNode } from './flow-elements.js'
+import { LOOP_IN, LOOP_OUT } from './flow-elements.js'
+
+/** Below this zoom a card's text is unreadable: it shows its title and status colour only. */
+export const COMPACT_ZOOM = 0.45
+export const zoomedOut = (s: ReactFlowState) => s.transform[2] < COMPACT_ZOOM
+
+const SKIP_REASON: Record<string, string> = {
+  upstream_failed: 'an upstream node failed',
+  not_selected: 'no route chose it',
+  cancelled: 'the run was cancelled',
+}
+
+const SKIP_CHIP: Record<string, string> = {
+  upstream_failed: 'upstream failed',
+  not_selected: 'not taken',
+  cancelled: 'cancelled',
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n', 1)[0] ?? ''
+  return line.trim() || text.trim()
+}
+
+/** The card's tooltip: the status in words, so colour is never the only signal. */
+function describe(data: CardNode['data'], node: NodeView, paused: boolean): string {
+  const parts = [`${data.label} — ${paused ? 'paused at breakpoint' : STATUS_LABEL[node.status]}`]
+  if (node.status === 'running') {
+    if (node.attempt > 1) parts.push(`attempt ${node.attempt}`)
+    if (node.progress !== undefined) parts.push(`${Math.round(node.progress * 100)}%`)
+    if (node.progress_message) parts.push(node.progress_message)
+  } else if (node.last_duration_ms !== undefined) parts.push(`took ${formatDuration(node.last_duration_ms)}`)
+  if (node.iterations > 1) parts.push(`ran ${node.iterations} times`)
+  if (node.status === 'skipped' && node.skip_reason)
+    parts.push(SKIP_REASON[node.skip_reason] ?? node.skip_reason)
+  if (node.error && (node.status === 'failed' || node.status === 'cancelled')) parts.push(node.error.message)
+  // The second line shows the id when the label differs, so the description goes here.
+  const text = parts.join(' · ')
+  return data.subIsId && data.description ? `${text}\n${data.description}` : text
+}
+
+function Chips({ node }: { node: NodeView }) {
+  const running = node.status === 'running'
+  return (
+    <div className="gc-footer">
+      {!running && node.last_duration_ms !== undefined ? (
+        <span className="gc-chip">{formatDuration(node.last_duration_ms)}</span>
+      ) : null}
+      {node.iterations > 1 ? <span className="gc-chip">×{node.iterations}</span> : null}
+      {running && node.attempt > 1 ? <span className="gc-chip retry">retry {node.attempt}</span> : null}
+      {node.status === 'failed' && node.error ? (
+        <span className="gc-chip error">{firstLine(node.error.message)}</span>
+      ) : null}
+      {node.status === 'skipped' && node.skip_reason ? (
+        <span className="gc-chip">{SKIP_CHIP[node.skip_reason] ?? node.skip_reason}</span>
+      ) : null}
+    </div>
+  )
+}
+
+const LOOP_ANCHORS = [
+  ['loop-out-right', 'source', Position.Right, LOOP_OUT],
+  ['loop-in-right', 'target', Position.Right, LOOP_IN],
+  ['loop-out-left', 'source', Position.Left, LOOP_OUT],
+  ['loop-in-left', 'target', Position.Left, LOOP_IN],
+] as const
+
+/** Invisible anchors on both sides for loop edges (flow-elements picks the side per edge). */
+function LoopAnchors() {
+  return LOOP_ANCHORS.map(([id, type, position, at]) => (
+    <Handle
+      key={id}
+      type={type}
+      position={position}
+      id={id}
+      className="gc-loop-handle"
+      isConnectable={false}
+      style={{ top: `${at * 100}%` }}
+    />
+  ))
+}
+
+export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps<CardNode>) {
+  const { store, toggleBreakpoint } = useCanvas()
+  const node = useNodeView(store, id)
+  const compact = useStore(zoomedOut)
+  const pausedHere = useRunView(
+    store,
+    useCallback((v: RunView) => v.paused?.node_id === id, [id]),
+  )
+  const breakpoint = useHasBreakpoint(id)
+  const onBreakpoint = useCallback(
+    (event: MouseEvent) => {
+      event.stopPropagation()
+      toggleBreakpoint(id)
+    },
+    [id, toggleBreakpoint],
+  )
+  const status = node.status
+  const className = `gc-card${compact ? ' compact' : ''}${selected ? ' selected' : ''}`
+  return (
+    <div
+      className={className}
+      data-testid="node-card"
+      data-node-id={id}
+      data-status={status}
+      data-paused={pausedHere ? 'true' : undefined}
+      data-breakpoint={breakpoint ? 'true' : undefined}
+      title={describe(data, node, pausedHere)}
+    >
+      <Handle type="target" position={Position.Top} id="in" isConnectable={false} />
+      <div className="gc-title">
+        <span className="gc-label">{data.label}</span>
+        {pausedHere ? (
+          <StatusIcon status="paused" />
+        ) : status === 'idle' ? null : (
+          <StatusIcon status={status} />
+        )}
+      </div>
+      {compact ? null : (
+        <>
+          {status === 'running' && node.progress_message ? (
+            <div className="gc-sub live">{node.progress_message}</div>
+          ) : (
+            <div className={data.subIsId ? 'gc-sub mono' : 'gc-sub'}>{data.sub}</div>
+          )}
+          <Chips node={node} />
+        </>
+      )}
+      {status === 'running' && node.progress !== undefined ? (
+        <div className="gc-progress" aria-hidden="true">
+          <div style={{ transform: `scaleX(${Math.min(1, Math.max(0, node.progress))})` }} />
+        </div>
+      ) : null}
+      <button
+        type="button"
+        className="gc-bp nodrag nopan"
+        aria-pressed={breakpoint}
+        aria-label={`Breakpoint on ${data.label}`}
+        title={breakpoint ? 'Remove breakpoint' : 'Pause before this node (breakpoint)'}
+        onClick={onBreakpoint}
+      />
+      <Handle type="source" position={Position.Bottom} id="out" isConnectable={false} />
+      {data.loops ? <LoopAnchors /> : null}
+    </div>
+  )
+})
+
+export const TerminalCard = memo(function TerminalCard({ data }: NodeProps<TerminalNode>) {
+  const start = data.kind === 'start'
+  return (
+    <div
+      className={`gc-terminal ${data.kind}`}
+      data-terminal={data.kind}
+      title={start ? 'Start: the run begins here' : 'End: the run ends here'}
+    >
+      {start ? null : <Handle type="target" position={Position.Top} id="in" isConnectable={false} />}
+      <span>{start ? 'Start' : 'End'}</span>
+      {start ? <Handle type="source" position={Position.Bottom} id="out" isConnectable={false} /> : null}
+    </div>
+  )
+})

@@ -1,0 +1,217 @@
+/**
+ * Where the canvas's nodes are, and how that changes: saved positions first and ELK for the rest,
+ * the user's drags (saved through the API), Re-layout, and file reloads that keep unchanged nodes
+ * in place. Knows nothing about run state; never renders.
+ */
+
+import type { GraphDetailDto } from '@graphrun/protocol'
+import type { NodeChange, OnMove, OnNodeDrag, Viewport } from '@xyflow/react'
+import { useReactFlow } from '@xyflow/react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { api } from '../../api.js'
+import type { Positions, Routes } from '../../layout/elk-graph.js'
+import { canvasNodeIds, isTerminal } from '../../layout/elk-graph.js'
+import { arrangeGraph, gridPositions, layoutWithRoutes } from '../../layout/layout.js'
+import { FIT_OPTIONS } from './CanvasToolbar.js'
+import type { FlowEdgeType, FlowNode } from './flow-elements.js'
+import { buildEdges, buildNodes, dropRoutes, graphContentKey } from './flow-elements.js'
+import type { LayoutSaver } from './layout-saver.js'
+import { createLayoutSaver } from './layout-saver.js'
+
+export type Notice = { kind: 'save' | 'layout'; text: string; detail: string }
+
+/**
+ * The last arrangement and view of each graph this page showed. The canvas may unmount and come
+ * back (another graph, a route change); the graph then reappears as it was, without a new layout
+ * and at the zoom and place the user left it.
+ */
+const memory = new Map<string, { key: string; positions: Positions; routes: Routes; viewport?: Viewport }>()
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
+export function useCanvasLayout(graph: GraphDetailDto) {
+  const flow = useReactFlow<FlowNode, FlowEdgeType>()
+  const [nodes, setNodes] = useState<FlowNode[]>([])
+  const [edges, setEdges] = useState<FlowEdgeType[]>([])
+  const [busy, setBusy] = useState(false)
+  const [notice, setNotice] = useState<Notice>()
+  const contentKey = useMemo(() => graphContentKey(graph), [graph])
+  /** Where every node is now, and the routes still valid for it. */
+  const placed = useRef<{ graph_id: string; positions: Positions; routes: Routes } | undefined>(undefined)
+  const saver = useRef<LayoutSaver | undefined>(undefined)
+  /** The graph the canvas shows now (a Re-layout answer for another one is dropped). */
+  const active = useRef(graph.id)
+
+  const show = useCallback(
+    (positions: Positions, routes: Routes) => {
+      placed.current = { graph_id: graph.id, positions, routes }
+      memory.set(graph.id, { ...memory.get(graph.id), key: contentKey, positions, routes })
+      setNodes(buildNodes(graph, positions))
+      setEdges(buildEdges(graph, positions, routes))
+    },
+    [graph, contentKey],
+  )
+
+  // One saver per graph; leaving a graph sends what it still holds.
+  useEffect(() => {
+    const s = createLayoutSaver((p) => api.saveLayout(graph.id, p), {
+      saved: () => setNotice((n) => (n?.kind === 'save' ? undefined : n)),
+      failed: (e) => setNotice({ kind: 'save', text: 'Layout not saved', detail: messageOf(e) }),
+    })
+    saver.current = s
+    return () => {
+      s.destroy()
+      if (saver.current === s) saver.current = undefined
+    }
+  }, [graph.id])
+
+  // Lay out when the graph or its drawn content changes. A graph this page has shown before comes
+  // back as it was; a new one starts from its saved positions. Either way nodes already placed
+  // stay put and ELK places only the others (a file reload's new nodes, START and END).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed on the graph's identity and drawn content
+  useEffect(() => {
+    active.current = graph.id
+    const shown = placed.current?.graph_id === graph.id ? placed.current : undefined
+    const remembered = memory.get(graph.id)
+    if (!shown) {
+      setNodes([])
+      setEdges([])
+    }
+    const from = shown?.positions ?? remembered?.positions ?? graph.positions
+    const present = new Set(canvasNodeIds(graph))
+    const keep: Positions = {}
+    for (const [id, p] of Object.entries(from)) if (present.has(id)) keep[id] = p
+    const everyNodeKept = Object.keys(keep).length === present.size
+    const oldRoutes = (shown ?? (remembered?.key === contentKey ? remembered : undefined))?.routes
+
+    let live = true
+    setBusy(true)
+    arrangeGraph(graph, keep)
+      .then(
+        (result) => {
+          setNotice((n) => (n?.kind === 'layout' ? undefined : n))
+          return everyNodeKept && oldRoutes ? { ...result, routes: oldRoutes } : result
+        },
+        (e: unknown) => {
+          setNotice({ kind: 'layout', text: 'Auto-layout failed', detail: messageOf(e) })
+          return { positions: { ...gridPositions(graph), ...keep }, routes: {} }
+        },
+      )
+      .then(({ positions, routes }) => {
+        if (!live) return
+        show(positions, routes)
+        setBusy(false)
+        if (shown) return
+        if (remembered?.viewport) void flow.setViewport(remembered.viewport)
+        else void flow.fitView(FIT_OPTIONS)
+      })
+    return () => {
+      live = false
+    }
+  }, [graph.id, contentKey])
+
+  const relayout = useCallback(() => {
+    setBusy(true)
+    layoutWithRoutes(graph)
+      .then(({ positions, routes }) => {
+        // Another graph may be on the canvas by now: this answer is not for it.
+        if (active.current !== graph.id) return
+        show(positions, routes)
+        // The new arrangement replaces the saved one (else a reload would bring the old back).
+        const known = new Set(graph.nodes.map((n) => n.id))
+        saver.current?.queue(Object.fromEntries(Object.entries(positions).filter(([id]) => known.has(id))))
+        void flow.fitView({ ...FIT_OPTIONS, duration: 160 })
+      })
+      .catch((e: unknown) => setNotice({ kind: 'layout', text: 'Auto-layout failed', detail: messageOf(e) }))
+      .finally(() => setBusy(false))
+  }, [graph, flow, show])
+
+  /** Forgets the routes of edges touching `moved`: they were laid out for the old places. */
+  const unroute = useCallback((moved: ReadonlySet<string>) => {
+    setEdges((es) => dropRoutes(es, moved))
+    const current = placed.current
+    if (!current) return
+    const routes: Routes = {}
+    for (const [key, points] of Object.entries(current.routes)) {
+      const [source = '', target = ''] = key.split('->')
+      if (!moved.has(source) && !moved.has(target)) routes[key] = points
+    }
+    current.routes = routes
+  }, [])
+
+  /**
+   * React Flow's position and size updates. A position that is no longer dragging is where a
+   * node ended up — after a drag, or moved with the arrow keys — and is saved.
+   */
+  const applyMoves = useCallback(
+    (changes: NodeChange<FlowNode>[]) => {
+      const moves = changes.filter((c) => c.type === 'position' || c.type === 'dimensions')
+      if (moves.length === 0) return
+      setNodes((ns) => applyChanges(ns, moves))
+      const current = placed.current
+      const toSave: Positions = {}
+      const settled = new Set<string>()
+      for (const c of moves) {
+        if (c.type !== 'position' || c.dragging !== false || !c.position || !current) continue
+        const p = { x: Math.round(c.position.x), y: Math.round(c.position.y) }
+        current.positions = { ...current.positions, [c.id]: p }
+        settled.add(c.id)
+        // START and END are drawn by the canvas, not nodes of the graph: the server keeps no
+        // position for them, so they are placed again from their neighbours on the next visit.
+        if (!isTerminal(c.id)) toSave[c.id] = p
+      }
+      if (!current || settled.size === 0) return
+      unroute(settled)
+      memory.set(graph.id, {
+        ...memory.get(graph.id),
+        key: contentKey,
+        positions: current.positions,
+        routes: current.routes,
+      })
+      saver.current?.queue(toSave)
+    },
+    [graph.id, contentKey, unroute],
+  )
+
+  // A dragged node's edges leave their laid-out routes at once and follow it as plain curves.
+  const onNodeDragStart = useCallback<OnNodeDrag<FlowNode>>(
+    (_event, _node, dragged) => unroute(new Set(dragged.map((n) => n.id))),
+    [unroute],
+  )
+
+  const onMoveEnd = useCallback<OnMove>(
+    (_event, viewport) => {
+      const entry = memory.get(graph.id)
+      if (entry) entry.viewport = viewport
+    },
+    [graph.id],
+  )
+
+  return { nodes, edges, busy, notice, relayout, applyMoves, onNodeDragStart, onMoveEnd }
+}
+
+/** Applies position and size changes, copying only the nodes that changed. */
+function applyChanges(nodes: FlowNode[], changes: NodeChange<FlowNode>[]): FlowNode[] {
+  const byId = new Map<string, NodeChange<FlowNode>[]>()
+  for (const c of changes) {
+    if (c.type !== 'position' && c.type !== 'dimensions') continue
+    const list = byId.get(c.id)
+    if (list) list.push(c)
+    else byId.set(c.id, [c])
+  }
+  return nodes.map((n) => {
+    const list = byId.get(n.id)
+    if (!list) return n
+    let next = n
+    for (const c of list) {
+      if (c.type === 'position') {
+        next = { ...next, position: c.position ?? next.position, dragging: c.dragging ?? false }
+      } else if (c.type === 'dimensions' && c.dimensions) {
+        next = { ...next, measured: c.dimensions }
+      }
+    }
+    return next
+  })
+}

@@ -1,0 +1,57 @@
+/**
+ * The right-hand inspector: the selected node (its attempts, update, state diff, input, error,
+ * logs) or, with none selected, the run summary — or, before any run, the next step. Reads the run
+ * view only; selection and closing belong to the app shell.
+ */
+
+import type { GraphDetailDto } from '@graphrun/protocol'
+import type { RunView } from '../../run-view/run-view.js'
+import type { ViewStore } from '../../state/view-store.js'
+import { useRunView } from '../../state/view-store.js'
+import { NodeInspector } from './NodeInspector.js'
+import { RunSummary } from './RunSummary.js'
+import './inspector.css'
+
+const whole = (view: RunView) => view
+
+export interface InspectorProps {
+  store: ViewStore
+  graph: GraphDetailDto | undefined
+  node_id: string | undefined
+  onClose: () => void
+}
+
+export function Inspector({ store, graph, node_id, onClose }: InspectorProps) {
+  const view = useRunView(store, whole)
+  return (
+    <div className="insp" data-testid="inspector">
+      <div className="insp-bar">
+        <span className="insp-bar-title">{node_id ? 'Node' : 'Run'}</span>
+        {node_id !== undefined && (
+          <button
+            type="button"
+            className="insp-close"
+            aria-label="Close node"
+            title="Back to the run"
+            onClick={onClose}
+          >
+            ×
+          </button>
+        )}
+      </div>
+      <div className="insp-body">
+        {node_id ? (
+          <NodeInspector
+            key={`${view.run_id}:${node_id}`}
+            view={view}
+            graph={graph}
+            node_id={node_id}
+            node={view.nodes[node_id]}
+          />
+        ) : (
+          <RunSummary view={view} graph={graph} />
+        )}
+      </div>
+    </div>
+  )
+}

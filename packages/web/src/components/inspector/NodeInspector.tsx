@@ -1,0 +1,146 @@
+/**
+ * The inspector for one node: who it is, how it did (status in icon and word, last duration,
+ * `iteration i of n`), every execution and attempt it had, and the details of the one picked —
+ * by default the latest, following new ones live until the user picks another.
+ */
+
+import type { GraphDetailDto } from '@graphrun/protocol'
+import { useState } from 'react'
+import { formatDuration } from '../../format.js'
+import type { AttemptView, NodeView, RunView } from '../../run-view/run-view.js'
+import { formatOffset } from '../panels/TimelineParts.js'
+import type { AnyStatus } from '../StatusIcon.js'
+import { STATUS_LABEL, StatusIcon } from '../StatusIcon.js'
+import { AttemptDetails } from './AttemptDetails.js'
+import { Section } from './Section.js'
+import './attempt.css'
+
+const SKIP_TEXT = {
+  upstream_failed: 'an upstream node failed, so it never ran.',
+  not_selected: 'no route chose it, so it never ran.',
+  cancelled: 'the run was cancelled before it ran.',
+}
+
+export function StatusPill({ status }: { status: AnyStatus }) {
+  return (
+    <span className="pill" data-status={status}>
+      <StatusIcon status={status} />
+      {STATUS_LABEL[status]}
+    </span>
+  )
+}
+
+function AttemptList({
+  view,
+  ids,
+  selected,
+  onSelect,
+}: {
+  view: RunView
+  ids: number[]
+  selected: number
+  onSelect: (index: number) => void
+}) {
+  return (
+    <div className="insp-attempts">
+      {ids.map((index) => {
+        const a = view.attempts[index] as AttemptView
+        const duration = a.duration_ms ?? (a.status === 'running' ? view.elapsed_ms - a.start_ms : undefined)
+        return (
+          <button
+            key={index}
+            type="button"
+            className="insp-attempt"
+            aria-pressed={index === selected}
+            onClick={() => onSelect(index)}
+          >
+            <StatusIcon status={a.status} />
+            <span className="insp-attempt-iter">#{a.iteration}</span>
+            <span className="insp-attempt-try">attempt {a.attempt}</span>
+            <span className="insp-attempt-at">+{formatOffset(a.start_ms)}</span>
+            <span className="insp-attempt-dur">
+              {duration === undefined ? '–' : formatOffset(duration)}
+              {a.status === 'running' ? '…' : ''}
+            </span>
+          </button>
+        )
+      })}
+    </div>
+  )
+}
+
+export function NodeInspector({
+  view,
+  graph,
+  node_id,
+  node,
+}: {
+  view: RunView
+  graph: GraphDetailDto | undefined
+  node_id: string
+  node: NodeView | undefined
+}) {
+  const [picked, setPicked] = useState<number | undefined>(undefined)
+  const info = graph?.nodes.find((n) => n.id === node_id)
+  const ids = node?.attempt_ids ?? []
+  const latest = ids[ids.length - 1]
+  const current = picked !== undefined && ids.includes(picked) ? picked : latest
+  const attempt = current === undefined ? undefined : view.attempts[current]
+  const paused = view.paused?.node_id === node_id
+  const status: AnyStatus = paused ? 'paused' : (node?.status ?? 'idle')
+  const label = info?.label ?? node_id
+
+  return (
+    <>
+      <header className="insp-head">
+        <div className="insp-title-row">
+          <h2 className="insp-title">{label}</h2>
+        </div>
+        {label !== node_id && <div className="insp-id mono">{node_id}</div>}
+        <div className="insp-facts">
+          <StatusPill status={status} />
+          {node?.last_duration_ms !== undefined && (
+            <span className="insp-fact mono" title="last duration">
+              {formatDuration(node.last_duration_ms)}
+            </span>
+          )}
+          {attempt && node && (
+            <span className="insp-fact">
+              iteration {attempt.iteration} of {node.iterations}
+            </span>
+          )}
+        </div>
+        {info?.description && <p className="insp-desc">{info.description}</p>}
+        {node?.status === 'running' && node.progress !== undefined && (
+          <div className="insp-progress" title={node.progress_message}>
+            <div className="insp-progress-bar" style={{ width: `${Math.round(node.progress * 100)}%` }} />
+            <span className="insp-progress-text mono">
+              {Math.round(node.progress * 100)}%{node.progress_message ? ` ${node.progress_message}` : ''}
+            </span>
+          </div>
+        )}
+      </header>
+
+      {view.status === 'idle' && <div className="insp-note">Run this graph to see it light up.</div>}
+      {view.status !== 'idle' && ids.length === 0 && (
+        <div className="insp-note">
+          {node?.skip_reason
+            ? `Skipped: ${SKIP_TEXT[node.skip_reason]}`
+            : paused
+              ? 'The run is paused at a breakpoint before this node. Resume to run it.'
+              : 'Not reached yet in this run.'}
+        </div>
+      )}
+
+      {ids.length > 0 && (
+        <Section
+          title={ids.length === node?.iterations ? 'Executions' : 'Executions and attempts'}
+          aside={ids.length}
+        >
+          <AttemptList view={view} ids={ids} selected={current ?? -1} onSelect={setPicked} />
+        </Section>
+      )}
+      {attempt && <AttemptDetails key={current} view={view} attempt={attempt} />}
+    </>
+  )
+}

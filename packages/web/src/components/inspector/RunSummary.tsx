@@ -1,0 +1,116 @@
+/**
+ * The inspector with no node selected: the run at a glance (status, graph, duration, counts, the
+ * run's error, its state), or, before any run, what to do next.
+ */
+
+import type { GraphDetailDto } from '@graphrun/protocol'
+import { formatClock, formatDuration } from '../../format.js'
+import type { RunView } from '../../run-view/run-view.js'
+import { JsonTree } from '../json/JsonTree.js'
+import { StatusPill } from './NodeInspector.js'
+import { Section } from './Section.js'
+
+function countsOf(view: RunView): { succeeded: number; failed: number; skipped: number; executions: number } {
+  if (view.summary) return view.summary
+  const counts = { succeeded: 0, failed: 0, skipped: 0, executions: 0 }
+  for (const id of view.node_order) {
+    const node = view.nodes[id]
+    if (!node) continue
+    if (node.status === 'succeeded') counts.succeeded++
+    else if (node.status === 'failed') counts.failed++
+    else if (node.status === 'skipped') counts.skipped++
+    counts.executions += node.iterations
+  }
+  return counts
+}
+
+export function RunEmpty({ graph }: { graph: GraphDetailDto | undefined }) {
+  return (
+    <div className="insp-empty">
+      {graph && (
+        <>
+          <h2 className="insp-title">{graph.name}</h2>
+          {graph.description && <p className="insp-desc">{graph.description}</p>}
+          <div className="insp-id mono">
+            {graph.node_count} {graph.node_count === 1 ? 'node' : 'nodes'} · {graph.edges.length} edges
+          </div>
+        </>
+      )}
+      <div className="insp-empty-card">
+        <div className="insp-empty-glyph" aria-hidden="true">
+          ▶
+        </div>
+        <div>
+          <strong>Run this graph to see it light up</strong>
+          <p>Each node shows its status as it runs; logs and the timeline fill in below.</p>
+          <p className="muted">Select a node to inspect it.</p>
+        </div>
+      </div>
+    </div>
+  )
+}
+
+export function RunSummary({ view, graph }: { view: RunView; graph: GraphDetailDto | undefined }) {
+  if (view.status === 'idle') return <RunEmpty graph={graph} />
+  const counts = countsOf(view)
+  const live = view.status === 'running' || view.status === 'paused'
+  const started = view.events[0]?.timestamp
+  return (
+    <>
+      <header className="insp-head">
+        <h2 className="insp-title">{view.graph_name ?? graph?.name ?? 'Run'}</h2>
+        <div className="insp-facts">
+          <StatusPill status={view.status} />
+          <span className="insp-fact mono" title="duration">
+            {formatDuration(view.elapsed_ms)}
+            {live ? '…' : ''}
+          </span>
+          {started && <span className="insp-fact muted">started {formatClock(started)}</span>}
+        </div>
+        {view.run_id && <div className="insp-id mono">{view.run_id}</div>}
+      </header>
+      <dl className="insp-counts">
+        <div data-kind="succeeded">
+          <dt>succeeded</dt>
+          <dd>{counts.succeeded}</dd>
+        </div>
+        <div data-kind="failed">
+          <dt>failed</dt>
+          <dd>{counts.failed}</dd>
+        </div>
+        <div data-kind="skipped">
+          <dt>skipped</dt>
+          <dd>{counts.skipped}</dd>
+        </div>
+        <div>
+          <dt>executions</dt>
+          <dd>{counts.executions}</dd>
+        </div>
+      </dl>
+      {view.error && (
+        <div className="insp-error insp-run-error">
+          <div className="insp-error-head">
+            <span className="insp-error-name">
+              {view.status === 'interrupted' ? 'Run interrupted' : 'Run failed'}
+            </span>
+            <span className="insp-retry mono">{view.error.code}</span>
+          </div>
+          <div className="insp-error-message">{view.error.message}</div>
+        </div>
+      )}
+      {view.status === 'cancelled' && (
+        <div className="insp-note">Cancelled{view.cancel_reason ? `: ${view.cancel_reason}` : '.'}</div>
+      )}
+      {view.paused && (
+        <div className="insp-note">
+          Paused {view.paused.reason === 'breakpoint' ? 'at a breakpoint' : 'on request'}
+          {view.paused.node_id ? ` before ${view.paused.node_id}` : ''}.
+        </div>
+      )}
+      <Section title={live ? 'Current state' : 'Final state'}>
+        <JsonTree value={view.state} label={live ? 'Current state' : 'Final state'} />
+      </Section>
+      <div className="insp-hint muted">Select a node to inspect it.</div>
+    </>
+  )
+}

@@ -1,0 +1,123 @@
+/**
+ * `graphrun run` live: in a real pseudo-terminal (util-linux `script`) it draws the bar, the
+ * running nodes and the summary with cursor moves, and Ctrl+C typed into the terminal cancels;
+ * SIGINT sent to the process group cancels a --json run with a `cancelled` last line; a second
+ * SIGINT quits at once.
+ */
+
+import { spawn, spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import {
+  CLI_ARGV,
+  cliEnv,
+  collect,
+  EXAMPLES,
+  expectRunInvariants,
+  parseNdjson,
+  ROOT,
+  shellQuote,
+  startCli,
+  stripAnsi,
+  tempGraphs,
+} from './cli-harness.js'
+
+const hasScript = spawnSync('script', ['--version']).status === 0
+const report = path.join(EXAMPLES, 'research-report.ts')
+
+/** The CLI inside a pseudo-terminal: `script -qfec "<cmd>" /dev/null`; stdin is forwarded to it. */
+function startInPty(args: string[]) {
+  const command = [...CLI_ARGV, ...args].map(shellQuote).join(' ')
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    cwd: ROOT,
+    env: cliEnv({ COLUMNS: '100', LINES: '30' }),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  return collect(child)
+}
+
+describe.skipIf(!hasScript).concurrent('in a terminal', { timeout: 60_000 }, () => {
+  it('shows the progress bar, the running nodes, logs, finished nodes and the summary', async () => {
+    const cli = startInPty(['run', report])
+    const result = await cli.done
+    expect(result.code).toBe(0)
+    const raw = result.stdout
+    expect(raw).toContain('\x1b[?25l') // cursor hidden while drawing …
+    expect(raw).toContain('\x1b[?25h') // … and shown again at the end
+    // The live area is redrawn in place: up to its first line, then clear below.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape sequences is the point.
+    expect(raw).toMatch(/\x1b\[\d+F\x1b\[J/)
+    const text = stripAnsi(raw)
+    expect(text).toMatch(/▶ Research report · examples\/research-report\.ts · 6 nodes/)
+    expect(text).toMatch(/[█░]{24} 0\/6 nodes/)
+    expect(text).toMatch(/[█░]{24} [1-5]\/6 nodes · [\d.]+m?s/)
+    // A running node with its elapsed time (and progress, for history).
+    expect(text).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] (history|design|benchmarks) +\d+ms/)
+    for (const id of ['plan', 'history', 'design', 'benchmarks', 'write', 'review']) {
+      expect(text).toMatch(new RegExp(`✓ ${id} +\\d+ms`))
+    }
+    expect(text).toMatch(/review +│ warn needs another pass/)
+    expect(text).toMatch(/✓ succeeded in [\d.]+s {2}6 succeeded · 0 failed · 0 skipped · 8 executions/)
+    expect(text).toMatch(/Final state:\n {2}\{/)
+  })
+
+  it('Ctrl+C typed in the terminal cancels the run: exit 1 and a cancelled summary', async () => {
+    const cli = startInPty(['run', report])
+    await cli.waitForStdout(/✓ .*plan/)
+    cli.child.stdin?.write('\x03')
+    const result = await cli.done
+    expect(result.code).toBe(1)
+    const text = stripAnsi(result.stdout)
+    expect(text).toContain('cancelling… (press Ctrl+C again to quit at once)')
+    expect(text).toMatch(/■ cancelled after [\d.]+m?s: interrupted \(Ctrl\+C\)/)
+    expect(result.stdout.lastIndexOf('\x1b[?25h')).toBeGreaterThan(result.stdout.lastIndexOf('\x1b[?25l'))
+  })
+})
+
+describe.concurrent('SIGINT to the process group', { timeout: 60_000 }, () => {
+  const files = tempGraphs({
+    // A node that ignores its abort signal: cancel has to wait for it (up to the grace period).
+    'stubborn.ts': `import { defineGraph, END, START } from '@graphrun/engine'
+export default defineGraph({ name: 'Stubborn', nodes: {
+  slow: async () => { await new Promise((r) => setTimeout(r, 15_000)); return {} },
+}, edges: [[START, 'slow'], ['slow', END]] })
+`,
+  })
+  afterAll(files.cleanup)
+
+  it('cancels a --json run: exit 1, and the last line is the cancelled event', async () => {
+    const cli = startCli(['run', report, '--json'], { detached: true })
+    await cli.waitForStdout(/"type":"node_start","node_id":"history"/)
+    process.kill(-(cli.child.pid as number), 'SIGINT')
+    const result = await cli.done
+    expect(result.code).toBe(1)
+    const events = parseNdjson(result.stdout)
+    const last = expectRunInvariants(events)
+    expect(last).toMatchObject({ type: 'cancelled', reason: 'interrupted (Ctrl+C)' })
+    expect(events.filter((e) => e.type === 'node_error').map((e) => e.error.code)).toContain('cancelled')
+    expect(result.stderr).toContain('cancelling…')
+  })
+
+  it('cancels a plain run: exit 1 and the summary says cancelled', async () => {
+    const cli = startCli(['run', report], { detached: true })
+    await cli.waitForStdout(/✓ plan/)
+    process.kill(-(cli.child.pid as number), 'SIGINT')
+    const result = await cli.done
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/■ cancelled after [\d.]+m?s: interrupted \(Ctrl\+C\)\n$/)
+  })
+
+  it('a second SIGINT quits at once, without waiting for a node that ignores its signal', async () => {
+    const cli = startCli(['run', 'stubborn.ts', '--json'], { cwd: files.dir, detached: true })
+    await cli.waitForStdout(/"type":"node_start"/)
+    const group = -(cli.child.pid as number)
+    process.kill(group, 'SIGINT')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    process.kill(group, 'SIGINT')
+    const result = await cli.done
+    expect(result.code).toBe(130)
+    // No terminal event: the run was abandoned, not ended.
+    expect(parseNdjson(result.stdout).map((e) => e.type)).not.toContain('cancelled')
+    expect(result.stderr).toContain('quit without waiting for the run to end')
+  })
+})

@@ -1,0 +1,370 @@
+// `graphrun serve` as a real process (SPEC §8, §10): killed with SIGKILL mid-run and restarted on
+// the same database, stopped with SIGTERM while streams are open, and its start-up contract. The
+// child runs from TypeScript source with no build (see from-source.ts for why not `--import
+// jiti/register`, in from-source.ts); the test talks to it over loopback HTTP only.
+
+import type { ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { RunErrorEvent, RunEvent } from '@graphrun/protocol'
+import { createSseParser } from '@graphrun/protocol'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CLI_ARGV, ROOT, sourceEnv } from './from-source.js'
+
+// ---------------------------------------------------------------------------------------------
+// The child process.
+
+interface Child {
+  process: ChildProcess
+  stdout(): string
+  stderr(): string
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+const children = new Set<ChildProcess>()
+
+function spawnCli(args: readonly string[]): Child {
+  const [node, ...argv] = CLI_ARGV as [string, ...string[]]
+  const child = spawn(node, [...argv, ...args], {
+    cwd: ROOT,
+    // jiti keeps its transpiled files under os.tmpdir(): a TMPDIR of this file's own makes that
+    // cache private (no other process races on it), so only the first start transpiles.
+    env: sourceEnv({ JITI_FS_CACHE: 'true', TMPDIR: jitiTmp }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.add(child)
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+  })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+  })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => {
+      children.delete(child)
+      resolve({ code, signal })
+    })
+  })
+  return { process: child, stdout: () => stdout, stderr: () => stderr, exited }
+}
+
+interface Served extends Child {
+  url: string
+}
+
+/** `graphrun serve <workspace> --db <db> --no-watch`, resolved once it has printed its URL. */
+async function serve(workspace: string, db: string, port = 0): Promise<Served> {
+  const child = spawnCli(['serve', workspace, '--port', String(port), '--db', db, '--no-watch'])
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    // The server's own URL, alone at the end of a line (the API and docs lines carry a path).
+    const match = /(http:\/\/127\.0\.0\.1:\d+)\/?\n/.exec(child.stdout())
+    if (match?.[1]) {
+      // The URL is printed just before the SIGTERM handler goes in (serve.ts): give it a moment.
+      await sleep(100)
+      return { ...child, url: match[1] }
+    }
+    const ended = await Promise.race([child.exited, sleep(20).then(() => undefined)])
+    if (ended || Date.now() > deadline) {
+      child.process.kill('SIGKILL')
+      throw new Error(
+        `graphrun serve did not start (${JSON.stringify(ended)}):\n${child.stdout()}\n${child.stderr()}`,
+      )
+    }
+  }
+}
+
+async function stop(child: Child): Promise<void> {
+  child.process.kill('SIGTERM')
+  const { code } = await child.exited
+  expect(code).toBe(0)
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.on('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP.
+
+async function api<T>(
+  base: string,
+  method: string,
+  pathname: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(base + pathname, {
+    method,
+    headers: {
+      accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  const text = await response.text()
+  return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T }
+}
+
+interface Received {
+  seq: number
+  type: string
+  /** The data line exactly as received. */
+  data: string
+}
+
+interface Stream {
+  status: number
+  run_id: string | undefined
+  events: Received[]
+  /** The server ended the body cleanly (not a broken connection). */
+  ended: boolean
+  error: unknown
+}
+
+/** Reads an SSE response until it ends or breaks; `onEvent` sees every event as it arrives. */
+async function readStream(
+  url: string,
+  options: { method?: string; body?: unknown; onEvent?: (event: Received, stream: Stream) => void } = {},
+): Promise<Stream> {
+  const response = await fetch(url, {
+    method: options.method ?? 'GET',
+    headers: {
+      accept: 'text/event-stream',
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  })
+  const stream: Stream = {
+    status: response.status,
+    run_id: response.headers.get('x-run-id') ?? undefined,
+    events: [],
+    ended: false,
+    error: undefined,
+  }
+  const parser = createSseParser({
+    onFrame(frame) {
+      const event = { seq: Number(frame.id), type: frame.event ?? '', data: frame.data }
+      stream.events.push(event)
+      options.onEvent?.(event, stream)
+    },
+  })
+  try {
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    for (;;) {
+      const chunk = await reader.read()
+      if (chunk.done) break
+      parser.feed(chunk.value)
+    }
+    stream.ended = true
+  } catch (error) {
+    stream.error = error
+  }
+  return stream
+}
+
+const parse = (event: Received) => JSON.parse(event.data) as RunEvent
+
+/** A fixture workspace outside the repo: a chain of n nodes sleeping `state.ms` each. */
+async function chainWorkspace(dir: string, n: number): Promise<string> {
+  const workspace = path.join(dir, 'ws')
+  await mkdir(workspace, { recursive: true })
+  await writeFile(
+    path.join(workspace, 'chain.ts'),
+    `import { defineGraph, END, START } from '@graphrun/engine'
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal.reason)
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+
+const ids = Array.from({ length: ${n} }, (_, i) => 'n' + i)
+const nodes: Record<string, (state: { ms?: number }, ctx: { signal: AbortSignal; log(m: string): void }) => Promise<object>> = {}
+ids.forEach((id, i) => {
+  nodes[id] = async (state, ctx) => {
+    ctx.log(id + ' begins')
+    await sleep(state.ms ?? 0, ctx.signal)
+    ctx.log(id + ' ends')
+    return { [id]: i }
+  }
+})
+const chain = [START, ...ids, END]
+export default defineGraph({ name: 'Chain', nodes, edges: chain.slice(1).map((to, i) => [chain[i], to]) as never })
+`,
+  )
+  return workspace
+}
+
+// ---------------------------------------------------------------------------------------------
+
+let dir: string
+let workspace: string
+let jitiTmp: string
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'graphrun-process-'))
+  workspace = await chainWorkspace(dir, 8)
+  jitiTmp = path.join(dir, 'tmp')
+  await mkdir(jitiTmp)
+})
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL')
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('graphrun serve as a process', () => {
+  it('after kill -9 mid-run, a restart on the same db marks the run interrupted and keeps every event a client saw', async () => {
+    const db = path.join(dir, 'kill.db')
+    const first = await serve(workspace, db)
+    const started = await api<{ run_id: string }>(first.url, 'POST', '/api/graphs/chain/runs', {
+      initial_state: { ms: 250 },
+    })
+    expect(started.status).toBe(202)
+    const { run_id } = started.body
+    let killed = false
+    const seen = await readStream(`${first.url}/api/runs/${run_id}/events`, {
+      onEvent(event) {
+        const data = parse(event)
+        if (!killed && data.type === 'node_complete' && data.node_id === 'n2') {
+          killed = true
+          first.process.kill('SIGKILL')
+        }
+      },
+    })
+    expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' })
+    expect(seen.ended).toBe(false)
+    expect(seen.events.length).toBeGreaterThanOrEqual(12)
+
+    const second = await serve(workspace, db)
+    const detail = await api<{ status: string; error?: { code: string } }>(
+      second.url,
+      'GET',
+      `/api/runs/${run_id}`,
+    )
+    expect(detail.body.status).toBe('interrupted')
+    expect(detail.body.error?.code).toBe('server_restarted')
+    // The stored log, as the restarted server streams it (the JSON exactly as stored).
+    const stored = await readStream(`${second.url}/api/runs/${run_id}/events`)
+    expect(stored.ended).toBe(true)
+    expect(stored.events.map((e) => e.seq)).toEqual(stored.events.map((_, i) => i + 1))
+    const last = parse(stored.events.at(-1) as Received) as RunErrorEvent
+    expect(last).toMatchObject({ type: 'error', error: { code: 'server_restarted' } })
+    // Every event the client saw before the kill is stored, byte for byte (commit before send).
+    expect(stored.events.slice(0, seen.events.length)).toEqual(seen.events)
+    expect(stored.events.length).toBeGreaterThan(seen.events.length)
+    await stop(second)
+  })
+
+  it('on SIGTERM ends open streams with server_restarted, exits 0 within 5 s, and the runs stay interrupted', async () => {
+    const db = path.join(dir, 'term.db')
+    const server = await serve(workspace, db)
+    const detached = await api<{ run_id: string }>(server.url, 'POST', '/api/graphs/chain/runs', {
+      initial_state: { ms: 400 },
+    })
+    const run_a = detached.body.run_id
+    // Three open streams: two watchers of a detached run and the seed's execute/stream call.
+    let ready = 0
+    let resolveReady!: () => void
+    const allReady = new Promise<void>((resolve) => {
+      resolveReady = resolve
+    })
+    const onEvent = (event: Received, stream: Stream) => {
+      if (
+        event.type === 'node_complete' &&
+        stream.events.filter((e) => e.type === 'node_complete').length === 1
+      ) {
+        ready += 1
+        if (ready === 3) resolveReady()
+      }
+    }
+    const streams = [
+      readStream(`${server.url}/api/runs/${run_a}/events`, { onEvent }),
+      readStream(`${server.url}/api/runs/${run_a}/events`, { onEvent }),
+      readStream(`${server.url}/api/graphs/chain/execute/stream`, {
+        method: 'POST',
+        body: { initial_state: { ms: 400 } },
+        onEvent,
+      }),
+    ]
+    await allReady
+    const signalled = Date.now()
+    server.process.kill('SIGTERM')
+    const exit = await server.exited
+    const exitedAfter = Date.now() - signalled
+    expect(exit).toEqual({ code: 0, signal: null })
+    expect(exitedAfter).toBeLessThan(5000)
+    const results = await Promise.all(streams)
+    for (const stream of results) {
+      expect(stream.error).toBeUndefined()
+      expect(stream.ended).toBe(true)
+      const types = stream.events.map((e) => e.type)
+      expect(types.filter((t) => t === 'complete' || t === 'error' || t === 'cancelled')).toEqual(['error'])
+      expect(parse(stream.events.at(-1) as Received)).toMatchObject({
+        type: 'error',
+        error: { code: 'server_restarted' },
+      })
+    }
+    const run_b = (results[2] as Stream).events.map(parse)[0]?.run_id as string
+
+    const again = await serve(workspace, db)
+    for (const [run_id, seen] of [
+      [run_a, results[0]],
+      [run_a, results[1]],
+      [run_b, results[2]],
+    ] as const) {
+      const detail = await api<{ status: string }>(again.url, 'GET', `/api/runs/${run_id}`)
+      expect(detail.body.status).toBe('interrupted')
+      const stored = await readStream(`${again.url}/api/runs/${run_id}/events`)
+      // What the client saw, ending in the interruption, is the stored log exactly.
+      expect(stored.events).toEqual(seen?.events)
+    }
+    await stop(again)
+  })
+
+  it('prints its URL, and refuses a public host without --token (exit 2)', async () => {
+    const port = await freePort()
+    const server = await serve(workspace, path.join(dir, 'url.db'), port)
+    expect(server.url).toBe(`http://127.0.0.1:${port}`)
+    const health = await api<{ status: string }>(server.url, 'GET', '/api/health')
+    expect(health).toMatchObject({ status: 200, body: { status: 'ok' } })
+    await stop(server)
+
+    const exposed = spawnCli([
+      'serve',
+      workspace,
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '0',
+      '--db',
+      path.join(dir, 'no.db'),
+    ])
+    expect(await exposed.exited).toEqual({ code: 2, signal: null })
+    expect(exposed.stderr()).toMatch(/add --token/)
+    expect(exposed.stdout()).not.toMatch(/http:\/\//)
+  })
+})
