@@ -69,6 +69,48 @@ export function useRunView<T>(store: ViewStore, select: (view: RunView) => T): T
   return useSyncExternalStore(store.subscribe, get)
 }
 
+/**
+ * As useRunView, but re-renders at most every `interval_ms` while events flood in (the last
+ * change always shows). For panels whose work grows with the run — the inspector's state tree,
+ * the log list — so a 2,000 events/s run leaves the frame budget to the canvas.
+ */
+export function useThrottledRunView<T>(
+  store: ViewStore,
+  select: (view: RunView) => T,
+  interval_ms: number,
+): T {
+  const subscribe = useCallback(
+    (listener: () => void) => {
+      let last = 0
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const unsubscribe = store.subscribe(() => {
+        const now = performance.now()
+        if (timer !== undefined) return
+        if (now - last >= interval_ms) {
+          last = now
+          listener()
+        } else {
+          timer = setTimeout(
+            () => {
+              timer = undefined
+              last = performance.now()
+              listener()
+            },
+            interval_ms - (now - last),
+          )
+        }
+      })
+      return () => {
+        unsubscribe()
+        if (timer !== undefined) clearTimeout(timer)
+      }
+    },
+    [store, interval_ms],
+  )
+  const get = useCallback(() => select(store.get()), [store, select])
+  return useSyncExternalStore(subscribe, get)
+}
+
 const idleNodes = new Map<string, NodeView>()
 function idleNode(id: string): NodeView {
   let node = idleNodes.get(id)

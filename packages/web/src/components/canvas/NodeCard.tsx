@@ -98,8 +98,14 @@ function LoopAnchors() {
 
 export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps<CardNode>) {
   const { store, toggleBreakpoint } = useCanvas()
-  const node = useNodeView(store, id)
   const compact = useStore(zoomedOut)
+  // Zoomed out, a card shows only its status: it subscribes to that alone, so progress and log
+  // events of a 1,000-node run do not re-render every card (the empty id never changes).
+  const status = useRunView(
+    store,
+    useCallback((v: RunView) => v.nodes[id]?.status ?? 'idle', [id]),
+  )
+  const node = useNodeView(store, compact ? '' : id)
   const pausedHere = useRunView(
     store,
     useCallback((v: RunView) => v.paused?.node_id === id, [id]),
@@ -112,7 +118,6 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
     },
     [id, toggleBreakpoint],
   )
-  const status = node.status
   const className = `gc-card${compact ? ' compact' : ''}${selected ? ' selected' : ''}`
   return (
     <div
@@ -122,7 +127,11 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
       data-status={status}
       data-paused={pausedHere ? 'true' : undefined}
       data-breakpoint={breakpoint ? 'true' : undefined}
-      title={describe(data, node, pausedHere)}
+      title={
+        compact
+          ? `${data.label} — ${pausedHere ? 'paused at breakpoint' : STATUS_LABEL[status]}`
+          : describe(data, node, pausedHere)
+      }
     >
       <Handle type="target" position={Position.Top} id="in" isConnectable={false} />
       <div className="gc-title">
@@ -143,7 +152,7 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
           <Chips node={node} />
         </>
       )}
-      {status === 'running' && node.progress !== undefined ? (
+      {!compact && status === 'running' && node.progress !== undefined ? (
         <div className="gc-progress" aria-hidden="true">
           <div style={{ transform: `scaleX(${Math.min(1, Math.max(0, node.progress))})` }} />
         </div>

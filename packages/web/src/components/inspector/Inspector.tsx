@@ -7,7 +7,7 @@
 import type { GraphDetailDto } from '@graphrun/protocol'
 import type { RunView } from '../../run-view/run-view.js'
 import type { ViewStore } from '../../state/view-store.js'
-import { useRunView } from '../../state/view-store.js'
+import { useThrottledRunView } from '../../state/view-store.js'
 import { NodeInspector } from './NodeInspector.js'
 import { RunSummary } from './RunSummary.js'
 import './inspector.css'
@@ -22,7 +22,8 @@ export interface InspectorProps {
 }
 
 export function Inspector({ store, graph, node_id, onClose }: InspectorProps) {
-  const view = useRunView(store, whole)
+  // Its state trees grow with the run: four updates a second are plenty while events flood in.
+  const view = useThrottledRunView(store, whole, 250)
   return (
     <div className="insp" data-testid="inspector">
       <div className="insp-bar">

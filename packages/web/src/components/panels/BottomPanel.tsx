@@ -11,7 +11,7 @@ import type { LogFilter } from '../../run-view/log-lines.js'
 import { NO_FILTER } from '../../run-view/log-lines.js'
 import type { RunView } from '../../run-view/run-view.js'
 import type { ViewStore } from '../../state/view-store.js'
-import { useRunView } from '../../state/view-store.js'
+import { useRunView, useThrottledRunView } from '../../state/view-store.js'
 import { LogPanel } from './LogPanel.js'
 import { LogFilters, TimelineTools } from './PanelTools.js'
 import { StateTab } from './StateTab.js'
@@ -40,8 +40,8 @@ export function BottomPanel({ store, graph, onSelectNode, selectedNode }: Bottom
   const [tab, setTab] = useState<Tab>('logs')
   const [filter, setFilter] = useState<LogFilter>(NO_FILTER)
   const [zoom, setZoom] = useState(1)
-  const eventCount = useRunView(store, selectEventCount)
-  const attemptCount = useRunView(store, selectAttemptCount)
+  const eventCount = useThrottledRunView(store, selectEventCount, 250)
+  const attemptCount = useThrottledRunView(store, selectAttemptCount, 250)
   const nodeOrder = useRunView(store, selectNodeOrder)
   const base = useId()
   const tabRefs = useRef(new Map<Tab, HTMLButtonElement>())

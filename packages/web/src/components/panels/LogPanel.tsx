@@ -12,7 +12,7 @@ import type { LogFilter } from '../../run-view/log-lines.js'
 import { filterLines, isFiltering, logLineOf } from '../../run-view/log-lines.js'
 import type { RunView } from '../../run-view/run-view.js'
 import type { ViewStore } from '../../state/view-store.js'
-import { useRunView } from '../../state/view-store.js'
+import { useRunView, useThrottledRunView } from '../../state/view-store.js'
 import { LineIcon } from './LineIcon.js'
 import './panels.css'
 import './log-panel.css'
@@ -74,7 +74,7 @@ export interface LogPanelProps {
 }
 
 export function LogPanel({ store, filter, onClearFilter, onSelectNode, selectedNode }: LogPanelProps) {
-  const events = useRunView(store, selectEvents)
+  const events = useThrottledRunView(store, selectEvents, 100)
   const started_at_ms = useRunView(store, selectStart)
   const filtering = isFiltering(filter)
 
@@ -116,7 +116,9 @@ export function LogPanel({ store, filter, onClearFilter, onSelectNode, selectedN
   useLayoutEffect(() => {
     const el = scrollRef.current
     if (count === 0) setFollow(true)
-    else if (el && followingRef.current) el.scrollTop = el.scrollHeight
+    // The list's height is known (fixed rows): writing scrollTop without reading scrollHeight
+    // spares the browser a forced layout on every frame of a flood (the browser clamps it).
+    else if (el && followingRef.current) el.scrollTop = count * ROW
   }, [count, setFollow])
 
   const jump = () => {

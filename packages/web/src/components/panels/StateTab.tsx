@@ -6,7 +6,7 @@
 import { useState } from 'react'
 import type { RunView } from '../../run-view/run-view.js'
 import type { ViewStore } from '../../state/view-store.js'
-import { useRunView } from '../../state/view-store.js'
+import { useRunView, useThrottledRunView } from '../../state/view-store.js'
 import { JsonTree } from '../json/JsonTree.js'
 
 const selectState = (view: RunView) => view.state
@@ -14,7 +14,7 @@ const selectInitial = (view: RunView) => view.initial_state
 const selectStatus = (view: RunView) => view.status
 
 export function StateTab({ store }: { store: ViewStore }) {
-  const state = useRunView(store, selectState)
+  const state = useThrottledRunView(store, selectState, 250)
   const initial = useRunView(store, selectInitial)
   const status = useRunView(store, selectStatus)
   const [which, setWhich] = useState<'current' | 'initial'>('current')
