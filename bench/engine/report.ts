@@ -1,10 +1,11 @@
 /**
- * Statistics and plain-text tables for the bench output. Pure functions over numbers and strings;
- * nothing here measures or prints.
+ * Statistics, plain-text tables and the results file shared by every bench (engine, server,
+ * studio). Nothing here measures anything.
  */
 
-import { readFileSync, statSync } from 'node:fs'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, platform, release, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
 
 /** Nearest-rank quantile of unsorted samples (q in 0..1). */
 export function quantile(samples: readonly number[], q: number): number {
@@ -74,4 +75,33 @@ export function environment(root: URL): Environment {
     engine_dist_built: statSync(dist).mtime.toISOString(),
     load_average: loadavg()[0] as number,
   }
+}
+
+export interface TargetCheck {
+  target: string
+  measured: string
+  met: boolean
+}
+
+/** Prints the SPEC §12 targets of one bench as a table. */
+export function printTargets(title: string, checks: readonly TargetCheck[]): void {
+  console.log('')
+  console.log(
+    table(
+      [title, 'measured', 'met'],
+      checks.map((t) => [t.target, t.measured, t.met ? 'yes' : 'NO']),
+    ),
+  )
+}
+
+/** Writes bench/results/<name>-<date>.json (gitignored) and says where, with the load at the end. */
+export function writeResults(root: URL, name: string, payload: Record<string, unknown>): string {
+  const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*/, '')
+  const dir = new URL('bench/results/', root)
+  mkdirSync(dir, { recursive: true })
+  const file = new URL(`${name}-${stamp}.json`, dir)
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), ...payload }, null, 2)}\n`)
+  const path = fileURLToPath(file)
+  console.log(`\nload average at the end ${loadavg()[0]?.toFixed(2)}; wrote ${path}`)
+  return path
 }

@@ -1,23 +1,10 @@
-/**
- * The engine benchmark (SPEC §12): four workloads on @graphrun/engine (built dist), LangGraph.js
- * and a bare-await floor, side by side in one process, runs interleaved so they share the
- * machine's noise. Prints tables and writes bench/results/engine-<date>.json. A program, never a
- * test: nothing here asserts a time or fails a build.
- *
- *   npm run bench:engine                 (builds first; node --expose-gc --import jiti/register)
- *   ... run.ts --quick                   (few runs, for a smoke check)
- *   ... run.ts --only loop-1000          (one workload)
- */
-
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { loadavg } from 'node:os'
 import { floor } from './floor.js'
 import { graphrun } from './graphrun.js'
 import { langgraph } from './langgraph.js'
 import type { LeakCheck, ProbeResult } from './memory.js'
 import { gc, leakCheck, probeInChild } from './memory.js'
 import type { Environment } from './report.js'
-import { environment, fixed, median, quantile, table } from './report.js'
+import { environment, fixed, median, printTargets, quantile, table, writeResults } from './report.js'
 import type { Implementation, ImplementationId, Runner, Workload, WorkloadId } from './workloads.js'
 import { WORKLOADS } from './workloads.js'
 
@@ -314,23 +301,14 @@ async function main() {
   } else console.log(`memory check FAILED:\n${leakError}`)
 
   const checks = targets(rows)
-  console.log('')
-  console.log(
-    table(
-      ['SPEC §12 target (graphrun)', 'measured', 'met'],
-      checks.map((t) => [t.target, t.measured, t.met ? 'yes' : 'NO']),
-    ),
-  )
-
-  const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*/, '')
-  const dir = new URL('bench/results/', ROOT)
-  mkdirSync(dir, { recursive: true })
-  const file = new URL(`engine-${stamp}.json`, dir)
-  writeFileSync(
-    file,
-    `${JSON.stringify({ date: new Date().toISOString(), quick, environment: env, results: rows, leak_check: leak ?? { error: leakError }, targets: checks }, null, 2)}\n`,
-  )
-  console.log(`\nload average at the end ${loadavg()[0]?.toFixed(2)}; wrote ${file.pathname}`)
+  printTargets('SPEC §12 target (graphrun)', checks)
+  writeResults(ROOT, 'engine', {
+    quick,
+    environment: env,
+    results: rows,
+    leak_check: leak ?? { error: leakError },
+    targets: checks,
+  })
 }
 
 await main()

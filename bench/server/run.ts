@@ -19,13 +19,13 @@
 
 import type { ChildProcess } from 'node:child_process'
 import { fork } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RunSummaryDto } from '@graphrun/protocol'
-import { fixed, median, quantile, table } from '../engine/report.js'
+import { fixed, median, printTargets, quantile, table, writeResults } from '../engine/report.js'
 import {
   CHAIN_NODES,
   chainEvents,
@@ -524,24 +524,12 @@ async function main() {
       })
     }
 
-    console.log('')
-    console.log(
-      table(
-        ['SPEC §12 target (server)', 'measured', 'met'],
-        targets.map((t) => [t.target, t.measured, t.met ? 'yes' : 'NO']),
-      ),
-    )
-    const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*/, '')
-    const resultsDir = new URL('bench/results/', ROOT)
-    mkdirSync(resultsDir, { recursive: true })
-    const file = new URL(`server-${stamp}.json`, resultsDir)
-    writeFileSync(
-      file,
-      `${JSON.stringify({ date: new Date().toISOString(), quick, environment: env, ...results, targets }, null, 2)}\n`,
-    )
-    console.log(`\nload average at the end ${loadavg()[0]?.toFixed(2)}; wrote ${file.pathname}`)
+    printTargets('SPEC §12 target (server)', targets)
+    writeResults(ROOT, 'server', { quick, environment: env, ...results, targets })
     if (profile)
-      console.log(`CPU profiles of the server child: ${fileURLToPath(resultsDir)}server-<a|b|c>.cpuprofile`)
+      console.log(
+        `CPU profiles of the server child: ${fileURLToPath(new URL('bench/results/', ROOT))}server-<a|b|c>.cpuprofile`,
+      )
   } finally {
     for (const child of running) child.kill('SIGKILL')
     rmSync(dir, { recursive: true, force: true })

@@ -26,7 +26,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { GraphDetailDto, RunDetailDto } from '@graphrun/protocol'
 import type { Browser } from 'playwright-core'
-import { fixed, median, table } from '../engine/report.js'
+import { fixed, median, printTargets, table, writeResults } from '../engine/report.js'
 import { launchChromium } from './browser.js'
 import {
   CHAINS,
@@ -424,22 +424,8 @@ async function main() {
       })
     }
 
-    console.log('')
-    console.log(
-      table(
-        ['SPEC §12 target (studio)', 'measured', 'met'],
-        targets.map((t) => [t.target, t.measured, t.met ? 'yes' : 'NO']),
-      ),
-    )
-    const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*/, '')
-    const resultsDir = new URL('bench/results/', ROOT)
-    mkdirSync(resultsDir, { recursive: true })
-    const file = new URL(`web-${stamp}.json`, resultsDir)
-    writeFileSync(
-      file,
-      `${JSON.stringify({ date: new Date().toISOString(), quick, environment: env, ...results, targets }, null, 2)}\n`,
-    )
-    console.log(`\nload average at the end ${loadavg()[0]?.toFixed(2)}; wrote ${fileURLToPath(file)}`)
+    printTargets('SPEC §12 target (studio)', targets)
+    writeResults(ROOT, 'web', { quick, environment: env, ...results, targets })
   } finally {
     await browser.close()
     killAll()
