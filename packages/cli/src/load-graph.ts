@@ -74,14 +74,3 @@ export function pickGraph(file: GraphFile, exportName: string | undefined): Expo
   }
   return chosen as ExportedGraph
 }
-
-/** A slug of the file name (and export), like the server's graph ids: `research-report`. */
-export function graphIdOf(file: GraphFile, exportName: string): string {
-  const base = path
-    .basename(file.absolute)
-    .replace(/\.m?[jt]s$/, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-  return `${base || 'graph'}${exportName === 'default' ? '' : `--${exportName}`}`
-}

@@ -5,11 +5,13 @@
  * cancelled, 2 bad usage or graph.
  */
 
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { runGraph, validateInitialState } from '@graphrun/engine'
 import type { RunEvent, TerminalEvent } from '@graphrun/protocol'
+import { graphId } from '@graphrun/server/loader'
 import { readInput } from './json-input.js'
-import { graphIdOf, loadGraphFile, pickGraph } from './load-graph.js'
+import { loadGraphFile, pickGraph } from './load-graph.js'
 import { createPlainView } from './render-plain.js'
 import { createTtyView } from './render-tty.js'
 import type { RunView } from './run-view.js'
@@ -86,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
       : createPlainView(process.stdout, info)
 
   const handle = runGraph(graph, input, {
-    graph_id: graphIdOf(loaded, export_name),
+    graph_id: graphId(path.basename(loaded.absolute), export_name),
     graph_version: loaded.version,
     ...(maxSteps === undefined ? {} : { max_steps: maxSteps }),
   })

@@ -9,8 +9,11 @@ import { createHash } from 'node:crypto'
 import type { Graph } from '@graphrun/engine'
 import type { GraphDetailDto, GraphSummaryDto } from '@graphrun/protocol'
 import { ServerError } from '../errors.js'
+import { graphId } from '../loader/graph-id.js'
 import type { GraphLoader, LoadedFile } from '../loader/graph-loader.js'
 import type { GraphRecord, RunStore } from '../store/run-store.js'
+
+export { graphId }
 
 export interface RegisteredGraph {
   record: GraphRecord
@@ -36,17 +39,6 @@ export interface GraphRegistry {
   filesChanged(relative_paths: readonly string[]): Promise<void>
   summary(entry: RegisteredGraph): GraphSummaryDto
   detail(entry: RegisteredGraph): Promise<GraphDetailDto>
-}
-
-/** `examples/research-report.ts` → `examples-research-report`; a named export adds `--name`. */
-export function graphId(relative: string, export_name: string): string {
-  const base = relative
-    .replace(/\.(m?[jt]s)$/, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-  const suffix = export_name === 'default' ? '' : `--${export_name.replace(/[^A-Za-z0-9_]+/g, '-')}`
-  return `${base || 'graph'}${suffix}`
 }
 
 export function createGraphRegistry(store: RunStore, loader: GraphLoader): GraphRegistry {

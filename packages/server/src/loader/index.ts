@@ -4,6 +4,7 @@
  */
 
 export { ServerError } from '../errors.js'
+export { graphId } from './graph-id.js'
 export type { GraphLoader, GraphLoaderOptions, LoadedFile, LoadedGraph, ScanResult } from './graph-loader.js'
 export { createGraphLoader } from './graph-loader.js'
 export type { WorkspaceFile } from './workspace.js'

@@ -14,7 +14,7 @@ import type {
   SerializedError,
   SkipReason,
 } from '@graphrun/protocol'
-import { applyPatch } from '@graphrun/protocol'
+import { applyPatch, statusAfter } from '@graphrun/protocol'
 
 export type NodeStatus = 'idle' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled'
 
@@ -184,13 +184,13 @@ function apply(d: Draft, event: RunEvent): void {
   const v = d.view
   const at = v.started_at_ms === undefined ? 0 : Date.parse(event.timestamp) - v.started_at_ms
   if (event.type !== 'start') v.elapsed_ms = Math.max(v.elapsed_ms, at)
+  v.status = statusAfter(event) ?? v.status
   switch (event.type) {
     case 'start':
       v.run_id = event.run_id
       v.graph_id = event.graph_id
       v.graph_name = event.graph_name
       v.graph_version = event.graph_version
-      v.status = 'running'
       v.started_at_ms = Date.parse(event.timestamp)
       v.initial_state = event.initial_state
       v.state = event.initial_state
@@ -271,18 +271,15 @@ function apply(d: Draft, event: RunEvent): void {
     case 'log':
       break
     case 'paused':
-      v.status = 'paused'
       v.paused =
         event.node_id === undefined
           ? { reason: event.reason }
           : { reason: event.reason, node_id: event.node_id }
       break
     case 'resumed':
-      v.status = 'running'
       v.paused = undefined
       break
     case 'complete':
-      v.status = event.status
       v.final_state = event.final_state
       v.state = event.final_state
       v.summary = event.summary
@@ -290,12 +287,10 @@ function apply(d: Draft, event: RunEvent): void {
       v.paused = undefined
       break
     case 'error':
-      v.status = event.error.code === 'server_restarted' ? 'interrupted' : 'failed'
       v.error = { code: event.error.code, message: event.error.message }
       v.paused = undefined
       break
     case 'cancelled':
-      v.status = 'cancelled'
       v.cancel_reason = event.reason
       v.elapsed_ms = event.duration_ms
       v.paused = undefined

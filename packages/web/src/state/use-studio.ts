@@ -12,7 +12,7 @@ import type { Route } from '../router.js'
 import { navigate } from '../router.js'
 import { followRun } from './run-source.js'
 import type { ViewStore } from './view-store.js'
-import { createViewStore, useRunView } from './view-store.js'
+import { createViewStore } from './view-store.js'
 
 export interface Studio {
   graphs: GraphSummaryDto[] | undefined
@@ -186,9 +186,4 @@ export function useStudio(route: Route): Studio {
     startRun,
     control,
   }
-}
-
-/** The followed run's status, for the top bar and the run-status element. */
-export function useRunStatus(store: ViewStore) {
-  return useRunView(store, (v) => v.status)
 }
