@@ -25,6 +25,33 @@ import {
 const hasScript = spawnSync('script', ['--version']).status === 0
 const report = path.join(EXAMPLES, 'research-report.ts')
 
+// Graphs for the cancel tests. The research report ends 1.3 s after its first node: on a loaded
+// CI machine the signal can land after the run ended, so these wait until they are cancelled.
+const files = tempGraphs({
+  // A quick first node, then one that waits (for a minute) until its signal aborts it.
+  'patient.ts': `import { defineGraph, END, START } from '@graphrun/engine'
+export default defineGraph({ name: 'Patient', nodes: {
+  plan: async () => ({}),
+  wait: async (_state, ctx) => {
+    ctx.log('waiting for Ctrl+C')
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(resolve, 60_000)
+      ctx.signal.addEventListener('abort', () => { clearTimeout(timer); reject(ctx.signal.reason) })
+    })
+    return {}
+  },
+}, edges: [[START, 'plan'], ['plan', 'wait'], ['wait', END]] })
+`,
+  // A node that ignores its abort signal: cancel has to wait for it (up to the grace period).
+  'stubborn.ts': `import { defineGraph, END, START } from '@graphrun/engine'
+export default defineGraph({ name: 'Stubborn', nodes: {
+  slow: async () => { await new Promise((r) => setTimeout(r, 15_000)); return {} },
+}, edges: [[START, 'slow'], ['slow', END]] })
+`,
+})
+const patient = path.join(files.dir, 'patient.ts')
+afterAll(files.cleanup)
+
 /** The CLI inside a pseudo-terminal: `script -qfec "<cmd>" /dev/null`; stdin is forwarded to it. */
 function startInPty(args: string[]) {
   const command = [...CLI_ARGV, ...args].map(shellQuote).join(' ')
@@ -62,8 +89,8 @@ describe.skipIf(!hasScript).concurrent('in a terminal', { timeout: 60_000 }, () 
   })
 
   it('Ctrl+C typed in the terminal cancels the run: exit 1 and a cancelled summary', async () => {
-    const cli = startInPty(['run', report])
-    await cli.waitForStdout(/✓ .*plan/)
+    const cli = startInPty(['run', patient])
+    await cli.waitForStdout(/wait +│ (info )?waiting for Ctrl\+C/)
     cli.child.stdin?.write('\x03')
     const result = await cli.done
     expect(result.code).toBe(1)
@@ -75,19 +102,9 @@ describe.skipIf(!hasScript).concurrent('in a terminal', { timeout: 60_000 }, () 
 })
 
 describe.concurrent('SIGINT to the process group', { timeout: 60_000 }, () => {
-  const files = tempGraphs({
-    // A node that ignores its abort signal: cancel has to wait for it (up to the grace period).
-    'stubborn.ts': `import { defineGraph, END, START } from '@graphrun/engine'
-export default defineGraph({ name: 'Stubborn', nodes: {
-  slow: async () => { await new Promise((r) => setTimeout(r, 15_000)); return {} },
-}, edges: [[START, 'slow'], ['slow', END]] })
-`,
-  })
-  afterAll(files.cleanup)
-
   it('cancels a --json run: exit 1, and the last line is the cancelled event', async () => {
-    const cli = startCli(['run', report, '--json'], { detached: true })
-    await cli.waitForStdout(/"type":"node_start","node_id":"history"/)
+    const cli = startCli(['run', patient, '--json'], { detached: true })
+    await cli.waitForStdout(/"type":"node_start","node_id":"wait"/)
     process.kill(-(cli.child.pid as number), 'SIGINT')
     const result = await cli.done
     expect(result.code).toBe(1)
@@ -99,8 +116,8 @@ export default defineGraph({ name: 'Stubborn', nodes: {
   })
 
   it('cancels a plain run: exit 1 and the summary says cancelled', async () => {
-    const cli = startCli(['run', report], { detached: true })
-    await cli.waitForStdout(/✓ plan/)
+    const cli = startCli(['run', patient], { detached: true })
+    await cli.waitForStdout(/wait +│ (info )?waiting for Ctrl\+C/)
     process.kill(-(cli.child.pid as number), 'SIGINT')
     const result = await cli.done
     expect(result.code).toBe(1)
