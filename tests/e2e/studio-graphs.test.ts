@@ -15,11 +15,16 @@ import {
   statusesFromEvents,
   statusesOf,
   waitForCanvas,
+  waitForNode,
   waitForNodes,
   waitForRunStatus,
 } from './studio-page.js'
 
 const studio = useStudio()
+
+/** A path with every number to a tenth, and one space between commands, for comparing shapes. */
+const tenths = (d: string) =>
+  d.replace(/-?\d+(\.\d+)?(e-?\d+)?/g, (n) => Number(n).toFixed(1)).replace(/([MLCZ])(?=\S)/g, '$1 ')
 const RUN_URL = /\/runs\/[^/]+$/
 const FLAKY_NODES = [
   'fetch_orders',
@@ -104,6 +109,48 @@ describe('the studio on failures, scale and themes', () => {
     expect(run.final_state.visited).toBe(1000)
     expect(await logCount(page)).toBe((await studio.events(run_id)).length)
     await studio.shot(page)
+  })
+
+  it('zoomed out, all edges are one layer drawn as the edges are zoomed in', async () => {
+    const page = await studio.open('/graphs/big-graph')
+    const graph = await studio.api<{ edges: unknown[] }>('/api/graphs/big-graph')
+    // Fitted, the 1,000 nodes are far below the compact zoom: no edge component, one layer.
+    const layer = page.locator('.gc-edge-layer')
+    await layer.waitFor({ timeout: 15_000 })
+    expect(await layer.getAttribute('data-edges')).toBe(String(graph.edges.length))
+    expect(await page.locator('.react-flow__edge').count()).toBe(0)
+    const layerPaths = await layer
+      .locator('path.gc-layer-line')
+      .evaluateAll((ps) => ps.map((p) => p.getAttribute('d') ?? ''))
+    const drawn = tenths(layerPaths.join(' '))
+    await studio.shot(page, 'layer')
+
+    // Zoomed in, React Flow draws each edge again, with exactly the shapes the layer drew.
+    const zoomIn = page.getByRole('button', { name: 'Zoom in' })
+    for (let i = 0; i < 30 && (await layer.count()) > 0; i++) await zoomIn.click()
+    expect(await layer.count()).toBe(0)
+    const edges = page.locator('.react-flow__edge-path.gc-edge')
+    await edges.first().waitFor()
+    const shapes = await edges.evaluateAll((ps) => ps.map((p) => p.getAttribute('d') ?? ''))
+    expect(shapes.length).toBeGreaterThan(10)
+    // (React Flow measures its handles in the DOM: its numbers are off by float noise.)
+    expect(shapes.map(tenths).filter((d) => !drawn.includes(d))).toEqual([])
+
+    // While a node runs, the edges into it are drawn over the layer in the running colour.
+    const report = await studio.open('/graphs/research-report')
+    await waitForCanvas(report, REPORT_NODES)
+    const zoomOut = report.getByRole('button', { name: 'Zoom out' })
+    const reportLayer = report.locator('.gc-edge-layer')
+    for (let i = 0; i < 30 && (await reportLayer.count()) === 0; i++) await zoomOut.click()
+    const running = reportLayer.locator('.gc-layer-running path')
+    expect(await running.count()).toBe(0)
+    await report.getByRole('button', { name: 'Run', exact: true }).click()
+    await waitForNode(report, 'history', 'running')
+    await running.first().waitFor()
+    await studio.shot(report, 'running')
+    await waitForRunStatus(report, 'succeeded')
+    await report.waitForFunction(() => document.querySelectorAll('.gc-layer-running path').length === 0)
+    expect(await reportLayer.locator('.gc-layer-normal path.gc-layer-line').count()).toBeGreaterThan(0)
   })
 
   it('dark theme follows the system', async () => {

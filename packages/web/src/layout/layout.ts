@@ -9,6 +9,7 @@
  * every later one 0.4–0.9 s. Each layout is also a `graphrun:layout` performance measure.
  */
 
+import type { ElkNode } from 'elkjs/lib/elk-api.js'
 import type { GraphShape, LayoutResult, Positions, Routes, Sizes } from './elk-graph.js'
 import { canvasNodeIds, edgeKey, sizeOf, toElkGraph } from './elk-graph.js'
 import type { LayoutReply, LayoutRequest } from './layout-protocol.js'
@@ -79,11 +80,42 @@ export async function layoutGraph(graph: GraphShape, sizes?: Sizes): Promise<Pos
   return (await layoutWithRoutes(graph, sizes)).positions
 }
 
-/** A fresh layout with the waypoints of the edges that skip layers (see readLayout). */
+/**
+ * The last layout asked for, keyed by its ELK model. ELK is deterministic, so asking again for
+ * the same model (the canvas, after the studio started it as the graph arrived; Re-layout of an
+ * untouched graph) shares that answer instead of computing it twice. Results are never mutated.
+ */
+let last: { key: string; result: Promise<LayoutResult> } | undefined
+
+/** A layout with the waypoints of the edges that skip layers (see readLayout). */
 export function layoutWithRoutes(graph: GraphShape, sizes?: Sizes): Promise<LayoutResult> {
+  const model = toElkGraph(graph, sizes)
+  const key = JSON.stringify(model)
+  if (last?.key === key) return last.result
+  const result = requestLayout(model)
+  last = { key, result }
+  // A failure is not remembered: the next request tries again.
+  result.catch(() => {
+    if (last?.result === result) last = undefined
+  })
+  return result
+}
+
+/**
+ * Starts laying out a graph about to be shown, as soon as it arrives, so ELK runs while the page
+ * renders; the canvas's own request then shares it. Nothing happens when every node has a saved
+ * position (START and END never do, so that is only a graph with none of them).
+ */
+export function prepareLayout(graph: GraphShape & { positions?: Positions }): void {
+  if (typeof Worker === 'undefined') return
+  if (canvasNodeIds(graph).every((id) => graph.positions?.[id])) return
+  layoutWithRoutes(graph).catch(() => {})
+}
+
+function requestLayout(model: ElkNode): Promise<LayoutResult> {
   return new Promise((resolve, reject) => {
     const id = nextId++
-    const request: LayoutRequest = { id, graph: toElkGraph(graph, sizes) }
+    const request: LayoutRequest = { id, graph: model }
     pending.set(id, { resolve, reject, started: performance.now() })
     try {
       getWorker().postMessage(request)

@@ -8,6 +8,7 @@ import type { GraphrunError } from '@graphrun/client'
 import type { GraphDetailDto, GraphSummaryDto, RunSummaryDto } from '@graphrun/protocol'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { api } from '../api.js'
+import { prepareLayout } from '../layout/layout.js'
 import type { Route } from '../router.js'
 import { navigate } from '../router.js'
 import { followRun } from './run-source.js'
@@ -82,7 +83,12 @@ export function useStudio(route: Route): Studio {
     }
     let live = true
     api.getGraph(graph_id).then(
-      (detail) => live && setGraph(detail),
+      (detail) => {
+        if (!live) return
+        // ELK starts now, while React renders the page, rather than once the canvas has mounted.
+        prepareLayout(detail)
+        setGraph(detail)
+      },
       (e: GraphrunError) => {
         if (!live) return
         setGraph(undefined)

@@ -9,7 +9,15 @@ import '@xyflow/react/dist/style.css'
 import './canvas.css'
 import type { GraphDetailDto } from '@graphrun/protocol'
 import type { EdgeTypes, MiniMapNodeProps, NodeChange, NodeTypes } from '@xyflow/react'
-import { Background, BackgroundVariant, MiniMap, ReactFlow, ReactFlowProvider } from '@xyflow/react'
+import {
+  Background,
+  BackgroundVariant,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useStore,
+  ViewportPortal,
+} from '@xyflow/react'
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { isTerminal } from '../../layout/elk-graph.js'
 import { prewarmLayout } from '../../layout/layout.js'
@@ -17,9 +25,10 @@ import type { ViewStore } from '../../state/view-store.js'
 import { CanvasToolbar } from './CanvasToolbar.js'
 import type { CanvasContextValue } from './canvas-context.js'
 import { CanvasStoreContext, createSignal, useCanvas, useNodeStatus } from './canvas-context.js'
+import { EdgeLayer } from './EdgeLayer.js'
 import { FlowEdge } from './FlowEdge.js'
 import type { FlowEdgeType, FlowNode } from './flow-elements.js'
-import { NodeCard, TerminalCard } from './NodeCard.js'
+import { NodeCard, TerminalCard, zoomedOut } from './NodeCard.js'
 import { useCanvasLayout } from './use-canvas-layout.js'
 
 // ELK's first run compiles a lot of code: start the worker while the page fetches the graph.
@@ -29,6 +38,7 @@ const nodeTypes = { card: NodeCard, terminal: TerminalCard } satisfies NodeTypes
 const edgeTypes = { flow: FlowEdge } satisfies EdgeTypes
 const MAP_FROM_NODES = 20
 const MAP_STYLE = { width: 176, height: 120 }
+const NO_EDGES: FlowEdgeType[] = []
 
 export interface GraphCanvasProps {
   graph: GraphDetailDto
@@ -81,6 +91,8 @@ function Canvas({ graph, store, selected, onSelect, breakpoints, onToggleBreakpo
 
   const onPaneClick = useCallback(() => onSelect(undefined), [onSelect])
 
+  // Zoomed far out, edges are drawn as one layer (EdgeLayer) instead of a component each.
+  const compact = useStore(zoomedOut)
   const { nodes } = layout
   const shown = useMemo(
     () => (selected ? nodes.map((n) => (n.id === selected ? { ...n, selected: true } : n)) : nodes),
@@ -93,7 +105,7 @@ function Canvas({ graph, store, selected, onSelect, breakpoints, onToggleBreakpo
         <ArrowMarkers />
         <ReactFlow<FlowNode, FlowEdgeType>
           nodes={shown}
-          edges={layout.edges}
+          edges={compact ? NO_EDGES : layout.edges}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
           onNodesChange={onNodesChange}
@@ -111,6 +123,11 @@ function Canvas({ graph, store, selected, onSelect, breakpoints, onToggleBreakpo
           maxZoom={2}
           attributionPosition="top-right"
         >
+          {compact ? (
+            <ViewportPortal>
+              <EdgeLayer nodes={nodes} edges={layout.edges} />
+            </ViewportPortal>
+          ) : null}
           <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} className="gc-bg" />
           {mapShown ? (
             <MiniMap

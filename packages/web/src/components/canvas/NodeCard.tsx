@@ -119,55 +119,59 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
     [id, toggleBreakpoint],
   )
   const className = `gc-card${compact ? ' compact' : ''}${selected ? ' selected' : ''}`
+  // The handles sit beside the card, not in it: positioned against the node's own box (the card's
+  // border would shift them a pixel), exactly where flow-elements declares them.
   return (
-    <div
-      className={className}
-      data-testid="node-card"
-      data-node-id={id}
-      data-status={status}
-      data-paused={pausedHere ? 'true' : undefined}
-      data-breakpoint={breakpoint ? 'true' : undefined}
-      title={
-        compact
-          ? `${data.label} — ${pausedHere ? 'paused at breakpoint' : STATUS_LABEL[status]}`
-          : describe(data, node, pausedHere)
-      }
-    >
+    <>
       <Handle type="target" position={Position.Top} id="in" isConnectable={false} />
-      <div className="gc-title">
-        <span className="gc-label">{data.label}</span>
-        {pausedHere ? (
-          <StatusIcon status="paused" />
-        ) : status === 'idle' ? null : (
-          <StatusIcon status={status} />
-        )}
-      </div>
-      {compact ? null : (
-        <>
-          {status === 'running' && node.progress_message ? (
-            <div className="gc-sub live">{node.progress_message}</div>
-          ) : (
-            <div className={data.subIsId ? 'gc-sub mono' : 'gc-sub'}>{data.sub}</div>
+      <div
+        className={className}
+        data-testid="node-card"
+        data-node-id={id}
+        data-status={status}
+        data-paused={pausedHere ? 'true' : undefined}
+        data-breakpoint={breakpoint ? 'true' : undefined}
+        title={
+          compact
+            ? `${data.label} — ${pausedHere ? 'paused at breakpoint' : STATUS_LABEL[status]}`
+            : describe(data, node, pausedHere)
+        }
+      >
+        <div className="gc-title">
+          <span className="gc-label">{data.label}</span>
+          {pausedHere ? (
+            <StatusIcon status="paused" />
+          ) : status === 'idle' ? null : (
+            <StatusIcon status={status} />
           )}
-          <Chips node={node} />
-        </>
-      )}
-      {!compact && status === 'running' && node.progress !== undefined ? (
-        <div className="gc-progress" aria-hidden="true">
-          <div style={{ transform: `scaleX(${Math.min(1, Math.max(0, node.progress))})` }} />
         </div>
-      ) : null}
-      <button
-        type="button"
-        className="gc-bp nodrag nopan"
-        aria-pressed={breakpoint}
-        aria-label={`Breakpoint on ${data.label}`}
-        title={breakpoint ? 'Remove breakpoint' : 'Pause before this node (breakpoint)'}
-        onClick={onBreakpoint}
-      />
+        {compact ? null : (
+          <>
+            {status === 'running' && node.progress_message ? (
+              <div className="gc-sub live">{node.progress_message}</div>
+            ) : (
+              <div className={data.subIsId ? 'gc-sub mono' : 'gc-sub'}>{data.sub}</div>
+            )}
+            <Chips node={node} />
+          </>
+        )}
+        {!compact && status === 'running' && node.progress !== undefined ? (
+          <div className="gc-progress" aria-hidden="true">
+            <div style={{ transform: `scaleX(${Math.min(1, Math.max(0, node.progress))})` }} />
+          </div>
+        ) : null}
+        <button
+          type="button"
+          className="gc-bp nodrag nopan"
+          aria-pressed={breakpoint}
+          aria-label={`Breakpoint on ${data.label}`}
+          title={breakpoint ? 'Remove breakpoint' : 'Pause before this node (breakpoint)'}
+          onClick={onBreakpoint}
+        />
+      </div>
       <Handle type="source" position={Position.Bottom} id="out" isConnectable={false} />
       {data.loops ? <LoopAnchors /> : null}
-    </div>
+    </>
   )
 })
 

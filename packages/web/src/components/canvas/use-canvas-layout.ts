@@ -6,11 +6,11 @@
 
 import type { GraphDetailDto } from '@graphrun/protocol'
 import type { NodeChange, OnMove, OnNodeDrag, Viewport } from '@xyflow/react'
-import { useReactFlow } from '@xyflow/react'
+import { getViewportForBounds, useReactFlow, useStoreApi } from '@xyflow/react'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { api } from '../../api.js'
 import type { Positions, Routes } from '../../layout/elk-graph.js'
-import { canvasNodeIds, isTerminal } from '../../layout/elk-graph.js'
+import { canvasNodeIds, isTerminal, sizeOf } from '../../layout/elk-graph.js'
 import { arrangeGraph, gridPositions, layoutWithRoutes } from '../../layout/layout.js'
 import { FIT_OPTIONS } from './CanvasToolbar.js'
 import type { FlowEdgeType, FlowNode } from './flow-elements.js'
@@ -43,6 +43,26 @@ export function useCanvasLayout(graph: GraphDetailDto) {
   const saver = useRef<LayoutSaver | undefined>(undefined)
   /** The graph the canvas shows now (a Re-layout answer for another one is dropped). */
   const active = useRef(graph.id)
+
+  const storeApi = useStoreApi<FlowNode, FlowEdgeType>()
+  /** The view fitView would give these positions, or undefined while the pane has no size yet. */
+  const fittedViewport = useCallback(
+    (positions: Positions): Viewport | undefined => {
+      const { width, height, minZoom } = storeApi.getState()
+      const boxes = Object.entries(positions).map(([id, p]) => ({ ...p, ...sizeOf(id) }))
+      if (width === 0 || height === 0 || boxes.length === 0) return undefined
+      const x = Math.min(...boxes.map((b) => b.x))
+      const y = Math.min(...boxes.map((b) => b.y))
+      const bounds = {
+        x,
+        y,
+        width: Math.max(...boxes.map((b) => b.x + b.width)) - x,
+        height: Math.max(...boxes.map((b) => b.y + b.height)) - y,
+      }
+      return getViewportForBounds(bounds, width, height, minZoom, FIT_OPTIONS.maxZoom, FIT_OPTIONS.padding)
+    },
+    [storeApi],
+  )
 
   const show = useCallback(
     (positions: Positions, routes: Routes) => {
@@ -101,11 +121,13 @@ export function useCanvasLayout(graph: GraphDetailDto) {
       )
       .then(({ positions, routes }) => {
         if (!live) return
+        // The view is set before the nodes arrive, so the first render of a big graph is already
+        // at its zoom (zoomed out: compact cards and one edge layer, never a card per edge first).
+        const fitted = shown ? undefined : (remembered?.viewport ?? fittedViewport(positions))
+        if (fitted) void flow.setViewport(fitted)
         show(positions, routes)
         setBusy(false)
-        if (shown) return
-        if (remembered?.viewport) void flow.setViewport(remembered.viewport)
-        else void flow.fitView(FIT_OPTIONS)
+        if (!shown && !fitted) void flow.fitView(FIT_OPTIONS)
       })
     return () => {
       live = false
