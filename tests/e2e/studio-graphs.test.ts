@@ -108,6 +108,12 @@ describe('the studio on failures, scale and themes', () => {
     expect(run.status).toBe('succeeded')
     expect(run.final_state.visited).toBe(1000)
     expect(await logCount(page)).toBe((await studio.events(run_id)).length)
+    // The minimap shows the statuses too: every card succeeded, START / END neutral.
+    const map = page.getByRole('img', { name: 'Minimap: node statuses' })
+    expect(await map.locator('path.gc-mini').evaluateAll((ps) => ps.map((p) => p.dataset.status))).toEqual([
+      'terminal',
+      'succeeded',
+    ])
     await studio.shot(page)
   })
 

@@ -207,7 +207,8 @@ describe('the studio runs a graph live', () => {
   })
 
   // A page that has not shown a run yet used to unmount the whole canvas for ~150 ms on Run (the
-  // run's graph id was unknown until GET /api/runs/{id} answered) and to follow the run twice.
+  // run's graph id was unknown until GET /api/runs/{id} answered), to follow the run twice and to
+  // fetch the graph's detail again.
   it('Run keeps the canvas mounted and follows the run once', async () => {
     const page = await studio.open('/graphs/research-report')
     await waitForCanvas(page, REPORT_NODES)
@@ -215,9 +216,21 @@ describe('the studio runs a graph live', () => {
     await watchFewestCards(page)
     await page.getByRole('button', { name: 'Run', exact: true }).click()
     await waitForRunStatus(page, 'succeeded')
-    expect({ fewest_cards: await fewestCards(page), event_streams: streams.length }).toEqual({
+    // The graph's detail was fetched once: not again when the list arrived, nor on Run.
+    const detailFetches = await page.evaluate(
+      () =>
+        performance
+          .getEntriesByType('resource')
+          .filter((r) => new URL(r.name).pathname === '/api/graphs/research-report').length,
+    )
+    expect({
+      fewest_cards: await fewestCards(page),
+      event_streams: streams.length,
+      detail_fetches: detailFetches,
+    }).toEqual({
       fewest_cards: REPORT_NODES.length,
       event_streams: 1,
+      detail_fetches: 1,
     })
   })
 

@@ -81,19 +81,17 @@ export async function layoutGraph(graph: GraphShape, sizes?: Sizes): Promise<Pos
 }
 
 /**
- * The last layout asked for, keyed by its ELK model. ELK is deterministic, so asking again for
- * the same model (the canvas, after the studio started it as the graph arrived; Re-layout of an
- * untouched graph) shares that answer instead of computing it twice. Results are never mutated.
+ * The last layout asked for. ELK is deterministic, so asking again for the same graph object and
+ * sizes (the canvas, after the studio started it as the graph arrived; Re-layout of an untouched
+ * graph) shares that answer instead of computing it twice. Results are never mutated.
  */
-let last: { key: string; result: Promise<LayoutResult> } | undefined
+let last: { graph: GraphShape; sizes: Sizes | undefined; result: Promise<LayoutResult> } | undefined
 
 /** A layout with the waypoints of the edges that skip layers (see readLayout). */
 export function layoutWithRoutes(graph: GraphShape, sizes?: Sizes): Promise<LayoutResult> {
-  const model = toElkGraph(graph, sizes)
-  const key = JSON.stringify(model)
-  if (last?.key === key) return last.result
-  const result = requestLayout(model)
-  last = { key, result }
+  if (last?.graph === graph && last.sizes === sizes) return last.result
+  const result = requestLayout(toElkGraph(graph, sizes))
+  last = { graph, sizes, result }
   // A failure is not remembered: the next request tries again.
   result.catch(() => {
     if (last?.result === result) last = undefined

@@ -73,33 +73,46 @@ export function useStudio(route: Route): Studio {
     }
   }, [route.kind, graphs])
 
-  // The shown graph's detail, again when its version changes (a file reload).
+  // The shown graph's detail, fetched at once and again when its version changes (a file reload),
+  // and only then: not when the list first names the version fetched, nor on the way to one of
+  // the graph's runs. A 1,000-node detail is worth fetching once.
   const version = graphs?.find((g) => g.id === graph_id)?.version
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` changing is the reason to refetch
+  const latestVersion = useRef(version)
+  latestVersion.current = version
+  /** The detail asked for last; `version` is set once it arrived. */
+  const requested = useRef<{ id: string; version?: string }>(undefined)
+  const [refetch, setRefetch] = useState(0)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `refetch` asks for the detail again
   useEffect(() => {
     if (!graph_id) {
+      requested.current = undefined
       setGraph(undefined)
       return
     }
-    let live = true
+    const had = requested.current
+    if (had?.id === graph_id && (had.version === undefined || had.version === version)) return
+    const request: { id: string; version?: string } = { id: graph_id }
+    requested.current = request
     api.getGraph(graph_id).then(
       (detail) => {
-        if (!live) return
+        if (requested.current !== request) return // another graph was asked for since
+        request.version = detail.version
         // ELK starts now, while React renders the page, rather than once the canvas has mounted.
         prepareLayout(detail)
         setGraph(detail)
+        // The file changed while this was on its way, and the list already said so.
+        const listed = latestVersion.current
+        if (listed !== undefined && listed !== detail.version) setRefetch((n) => n + 1)
       },
       (e: GraphrunError) => {
-        if (!live) return
+        if (requested.current !== request) return
+        requested.current = undefined
         setGraph(undefined)
         if (e.code !== 'not_found' || route.kind === 'graph')
           setError(`Could not open graph "${graph_id}": ${e.message}`)
       },
     )
-    return () => {
-      live = false
-    }
-  }, [graph_id, version, route.kind])
+  }, [graph_id, version, route.kind, refetch])
 
   const refreshRuns = useCallback(async () => {
     if (!graph_id) return setRuns([])

@@ -4,17 +4,11 @@
  * controls belong to the top bar.
  */
 
-import type { FitViewOptions, ReactFlowState } from '@xyflow/react'
-import { Panel, useReactFlow, useStore } from '@xyflow/react'
+import type { ReactFlowState } from '@xyflow/react'
+import { Panel, useReactFlow, useStore, useStoreApi } from '@xyflow/react'
 import type { ReactNode } from 'react'
 import { memo } from 'react'
-
-/** Fit leaves room for the run-status pill above and this toolbar below. */
-export const FIT_OPTIONS = {
-  padding: { top: '52px', bottom: '60px', x: '36px' },
-  maxZoom: 1,
-  duration: 0,
-} satisfies FitViewOptions
+import { fitViewport } from './fit.js'
 
 const zoomPercent = (s: ReactFlowState) => Math.round(s.transform[2] * 100)
 
@@ -53,6 +47,7 @@ export const CanvasToolbar = memo(function CanvasToolbar({
   notice,
 }: CanvasToolbarProps) {
   const flow = useReactFlow()
+  const state = useStoreApi()
   const zoom = useStore(zoomPercent)
   return (
     <Panel position="bottom-left" className="gc-toolbar-panel">
@@ -87,7 +82,11 @@ export const CanvasToolbar = memo(function CanvasToolbar({
           type="button"
           className="gc-tool"
           title="Fit the whole graph in view"
-          onClick={() => void flow.fitView({ ...FIT_OPTIONS, duration: 160 })}
+          onClick={() => {
+            const { width, height, minZoom } = state.getState()
+            const bounds = flow.getNodesBounds(flow.getNodes())
+            void flow.setViewport(fitViewport(bounds, { width, height, minZoom }, showMap), { duration: 160 })
+          }}
         >
           <Icon>
             <path d="M2.5 6V2.5H6M10 2.5h3.5V6M13.5 10v3.5H10M6 13.5H2.5V10" />

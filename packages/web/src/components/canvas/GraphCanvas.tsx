@@ -8,36 +8,31 @@
 import '@xyflow/react/dist/style.css'
 import './canvas.css'
 import type { GraphDetailDto } from '@graphrun/protocol'
-import type { EdgeTypes, MiniMapNodeProps, NodeChange, NodeTypes } from '@xyflow/react'
+import type { EdgeTypes, NodeChange, NodeTypes } from '@xyflow/react'
 import {
   Background,
   BackgroundVariant,
-  MiniMap,
   ReactFlow,
   ReactFlowProvider,
   useStore,
   ViewportPortal,
 } from '@xyflow/react'
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { isTerminal } from '../../layout/elk-graph.js'
-import { prewarmLayout } from '../../layout/layout.js'
 import type { ViewStore } from '../../state/view-store.js'
 import { CanvasToolbar } from './CanvasToolbar.js'
 import type { CanvasContextValue } from './canvas-context.js'
-import { CanvasStoreContext, createSignal, useCanvas, useNodeStatus } from './canvas-context.js'
+import { CanvasStoreContext, createSignal } from './canvas-context.js'
 import { EdgeLayer } from './EdgeLayer.js'
 import { FlowEdge } from './FlowEdge.js'
 import type { FlowEdgeType, FlowNode } from './flow-elements.js'
 import { NodeCard, TerminalCard, zoomedOut } from './NodeCard.js'
+import { StatusMiniMap } from './StatusMiniMap.js'
 import { useCanvasLayout } from './use-canvas-layout.js'
-
-// ELK's first run compiles a lot of code: start the worker while the page fetches the graph.
-prewarmLayout()
 
 const nodeTypes = { card: NodeCard, terminal: TerminalCard } satisfies NodeTypes
 const edgeTypes = { flow: FlowEdge } satisfies EdgeTypes
 const MAP_FROM_NODES = 20
-const MAP_STYLE = { width: 176, height: 120 }
 const NO_EDGES: FlowEdgeType[] = []
 
 export interface GraphCanvasProps {
@@ -58,11 +53,11 @@ export function GraphCanvas(props: GraphCanvasProps) {
 }
 
 function Canvas({ graph, store, selected, onSelect, breakpoints, onToggleBreakpoint }: GraphCanvasProps) {
-  const layout = useCanvasLayout(graph)
   // The minimap earns its corner on graphs too big to take in at once; the toolbar toggles it.
   const [showMap, setShowMap] = useState<boolean | undefined>(undefined)
   const mapShown = showMap ?? graph.nodes.length > MAP_FROM_NODES
   const toggleMap = useCallback(() => setShowMap(!mapShown), [mapShown])
+  const layout = useCanvasLayout(graph, mapShown)
 
   // Cards and edges read the store and breakpoints through context; the value only changes
   // with the store, so toggling a breakpoint re-renders one card, not all of them.
@@ -129,16 +124,7 @@ function Canvas({ graph, store, selected, onSelect, breakpoints, onToggleBreakpo
             </ViewportPortal>
           ) : null}
           <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} className="gc-bg" />
-          {mapShown ? (
-            <MiniMap
-              pannable
-              zoomable
-              nodeComponent={MiniMapNode}
-              className="gc-minimap"
-              ariaLabel="Minimap: node statuses"
-              style={MAP_STYLE}
-            />
-          ) : null}
+          {mapShown ? <StatusMiniMap nodes={nodes} /> : null}
           <CanvasToolbar
             busy={layout.busy}
             onRelayout={layout.relayout}
@@ -151,24 +137,6 @@ function Canvas({ graph, store, selected, onSelect, breakpoints, onToggleBreakpo
     </CanvasStoreContext.Provider>
   )
 }
-
-/** A minimap node coloured by its status (START / END stay neutral). */
-const MiniMapNode = memo(function MiniMapNode({ id, x, y, width, height }: MiniMapNodeProps) {
-  const { store } = useCanvas()
-  const status = useNodeStatus(store, id)
-  const round = isTerminal(id)
-  return (
-    <rect
-      className="gc-mini"
-      data-status={round ? 'terminal' : status}
-      x={x}
-      y={y}
-      width={width}
-      height={height}
-      rx={round ? width / 2 : 10}
-    />
-  )
-})
 
 /** The arrowheads the edges point with, defined once for the whole canvas. */
 function ArrowMarkers() {

@@ -160,14 +160,17 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
             <div style={{ transform: `scaleX(${Math.min(1, Math.max(0, node.progress))})` }} />
           </div>
         ) : null}
-        <button
-          type="button"
-          className="gc-bp nodrag nopan"
-          aria-pressed={breakpoint}
-          aria-label={`Breakpoint on ${data.label}`}
-          title={breakpoint ? 'Remove breakpoint' : 'Pause before this node (breakpoint)'}
-          onClick={onBreakpoint}
-        />
+        {/* Zoomed out a card is too small to aim at: the dot shows a breakpoint (CSS), no button. */}
+        {compact ? null : (
+          <button
+            type="button"
+            className="gc-bp nodrag nopan"
+            aria-pressed={breakpoint}
+            aria-label={`Breakpoint on ${data.label}`}
+            title={breakpoint ? 'Remove breakpoint' : 'Pause before this node (breakpoint)'}
+            onClick={onBreakpoint}
+          />
+        )}
       </div>
       <Handle type="source" position={Position.Bottom} id="out" isConnectable={false} />
       {data.loops ? <LoopAnchors /> : null}

@@ -6,13 +6,13 @@
 
 import type { GraphDetailDto } from '@graphrun/protocol'
 import type { NodeChange, OnMove, OnNodeDrag, Viewport } from '@xyflow/react'
-import { getViewportForBounds, useReactFlow, useStoreApi } from '@xyflow/react'
+import { useReactFlow, useStoreApi } from '@xyflow/react'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { api } from '../../api.js'
 import type { Positions, Routes } from '../../layout/elk-graph.js'
 import { canvasNodeIds, isTerminal, sizeOf } from '../../layout/elk-graph.js'
 import { arrangeGraph, gridPositions, layoutWithRoutes } from '../../layout/layout.js'
-import { FIT_OPTIONS } from './CanvasToolbar.js'
+import { fitViewport } from './fit.js'
 import type { FlowEdgeType, FlowNode } from './flow-elements.js'
 import { buildEdges, buildNodes, dropRoutes, graphContentKey } from './flow-elements.js'
 import type { LayoutSaver } from './layout-saver.js'
@@ -31,7 +31,8 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
-export function useCanvasLayout(graph: GraphDetailDto) {
+/** `map`: whether the minimap is shown (a fitted view leaves it room). */
+export function useCanvasLayout(graph: GraphDetailDto, map: boolean) {
   const flow = useReactFlow<FlowNode, FlowEdgeType>()
   const [nodes, setNodes] = useState<FlowNode[]>([])
   const [edges, setEdges] = useState<FlowEdgeType[]>([])
@@ -45,7 +46,9 @@ export function useCanvasLayout(graph: GraphDetailDto) {
   const active = useRef(graph.id)
 
   const storeApi = useStoreApi<FlowNode, FlowEdgeType>()
-  /** The view fitView would give these positions, or undefined while the pane has no size yet. */
+  const mapRef = useRef(map)
+  mapRef.current = map
+  /** The fitted view for these positions, or undefined while the pane has no size yet. */
   const fittedViewport = useCallback(
     (positions: Positions): Viewport | undefined => {
       const { width, height, minZoom } = storeApi.getState()
@@ -59,7 +62,7 @@ export function useCanvasLayout(graph: GraphDetailDto) {
         width: Math.max(...boxes.map((b) => b.x + b.width)) - x,
         height: Math.max(...boxes.map((b) => b.y + b.height)) - y,
       }
-      return getViewportForBounds(bounds, width, height, minZoom, FIT_OPTIONS.maxZoom, FIT_OPTIONS.padding)
+      return fitViewport(bounds, { width, height, minZoom }, mapRef.current)
     },
     [storeApi],
   )
@@ -127,7 +130,7 @@ export function useCanvasLayout(graph: GraphDetailDto) {
         if (fitted) void flow.setViewport(fitted)
         show(positions, routes)
         setBusy(false)
-        if (!shown && !fitted) void flow.fitView(FIT_OPTIONS)
+        if (!shown && !fitted) void flow.fitView({ maxZoom: 1 })
       })
     return () => {
       live = false
@@ -144,11 +147,12 @@ export function useCanvasLayout(graph: GraphDetailDto) {
         // The new arrangement replaces the saved one (else a reload would bring the old back).
         const known = new Set(graph.nodes.map((n) => n.id))
         saver.current?.queue(Object.fromEntries(Object.entries(positions).filter(([id]) => known.has(id))))
-        void flow.fitView({ ...FIT_OPTIONS, duration: 160 })
+        const fitted = fittedViewport(positions)
+        if (fitted) void flow.setViewport(fitted, { duration: 160 })
       })
       .catch((e: unknown) => setNotice({ kind: 'layout', text: 'Auto-layout failed', detail: messageOf(e) }))
       .finally(() => setBusy(false))
-  }, [graph, flow, show])
+  }, [graph, flow, show, fittedViewport])
 
   /** Forgets the routes of edges touching `moved`: they were laid out for the old places. */
   const unroute = useCallback((moved: ReadonlySet<string>) => {

@@ -1,4 +1,4 @@
-/** The studio's entry: mounts the app. */
+/** Mounts the app (loaded by main.ts once the layout worker is on its way). */
 
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'

@@ -1,0 +1,35 @@
+/**
+ * Fitting the graph in view: room for the run-status pill above and the canvas toolbar below and,
+ * when the minimap is shown, beside it or above it, whichever leaves the graph bigger (a tall
+ * graph goes left of the map, a wide one above it), so the map never covers a node.
+ */
+
+import type { Rect, Viewport } from '@xyflow/react'
+import { getViewportForBounds } from '@xyflow/react'
+
+const TOP = 52
+const BOTTOM = 60
+const SIDE = 36
+/** The minimap's size (StatusMiniMap) with React Flow's panel margin on both sides. */
+export const MAP_SIZE = { width: 176, height: 120 }
+const MAP_ROOM = { width: MAP_SIZE.width + 30, height: MAP_SIZE.height + 30 }
+
+export interface Pane {
+  width: number
+  height: number
+  minZoom: number
+}
+
+export function fitViewport(bounds: Rect, pane: Pane, map: boolean): Viewport {
+  const fit = (right: number, bottom: number) =>
+    getViewportForBounds(bounds, pane.width, pane.height, pane.minZoom, 1, {
+      top: `${TOP}px`,
+      bottom: `${bottom}px`,
+      left: `${SIDE}px`,
+      right: `${right}px`,
+    })
+  if (!map) return fit(SIDE, BOTTOM)
+  const beside = fit(MAP_ROOM.width, BOTTOM)
+  const above = fit(SIDE, MAP_ROOM.height)
+  return beside.zoom >= above.zoom ? beside : above
+}
