@@ -12,7 +12,7 @@ import { XYMinimap } from '@xyflow/system'
 import { memo, useCallback, useEffect, useMemo, useRef } from 'react'
 import { isTerminal } from '../../layout/elk-graph.js'
 import type { RunView } from '../../run-view/run-view.js'
-import { useRunView } from '../../state/view-store.js'
+import { useThrottledRunView } from '../../state/view-store.js'
 import { useCanvas } from './canvas-context.js'
 import { MAP_SIZE } from './fit.js'
 import type { FlowNode } from './flow-elements.js'
@@ -85,22 +85,25 @@ export const StatusMiniMap = memo(function StatusMiniMap({ nodes }: { nodes: rea
   const flow = useStoreApi()
   const { view, width, height, panZoom, translateExtent } = useStore(selectView, sameView)
   const ids = useMemo(() => nodes.map((n) => n.id), [nodes])
-  // One string of every node's status: the paths are rebuilt only when a status changed.
-  const statuses = useRunView(
+  // One string of every node's status: the paths are rebuilt only when a status changed, and at
+  // most every 150 ms while a run floods in (an overview; the last change always shows).
+  const statuses = useThrottledRunView(
     store,
     useCallback((v: RunView) => ids.map((id) => v.nodes[id]?.status ?? 'idle').join(' '), [ids]),
+    150,
   )
+  const shapes = useMemo(() => nodes.map(shape), [nodes])
   const paths = useMemo(() => {
     const status = statuses.split(' ')
     const out: Partial<Record<(typeof SHAPES)[number], string[]>> = {}
     nodes.forEach((n, i) => {
       const key = isTerminal(n.id) ? 'terminal' : ((status[i] ?? 'idle') as (typeof SHAPES)[number])
       const list = out[key]
-      if (list) list.push(shape(n))
-      else out[key] = [shape(n)]
+      if (list) list.push(shapes[i] as string)
+      else out[key] = [shapes[i] as string]
     })
     return out
-  }, [nodes, statuses])
+  }, [nodes, shapes, statuses])
   const graphBounds = useMemo(() => {
     let box: Rect | undefined
     for (const n of nodes) {
