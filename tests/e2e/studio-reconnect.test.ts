@@ -129,6 +129,8 @@ describe('a run stays true across reloads, tabs and time', () => {
     await waitForStatuses(page, { ...paused, write: 'idle', review: 'idle' })
     await page.waitForSelector('[data-node-id="write"][data-paused="true"]')
     expect(await logCount(page)).toBe(lines)
+    // The breakpoint is remembered with the graph, so its dot is still there.
+    expect(await nodeCard(page, 'write').getAttribute('data-breakpoint')).toBe('true')
     await studio.shot(page, 'paused-after-reload')
 
     // Resume from the reloaded page: the run goes on live here. The breakpoint holds every
@@ -146,6 +148,12 @@ describe('a run stays true across reloads, tabs and time', () => {
     const after = [...statusesOf(rec, 'write', mark), ...statusesOf(rec, 'review', mark)]
     expect(after).toContain('running')
     await expectLogMatchesServer(page, run_id)
+
+    // Taken off, it stays off after a reload.
+    await page.getByRole('button', { name: 'Breakpoint on write' }).click()
+    await page.reload()
+    await waitForCanvas(page, REPORT_NODES)
+    expect(await nodeCard(page, 'write').getAttribute('data-breakpoint')).toBeNull()
   })
 
   it('second tab shows the same live run', async () => {

@@ -44,7 +44,9 @@ describe('the studio runs a graph live', () => {
   it('run live: statuses, animated edges, logs, state diff', async () => {
     const page = await studio.open('/graphs/research-report')
     await waitForCanvas(page, REPORT_NODES)
-    await page.getByRole('button', { name: 'Run', exact: true }).click()
+    const runButton = page.getByRole('button', { name: 'Run', exact: true })
+    const idleAt = await runButton.boundingBox()
+    await runButton.click()
     await page.waitForURL(RUN_URL)
     const run_id = runIdOf(page)
     await waitForRunStatus(page, 'running')
@@ -97,6 +99,9 @@ describe('the studio runs a graph live', () => {
     const events = await studio.events(run_id)
     expect(await logCount(page)).toBe(events.length)
     expect(await allLogSeqs(page)).toEqual(events.map((e) => e.seq))
+    // The status pill and Replay appeared beside the run controls without moving them.
+    await page.getByRole('button', { name: 'Replay 10×' }).waitFor()
+    expect(await runButton.boundingBox()).toEqual(idleAt)
 
     // The inspector shows the node's state diff, with + lines for what it added.
     await nodeCard(page, 'plan').locator('.gc-label').click()

@@ -15,6 +15,7 @@ import { BottomPanel } from './components/panels/BottomPanel.js'
 import { Sidebar } from './components/Sidebar.js'
 import { TopBar } from './components/TopBar.js'
 import { useRoute } from './router.js'
+import { useBreakpoints } from './state/breakpoints.js'
 import type { Replay } from './state/replay.js'
 import { startReplay } from './state/replay.js'
 import { useStudio } from './state/use-studio.js'
@@ -24,17 +25,16 @@ export function App() {
   const route = useRoute()
   const studio = useStudio(route)
   const [selected, setSelected] = useState<string>()
-  const [breakpoints, setBreakpoints] = useState<ReadonlySet<string>>(new Set())
+  const [breakpoints, toggleBreakpoint] = useBreakpoints(studio.graph)
   const [replaying, setReplaying] = useState(false)
   const replayRef = useRef<Replay>(undefined)
   const status = useRunView(studio.store, (v) => v.status)
   const ended = status !== 'idle' && status !== 'running' && status !== 'paused'
 
-  // A different graph: clear the selection and its breakpoints.
+  // A different graph: clear the selection.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the graph changes
   useEffect(() => {
     setSelected(undefined)
-    setBreakpoints(new Set())
   }, [studio.graph_id])
 
   // Leaving a run stops its replay.
@@ -43,15 +43,6 @@ export function App() {
     replayRef.current?.stop()
     setReplaying(false)
   }, [studio.run_id])
-
-  const toggleBreakpoint = useCallback((id: string) => {
-    setBreakpoints((b) => {
-      const next = new Set(b)
-      if (next.has(id)) next.delete(id)
-      else next.add(id)
-      return next
-    })
-  }, [])
 
   const replay = useCallback(
     async (speed: number) => {

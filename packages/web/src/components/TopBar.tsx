@@ -79,6 +79,42 @@ export function TopBar(props: TopBarProps) {
       <div className="topbar-title" title={props.graphName}>
         {props.graphName ?? <span className="muted">No graph selected</span>}
       </div>
+      {/* What comes and goes (the run's status, Replay) sits left of the run controls, so Run,
+          Stop and Pause never move under the pointer when a run starts or ends. */}
+      <div className="topbar-run">
+        {props.hasRun && shownStatus ? (
+          <span
+            className="pill"
+            data-testid="run-status"
+            data-status={shownStatus}
+            data-paused={paused || undefined}
+          >
+            <StatusIcon status={paused ? 'paused' : (shownStatus as 'running')} />
+            {paused ? 'paused' : shownStatus}
+          </span>
+        ) : null}
+        {props.onReplay ? (
+          <span className="replay">
+            <button
+              type="button"
+              className="btn"
+              onClick={() => props.onReplay?.(1)}
+              disabled={props.replaying}
+            >
+              <span aria-hidden="true">↻</span> Replay 1×
+            </button>
+            <button
+              type="button"
+              className="btn"
+              aria-label="Replay 10×"
+              onClick={() => props.onReplay?.(10)}
+              disabled={props.replaying}
+            >
+              10×
+            </button>
+          </span>
+        ) : null}
+      </div>
       <div className="topbar-actions">
         <div className="split">
           <button
@@ -122,47 +158,15 @@ export function TopBar(props: TopBarProps) {
         </button>
         <button
           type="button"
-          className="btn"
+          className="btn pause"
           onClick={() => props.onControl(paused ? 'resume' : 'pause')}
           disabled={!live}
           aria-pressed={paused}
         >
           <span aria-hidden="true">{paused ? '▶' : '❚❚'}</span> {paused ? 'Resume' : 'Pause'}
         </button>
-        {props.onReplay ? (
-          <span className="replay">
-            <button
-              type="button"
-              className="btn"
-              onClick={() => props.onReplay?.(1)}
-              disabled={props.replaying}
-            >
-              <span aria-hidden="true">↻</span> Replay 1×
-            </button>
-            <button
-              type="button"
-              className="btn"
-              aria-label="Replay 10×"
-              onClick={() => props.onReplay?.(10)}
-              disabled={props.replaying}
-            >
-              10×
-            </button>
-          </span>
-        ) : null}
       </div>
       <div className="topbar-right">
-        {props.hasRun && shownStatus ? (
-          <span
-            className="pill"
-            data-testid="run-status"
-            data-status={shownStatus}
-            data-paused={paused || undefined}
-          >
-            <StatusIcon status={paused ? 'paused' : (shownStatus as 'running')} />
-            {paused ? 'paused' : shownStatus}
-          </span>
-        ) : null}
         <button
           type="button"
           className="btn icon ghost"

@@ -12,6 +12,7 @@ import type { AttemptView, RunView } from '../../run-view/run-view.js'
 import { stateAround } from '../../run-view/run-view.js'
 import { JsonDiff } from '../json/JsonDiff.js'
 import { JsonTree } from '../json/JsonTree.js'
+import { LiveDuration } from '../LiveDuration.js'
 import { LineIcon } from '../panels/LineIcon.js'
 import { formatOffset } from '../panels/TimelineParts.js'
 import { Section } from './Section.js'
@@ -92,8 +93,8 @@ export function AttemptDetails({ view, attempt }: { view: RunView; attempt: Atte
     <>
       {status === 'running' && (
         <div className="insp-note insp-live">
-          Running for {formatOffset(view.elapsed_ms - attempt.start_ms)} — its update and state diff show when
-          it finishes.
+          Running for <LiveDuration view={view} since={attempt.start_ms} format={formatOffset} /> — its update
+          and state diff show when it finishes.
         </div>
       )}
       {error && (

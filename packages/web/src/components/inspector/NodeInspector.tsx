@@ -8,6 +8,7 @@ import type { GraphDetailDto } from '@graphrun/protocol'
 import { useState } from 'react'
 import { formatDuration } from '../../format.js'
 import type { AttemptView, NodeView, RunView } from '../../run-view/run-view.js'
+import { LiveDuration } from '../LiveDuration.js'
 import { formatOffset } from '../panels/TimelineParts.js'
 import type { AnyStatus } from '../StatusIcon.js'
 import { STATUS_LABEL, StatusIcon } from '../StatusIcon.js'
@@ -45,7 +46,6 @@ function AttemptList({
     <div className="insp-attempts">
       {ids.map((index) => {
         const a = view.attempts[index] as AttemptView
-        const duration = a.duration_ms ?? (a.status === 'running' ? view.elapsed_ms - a.start_ms : undefined)
         return (
           <button
             key={index}
@@ -59,8 +59,15 @@ function AttemptList({
             <span className="insp-attempt-try">attempt {a.attempt}</span>
             <span className="insp-attempt-at">+{formatOffset(a.start_ms)}</span>
             <span className="insp-attempt-dur">
-              {duration === undefined ? '–' : formatOffset(duration)}
-              {a.status === 'running' ? '…' : ''}
+              {a.duration_ms !== undefined ? (
+                formatOffset(a.duration_ms)
+              ) : a.status === 'running' ? (
+                <>
+                  <LiveDuration view={view} since={a.start_ms} format={formatOffset} />…
+                </>
+              ) : (
+                '–'
+              )}
             </span>
           </button>
         )

@@ -4,9 +4,10 @@
  */
 
 import type { GraphDetailDto } from '@graphrun/protocol'
-import { formatClock, formatDuration } from '../../format.js'
+import { formatClock } from '../../format.js'
 import type { RunView } from '../../run-view/run-view.js'
 import { JsonTree } from '../json/JsonTree.js'
+import { LiveDuration } from '../LiveDuration.js'
 import { StatusPill } from './NodeInspector.js'
 import { Section } from './Section.js'
 
@@ -62,7 +63,7 @@ export function RunSummary({ view, graph }: { view: RunView; graph: GraphDetailD
         <div className="insp-facts">
           <StatusPill status={view.status} />
           <span className="insp-fact mono" title="duration">
-            {formatDuration(view.elapsed_ms)}
+            <LiveDuration view={view} />
             {live ? '…' : ''}
           </span>
           {started && <span className="insp-fact muted">started {formatClock(started)}</span>}
