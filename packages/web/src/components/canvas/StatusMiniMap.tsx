@@ -6,7 +6,7 @@
  * pans and the wheel zooms, through React Flow's own XYMinimap.
  */
 
-import type { ReactFlowState } from '@xyflow/react'
+import type { ReactFlowState, Rect } from '@xyflow/react'
 import { Panel, useStore, useStoreApi } from '@xyflow/react'
 import { XYMinimap } from '@xyflow/system'
 import { memo, useCallback, useEffect, useMemo, useRef } from 'react'
@@ -14,7 +14,7 @@ import { isTerminal } from '../../layout/elk-graph.js'
 import type { RunView } from '../../run-view/run-view.js'
 import { useThrottledRunView } from '../../state/view-store.js'
 import { useCanvas } from './canvas-context.js'
-import { MAP_SIZE } from './fit.js'
+import { boundsOf, MAP_SIZE } from './fit.js'
 import type { FlowNode } from './flow-elements.js'
 
 const { width: WIDTH, height: HEIGHT } = MAP_SIZE
@@ -22,13 +22,6 @@ const { width: WIDTH, height: HEIGHT } = MAP_SIZE
 const OFFSET = 5
 /** Drawn in this order, so running nodes are on top. */
 const SHAPES = ['terminal', 'idle', 'skipped', 'cancelled', 'succeeded', 'failed', 'running'] as const
-
-interface Rect {
-  x: number
-  y: number
-  width: number
-  height: number
-}
 
 interface View {
   view: Rect
@@ -58,17 +51,6 @@ const sameView = (a: View, b: View) =>
   a.height === b.height &&
   a.panZoom === b.panZoom &&
   a.translateExtent === b.translateExtent
-
-function union(a: Rect, b: Rect): Rect {
-  const x = Math.min(a.x, b.x)
-  const y = Math.min(a.y, b.y)
-  return {
-    x,
-    y,
-    width: Math.max(a.x + a.width, b.x + b.width) - x,
-    height: Math.max(a.y + a.height, b.y + b.height) - y,
-  }
-}
 
 /** A card as a rectangle, START / END as a circle (two arcs). */
 function shape(n: FlowNode): string {
@@ -104,17 +86,13 @@ export const StatusMiniMap = memo(function StatusMiniMap({ nodes }: { nodes: rea
     })
     return out
   }, [nodes, shapes, statuses])
-  const graphBounds = useMemo(() => {
-    let box: Rect | undefined
-    for (const n of nodes) {
-      const r = { x: n.position.x, y: n.position.y, width: n.width ?? 0, height: n.height ?? 0 }
-      box = box ? union(box, r) : r
-    }
-    return box
-  }, [nodes])
+  const graphBounds = useMemo(
+    () => boundsOf(nodes.map((n) => ({ ...n.position, width: n.width ?? 0, height: n.height ?? 0 }))),
+    [nodes],
+  )
 
   // As React Flow's MiniMap: the graph and the view, scaled to fit, with a margin.
-  const bounds = graphBounds ? union(graphBounds, view) : view
+  const bounds = (graphBounds && boundsOf([graphBounds, view])) ?? view
   const viewScale = Math.max(bounds.width / WIDTH, bounds.height / HEIGHT)
   const offset = OFFSET * viewScale
   const boxWidth = viewScale * WIDTH + offset * 2

@@ -14,6 +14,23 @@ const SIDE = 36
 export const MAP_SIZE = { width: 176, height: 120 }
 const MAP_ROOM = { width: MAP_SIZE.width + 30, height: MAP_SIZE.height + 30 }
 
+/** The smallest rectangle around all `boxes`; undefined when there are none. */
+export function boundsOf(boxes: Iterable<Rect>): Rect | undefined {
+  let left = Number.POSITIVE_INFINITY
+  let top = Number.POSITIVE_INFINITY
+  let right = Number.NEGATIVE_INFINITY
+  let bottom = Number.NEGATIVE_INFINITY
+  for (const b of boxes) {
+    left = Math.min(left, b.x)
+    top = Math.min(top, b.y)
+    right = Math.max(right, b.x + b.width)
+    bottom = Math.max(bottom, b.y + b.height)
+  }
+  return left === Number.POSITIVE_INFINITY
+    ? undefined
+    : { x: left, y: top, width: right - left, height: bottom - top }
+}
+
 export interface Pane {
   width: number
   height: number

@@ -12,7 +12,7 @@ import { api } from '../../api.js'
 import type { Positions, Routes } from '../../layout/elk-graph.js'
 import { canvasNodeIds, isTerminal, sizeOf } from '../../layout/elk-graph.js'
 import { arrangeGraph, gridPositions, layoutWithRoutes } from '../../layout/layout.js'
-import { fitViewport } from './fit.js'
+import { boundsOf, fitViewport } from './fit.js'
 import type { FlowEdgeType, FlowNode } from './flow-elements.js'
 import { buildEdges, buildNodes, dropRoutes, graphContentKey } from './flow-elements.js'
 import type { LayoutSaver } from './layout-saver.js'
@@ -52,16 +52,8 @@ export function useCanvasLayout(graph: GraphDetailDto, map: boolean) {
   const fittedViewport = useCallback(
     (positions: Positions): Viewport | undefined => {
       const { width, height, minZoom } = storeApi.getState()
-      const boxes = Object.entries(positions).map(([id, p]) => ({ ...p, ...sizeOf(id) }))
-      if (width === 0 || height === 0 || boxes.length === 0) return undefined
-      const x = Math.min(...boxes.map((b) => b.x))
-      const y = Math.min(...boxes.map((b) => b.y))
-      const bounds = {
-        x,
-        y,
-        width: Math.max(...boxes.map((b) => b.x + b.width)) - x,
-        height: Math.max(...boxes.map((b) => b.y + b.height)) - y,
-      }
+      const bounds = boundsOf(Object.entries(positions).map(([id, p]) => ({ ...p, ...sizeOf(id) })))
+      if (width === 0 || height === 0 || !bounds) return undefined
       return fitViewport(bounds, { width, height, minZoom }, mapRef.current)
     },
     [storeApi],
