@@ -248,4 +248,42 @@ describe('a run stays true across reloads, tabs and time', () => {
     await expectLogMatchesServer(page, older.run_id)
     await studio.shot(page)
   })
+
+  it('compare two runs from the history: statuses, per-node times, the final-state diff', async () => {
+    const execute = (topic: string) =>
+      studio.api<{ run_id: string; status: string }>('/api/graphs/research-report/execute', {
+        body: { initial_state: { topic } },
+      })
+    const a = await execute('alpha')
+    const b = await execute('beta')
+    const page = await studio.open('/graphs/research-report')
+    await waitForCanvas(page, REPORT_NODES)
+    await page.getByRole('checkbox', { name: `Pick run ${a.run_id} to compare` }).check()
+    await page.getByRole('checkbox', { name: `Pick run ${b.run_id} to compare` }).check()
+    await page.getByRole('button', { name: 'Compare 2' }).click()
+    await page.waitForURL(`**/compare?a=${a.run_id}&b=${b.run_id}`)
+    const view = page.getByTestId('compare-view')
+    await view.waitFor()
+
+    const heads = await view.locator('.compare-head').allTextContents()
+    expect(heads).toHaveLength(2)
+    expect(heads[0]).toContain(a.run_id.slice(0, 8))
+    expect(heads[1]).toContain(b.run_id.slice(0, 8))
+    // One row per node: both runs succeeded everywhere, each with its time and the difference.
+    const rows = view.locator('.compare-table tbody tr')
+    expect((await rows.locator('td:first-child').allTextContents()).sort()).toEqual([...REPORT_NODES].sort())
+    for (const row of await rows.all()) {
+      const cells = await row.locator('td').allTextContents()
+      expect(cells[1]).toContain('succeeded')
+      expect(cells[3]).toContain('succeeded')
+      expect(cells[2]).toMatch(/\d+ ms/)
+      expect(cells[5]).toMatch(/^[+−±]\d/)
+    }
+    expect(await view.locator('tr.changed').count()).toBe(0)
+    // The final states differ by topic, and everything derived from it.
+    const diff = view.locator('.compare-diff')
+    expect(await diff.locator('[data-sign="del"]', { hasText: 'alpha' }).count()).toBeGreaterThan(0)
+    expect(await diff.locator('[data-sign="add"]', { hasText: 'beta' }).count()).toBeGreaterThan(0)
+    await studio.shot(page)
+  })
 })
