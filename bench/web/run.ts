@@ -5,7 +5,8 @@
  *   a. first draw — navigation to /graphs/big-graph (1,000 nodes, no saved positions) until the
  *                   laid-out nodes are drawn and the canvas settled; ELK's own time read from the
  *                   layout worker's reply. Cold loads: a new browser context (empty cache and
- *                   storage) each, after one untimed load that warms the server.
+ *                   storage) each, after one untimed load that warms the server. Then a': the
+ *                   same with a saved arrangement (every node placed), drawn with no layout run.
  *   b. live run   — frames per second by requestAnimationFrame sampling while a run emits
  *                   ~2,000 events/s for ~10 s (fixtures.ts, in a throw-away workspace), then every
  *                   node card and the run status checked against the truth.
@@ -144,6 +145,77 @@ async function firstDraw(browser: Browser, url: string, loads: number): Promise<
     )
   }
   return rows
+}
+
+/**
+ * a'. The same graph once it has a saved arrangement (every node placed, as after dragging): the
+ * places the studio laid it out at, saved through the API; then cold loads draw it without any
+ * layout run (START and END are placed beside their neighbours).
+ */
+async function savedDraw(browser: Browser, url: string, loads: number): Promise<DrawRow[]> {
+  const graph = await getJson<GraphDetailDto>(`${url}/api/graphs/${BIG_GRAPH}`)
+  const expect = graph.nodes.length + 2
+  // Where the studio laid each node out: read off the canvas (React Flow places a node by a
+  // translate), as a user's drag would save it.
+  const studio = await newStudioPage(browser, { expect_nodes: expect })
+  let positions: Record<string, { x: number; y: number }>
+  try {
+    await studio.page.goto(`${url}/graphs/${BIG_GRAPH}`)
+    await waitDrawn(studio.page, BIG_GRAPH)
+    positions = await studio.page.evaluate(() => {
+      const out: Record<string, { x: number; y: number }> = {}
+      for (const node of document.querySelectorAll<HTMLElement>('.react-flow__node[data-id]')) {
+        const m = /translate\(([-\d.]+)px, ([-\d.]+)px\)/.exec(node.style.transform)
+        if (m) out[node.dataset.id as string] = { x: Number(m[1]), y: Number(m[2]) }
+      }
+      return out
+    })
+  } finally {
+    await studio.close()
+  }
+  const own = Object.fromEntries(graph.nodes.map((n) => [n.id, positions[n.id]]))
+  check(
+    Object.values(own).every((p) => p !== undefined),
+    'not every node was on the canvas to read its place',
+  )
+  const saved = await fetch(`${url}/api/graphs/${BIG_GRAPH}/layout`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ positions: own }),
+  })
+  check(saved.ok, `saving the layout: ${saved.status} ${await saved.text()}`)
+  await drawOnce(browser, url, expect, 0)
+  const rows: DrawRow[] = []
+  for (let rep = 1; rep <= loads; rep++) {
+    const row = await drawOnce(browser, url, expect, rep + 100)
+    if (row.layouts !== 0)
+      progress(`  a'. note: load ${rep} sent ${row.layouts} layout requests (0 expected)`)
+    rows.push({ ...row, rep })
+    progress(`  a'. load ${rep}: drawn at ${fixed(row.drawn_ms, 0)} ms (${row.nodes} nodes, no layout run)`)
+  }
+  return rows
+}
+
+function savedTable(rows: readonly DrawRow[]): string {
+  const cols: [string, (r: DrawRow) => number][] = [
+    ['graph fetched', (r) => r.graph_fetched_ms],
+    ['first nodes', (r) => r.first_nodes_ms],
+    ['drawn', (r) => r.drawn_ms],
+    ['nodes', (r) => r.nodes],
+    ['layout runs', (r) => r.layouts],
+    ['longest frame', (r) => r.longest_frame_ms],
+  ]
+  return [
+    `a'. the same graph with a saved arrangement (every node placed), cold loads, ms since navigation start`,
+    table(
+      ['load', ...cols.map(([h]) => h)],
+      [
+        ...rows.map((r) => [String(r.rep), ...cols.map(([, pick]) => fixed(pick(r), 0))]),
+        ['median', ...cols.map(([, pick]) => fixed(median(rows.map(pick)), 0))],
+      ],
+      1,
+    ),
+  ].join('\n')
 }
 
 function drawTable(rows: readonly DrawRow[]): string {
@@ -387,9 +459,13 @@ async function main() {
       progress(`a. first draw of ${BIG_GRAPH}: ${loads} cold loads (+1 warm-up)`)
       const server = await serveStudio(fileURLToPath(new URL('examples', ROOT)), path.join(dir, 'a.db'))
       const rows = await firstDraw(browser, server.url, loads)
+      progress(`a'. the same graph with a saved arrangement: ${loads} cold loads (+1 warm-up)`)
+      const savedRows = await savedDraw(browser, server.url, loads)
       await server.stop()
       results.first_draw = rows
+      results.first_draw_saved = savedRows
       console.log(`\n${drawTable(rows)}`)
+      console.log(`\n${savedTable(savedRows)}`)
       const drawn = median(rows.map((r) => r.drawn_ms))
       targets.push({
         target: 'a. 1,000-node graph laid out and drawn < 2 s',

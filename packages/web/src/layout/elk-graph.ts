@@ -28,7 +28,7 @@ export type Positions = Record<string, Point>
 export type Sizes = Readonly<Partial<Record<string, Size>>>
 
 /** The vertical gap between two layers (ELK's between-layer spacing is the same). */
-const LAYER_GAP = 52
+export const LAYER_GAP = 52
 
 /** A node card, and START / END as small circles. The card CSS uses the same numbers. */
 export const NODE_SIZE: Size = { width: 200, height: 64 }

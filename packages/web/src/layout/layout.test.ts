@@ -12,7 +12,7 @@ import flakyPipeline from '../../../../examples/flaky-pipeline.js'
 import researchReport from '../../../../examples/research-report.js'
 import type { GraphShape, LayoutResult, Positions } from './elk-graph.js'
 import { canvasNodeIds, END_ID, NODE_SIZE, readLayout, START_ID, sizeOf, toElkGraph } from './elk-graph.js'
-import { mergePositions } from './merge.js'
+import { mergePositions, placeTerminals } from './merge.js'
 
 const elk = new ELK()
 const layout = async (graph: GraphShape): Promise<LayoutResult> =>
@@ -137,5 +137,43 @@ describe('mergePositions', () => {
     const edges = [{ source: 'a', target: 'b' }]
     const merged = mergePositions(keep, laidOut, edges, () => NODE_SIZE)
     expect(merged).toEqual({ ...keep, b: { x: NODE_SIZE.width + 36, y: 120 } })
+  })
+})
+
+describe('placeTerminals', () => {
+  it('puts START above the nodes it feeds and END below the ones that end the run, no layout run', async () => {
+    const g = shape(researchReport)
+    const laidOut = (await layout(g)).positions
+    const keep = Object.fromEntries(g.nodes.map((n) => [n.id, at(laidOut, n.id)]))
+    const placed = placeTerminals(canvasNodeIds(g), keep, g.edges, (id) => sizeOf(id))
+    if (!placed) throw new Error('START and END were not placed')
+    for (const n of g.nodes) expect(placed[n.id]).toEqual(keep[n.id])
+    const plan = at(placed, 'plan')
+    const start = at(placed, START_ID)
+    // Centred over plan, a layer gap above it.
+    expect(start.x + sizeOf(START_ID).width / 2).toBe(plan.x + NODE_SIZE.width / 2)
+    expect(plan.y - (start.y + sizeOf(START_ID).height)).toBe(52)
+    // END below review (the route that ends the run comes from it).
+    const end = at(placed, END_ID)
+    expect(end.y).toBe(at(placed, 'review').y + NODE_SIZE.height + 52)
+    expect(overlaps(placed)).toEqual([])
+  })
+
+  it('leaves the graph to ELK while one of its own nodes has no place', () => {
+    const g = shape(agentLoop)
+    const keep = { agent: { x: 0, y: 0 }, tool: { x: 0, y: 120 } }
+    expect(placeTerminals(canvasNodeIds(g), keep, g.edges, (id) => sizeOf(id))).toBeUndefined()
+  })
+
+  it('gives the 1,000-node graph its START and END beside its first and last layers', async () => {
+    const g = shape(bigGraph)
+    const laidOut = (await layout(g)).positions
+    const keep = Object.fromEntries(g.nodes.map((n) => [n.id, at(laidOut, n.id)]))
+    const placed = placeTerminals(canvasNodeIds(g), keep, g.edges, (id) => sizeOf(id))
+    if (!placed) throw new Error('START and END were not placed')
+    const ys = g.nodes.map((n) => at(placed, n.id).y)
+    expect(at(placed, START_ID).y).toBeLessThan(Math.min(...ys))
+    expect(at(placed, END_ID).y).toBeGreaterThan(Math.max(...ys))
+    expect(overlaps(placed)).toEqual([])
   })
 })

@@ -13,7 +13,7 @@ import type { ElkNode } from 'elkjs/lib/elk-api.js'
 import type { GraphShape, LayoutResult, Positions, Routes, Sizes } from './elk-graph.js'
 import { canvasNodeIds, edgeKey, sizeOf, toElkGraph } from './elk-graph.js'
 import type { LayoutReply, LayoutRequest } from './layout-protocol.js'
-import { mergePositions } from './merge.js'
+import { mergePositions, placeTerminals } from './merge.js'
 
 export type { GraphShape, LayoutResult, Point, Positions, Routes, Size, Sizes } from './elk-graph.js'
 
@@ -102,11 +102,11 @@ export function layoutWithRoutes(graph: GraphShape, sizes?: Sizes): Promise<Layo
 /**
  * Starts laying out a graph about to be shown, as soon as it arrives, so ELK runs while the page
  * renders; the canvas's own request then shares it. Nothing happens when every node has a saved
- * position (START and END never do, so that is only a graph with none of them).
+ * position (arrangeGraph then places START and END itself).
  */
 export function prepareLayout(graph: GraphShape & { positions?: Positions }): void {
   if (typeof Worker === 'undefined') return
-  if (canvasNodeIds(graph).every((id) => graph.positions?.[id])) return
+  if (graph.nodes.every((n) => graph.positions?.[n.id])) return
   layoutWithRoutes(graph).catch(() => {})
 }
 
@@ -126,8 +126,9 @@ function requestLayout(model: ElkNode): Promise<LayoutResult> {
 
 /**
  * Positions for every canvas node: those in `keep` stay where they are, ELK places the rest
- * around them (see merge.ts). Nothing is laid out when every node is already placed. Routes are
- * kept only for edges whose two ends are where ELK put them.
+ * around them (see merge.ts). Nothing is laid out when every node of the graph is already placed
+ * (START and END are then put beside their neighbours). Routes are kept only for edges whose two
+ * ends are where ELK put them.
  */
 export async function arrangeGraph(graph: GraphShape, keep: Positions, sizes?: Sizes): Promise<LayoutResult> {
   const ids = canvasNodeIds(graph)
@@ -138,6 +139,9 @@ export async function arrangeGraph(graph: GraphShape, keep: Positions, sizes?: S
   }
   const count = Object.keys(kept).length
   if (count === ids.length) return { positions: kept, routes: {} }
+  // Every node of the graph placed (a saved arrangement): START and END need no layout run.
+  const withTerminals = placeTerminals(ids, kept, graph.edges, (id) => sizeOf(id, sizes))
+  if (withTerminals) return { positions: withTerminals, routes: {} }
   const laidOut = await layoutWithRoutes(graph, sizes)
   if (count === 0) return laidOut
   const positions = mergePositions(kept, laidOut.positions, graph.edges, (id) => sizeOf(id, sizes))

@@ -5,8 +5,53 @@
 
 import type { GraphEdgeDto } from '@graphrun/protocol'
 import type { Point, Positions, Size } from './elk-graph.js'
+import { END_ID, LAYER_GAP, START_ID } from './elk-graph.js'
 
 const GAP = 36
+
+/**
+ * START and END for a graph whose own nodes are all placed (the server keeps no position for
+ * them): START centred a layer gap above the nodes it feeds, END a layer gap below the nodes that
+ * end the run, each pushed right off any card it would land on. No layout run needed. Undefined
+ * when a node other than START / END has no place.
+ */
+export function placeTerminals(
+  ids: readonly string[],
+  keep: Positions,
+  edges: readonly Pick<GraphEdgeDto, 'source' | 'target'>[],
+  sizeOf: (id: string) => Size,
+): Positions | undefined {
+  if (ids.some((id) => !keep[id] && id !== START_ID && id !== END_ID)) return undefined
+  const out: Positions = {}
+  for (const id of ids) if (keep[id]) out[id] = keep[id] as Point
+  const placed = Object.entries(out).map(([id, p]) => rect(p, sizeOf(id)))
+  const place = (id: string, neighbours: readonly string[], above: boolean) => {
+    if (out[id]) return
+    const boxes = neighbours.flatMap((n) => (out[n] ? [rect(out[n], sizeOf(n))] : []))
+    if (boxes.length === 0) return
+    const size = sizeOf(id)
+    const left = Math.min(...boxes.map((b) => b.x))
+    const right = Math.max(...boxes.map((b) => b.right))
+    const x = Math.round((left + right) / 2 - size.width / 2)
+    const y = above
+      ? Math.min(...boxes.map((b) => b.y)) - LAYER_GAP - size.height
+      : Math.max(...boxes.map((b) => b.bottom)) + LAYER_GAP
+    const p = clear({ x, y }, size, placed)
+    out[id] = p
+    placed.push(rect(p, size))
+  }
+  place(
+    START_ID,
+    edges.filter((e) => e.source === START_ID).map((e) => e.target),
+    true,
+  )
+  place(
+    END_ID,
+    edges.filter((e) => e.target === END_ID).map((e) => e.source),
+    false,
+  )
+  return ids.every((id) => out[id]) ? out : undefined
+}
 
 /**
  * Positions for every node of `laidOut`: `keep` as given, the others moved by the offset their
