@@ -164,6 +164,55 @@ describe('the studio on failures, scale and themes', () => {
     expect(await reportLayer.locator('.gc-layer-normal path.gc-layer-line').count()).toBeGreaterThan(0)
   })
 
+  it('drag to arrange: the place is saved, and a reload draws it there with no layout run', async () => {
+    const SEED = ['load', 'clean', 'analyze', 'summarize']
+    const page = await studio.open('/graphs/seed-pipeline')
+    await waitForCanvas(page, SEED)
+    const placeOf = (id: string) =>
+      page.evaluate((id) => {
+        const node = document.querySelector<HTMLElement>(`.react-flow__node[data-id="${id}"]`)
+        const m = /translate\(([-\d.]+)px, ([-\d.]+)px\)/.exec(node?.style.transform ?? '')
+        return m ? { x: Number(m[1]), y: Number(m[2]) } : undefined
+      }, id)
+    const before = await placeOf('analyze')
+    const zoom = Number((await page.locator('.gc-zoom').textContent())?.replace('%', '')) / 100
+    const box = await nodeCard(page, 'analyze').boundingBox()
+    if (!before || !box) throw new Error('analyze is not on the canvas')
+
+    // Drag it 200 px right and 40 px down on screen; the studio saves where it ended up.
+    const saved = page.waitForResponse(
+      (r) => r.url().endsWith('/api/graphs/seed-pipeline/layout') && r.request().method() === 'PUT',
+    )
+    await page.mouse.move(box.x + 40, box.y + 12)
+    await page.mouse.down()
+    for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + 40 + 20 * i, box.y + 12 + 4 * i)
+    await page.mouse.up()
+    expect((await saved).ok()).toBe(true)
+    const after = await placeOf('analyze')
+    if (!after) throw new Error('analyze left the canvas')
+    // (the first move only starts the drag, so it moved a step less than the pointer)
+    expect(after.x - before.x).toBeGreaterThan(150 / zoom)
+    expect(after.x - before.x).toBeLessThanOrEqual(200 / zoom + 1)
+    expect(after.y - before.y).toBeGreaterThan(20 / zoom)
+    const graph = await studio.api<{ positions: Record<string, { x: number; y: number }> }>(
+      '/api/graphs/seed-pipeline',
+    )
+    expect(graph.positions.analyze).toEqual({ x: Math.round(after.x), y: Math.round(after.y) })
+
+    // A new page draws the saved places, START and END beside their neighbours, without ELK.
+    const again = await studio.open('/graphs/seed-pipeline')
+    await waitForCanvas(again, SEED)
+    const layouts = await again.evaluate(() => performance.getEntriesByName('graphrun:layout').length)
+    expect(layouts).toBe(0)
+    expect(
+      await again.evaluate((id) => {
+        const node = document.querySelector<HTMLElement>(`.react-flow__node[data-id="${id}"]`)
+        return node?.style.transform
+      }, 'analyze'),
+    ).toBe(`translate(${Math.round(after.x)}px, ${Math.round(after.y)}px)`)
+    await studio.shot(again)
+  })
+
   it('dark theme follows the system', async () => {
     const page = await studio.open('/graphs/research-report', { colorScheme: 'dark' })
     await waitForCanvas(page, REPORT_NODES)

@@ -161,7 +161,9 @@ export function useCanvasLayout(graph: GraphDetailDto, map: boolean) {
 
   /**
    * React Flow's position and size updates. A position that is no longer dragging is where a
-   * node ended up — after a drag, or moved with the arrow keys — and is saved.
+   * node ended up — after a drag, or moved with the arrow keys — and the whole arrangement is
+   * saved then: the graph looks the same next time (and draws without a layout run), not only
+   * the node that moved.
    */
   const applyMoves = useCallback(
     (changes: NodeChange<FlowNode>[]) => {
@@ -169,18 +171,18 @@ export function useCanvasLayout(graph: GraphDetailDto, map: boolean) {
       if (moves.length === 0) return
       setNodes((ns) => applyChanges(ns, moves))
       const current = placed.current
-      const toSave: Positions = {}
       const settled = new Set<string>()
       for (const c of moves) {
         if (c.type !== 'position' || c.dragging !== false || !c.position || !current) continue
         const p = { x: Math.round(c.position.x), y: Math.round(c.position.y) }
         current.positions = { ...current.positions, [c.id]: p }
         settled.add(c.id)
-        // START and END are drawn by the canvas, not nodes of the graph: the server keeps no
-        // position for them, so they are placed again from their neighbours on the next visit.
-        if (!isTerminal(c.id)) toSave[c.id] = p
       }
       if (!current || settled.size === 0) return
+      // START and END are drawn by the canvas, not nodes of the graph: the server keeps no
+      // position for them, so they are placed again beside their neighbours on the next visit.
+      const toSave: Positions = {}
+      for (const [id, p] of Object.entries(current.positions)) if (!isTerminal(id)) toSave[id] = p
       unroute(settled)
       memory.set(graph.id, {
         ...memory.get(graph.id),
