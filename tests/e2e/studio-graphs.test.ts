@@ -213,6 +213,41 @@ describe('the studio on failures, scale and themes', () => {
     await studio.shot(again)
   })
 
+  it('load a graph file by path: plain-words errors for bad paths, then the graph opens', async () => {
+    const page = await studio.open('/graphs/research-report')
+    await waitForCanvas(page, REPORT_NODES)
+    const graphsBefore = await studio.api<unknown[]>('/api/graphs')
+    await page.getByRole('button', { name: '+ Load a graph file' }).click()
+    const field = page.getByLabel('Path of a .ts/.js file, relative to the served folder')
+    const load = page.getByRole('button', { name: 'Load', exact: true })
+    const error = page.locator('.load-file .field-error')
+
+    // A file that is not there, and one outside the served folder: each says so, nothing changes.
+    studio.allowFailedRequest(404, '/api/graphs/load')
+    studio.allowFailedRequest(403, '/api/graphs/load')
+    await field.fill('no-such-graph.ts')
+    await load.click()
+    await error.waitFor()
+    expect(await error.textContent()).toMatch(/no-such-graph\.ts/)
+    await field.fill('../package.json')
+    await load.click()
+    await page.waitForFunction(() =>
+      /outside|workspace|served folder/i.test(
+        document.querySelector('.load-file .field-error')?.textContent ?? '',
+      ),
+    )
+    await studio.shot(page, 'error')
+    expect(page.url()).toMatch(/\/graphs\/research-report$/)
+    expect(await studio.api<unknown[]>('/api/graphs')).toEqual(graphsBefore)
+
+    // A real one opens on the canvas.
+    await field.fill('seed-pipeline.ts')
+    await load.click()
+    await page.waitForURL('**/graphs/seed-pipeline')
+    await waitForCanvas(page, ['load', 'clean', 'analyze', 'summarize'])
+    expect(await page.locator('.load-file').count()).toBe(0)
+  })
+
   it('dark theme follows the system', async () => {
     const page = await studio.open('/graphs/research-report', { colorScheme: 'dark' })
     await waitForCanvas(page, REPORT_NODES)

@@ -98,6 +98,12 @@ export interface StudioFixture {
   api<T>(path: string, init?: { method?: string; body?: unknown }): Promise<T>
   /** Every event of a run as the server stored it (read it once the run has ended). */
   events(run_id: string): Promise<RunEvent[]>
+  /**
+   * The browser's own "Failed to load resource" console line for a request this test makes fail
+   * on purpose (Chromium logs every 4xx); each is allowed once, any other console error still
+   * fails the test.
+   */
+  allowFailedRequest(status: number, pathname: string): void
 }
 
 const slug = (name: string) =>
@@ -114,6 +120,8 @@ export function useStudio(): StudioFixture {
   let test = 'unnamed'
   const contexts: BrowserContext[] = []
   const problems: string[] = []
+  /** "<status> <pathname>" of requests the test expects to fail, each allowed once. */
+  const allowed: string[] = []
 
   const watch = (page: Page) => {
     const where = () => {
@@ -127,6 +135,16 @@ export function useStudio(): StudioFixture {
     page.on('console', (message) => {
       if (message.type() !== 'error') return
       const at = message.location()
+      const failed = /^Failed to load resource: the server responded with a status of (\d+)/.exec(
+        message.text(),
+      )
+      if (failed && at.url) {
+        const i = allowed.indexOf(`${failed[1]} ${new URL(at.url).pathname}`)
+        if (i >= 0) {
+          allowed.splice(i, 1)
+          return
+        }
+      }
       problems.push(
         `console error on ${where()}: ${message.text()}${at.url ? ` (${at.url}:${at.lineNumber})` : ''}`,
       )
@@ -176,6 +194,9 @@ export function useStudio(): StudioFixture {
     events(run_id) {
       return fixture.api<RunEvent[]>(`/api/runs/${run_id}/events`)
     },
+    allowFailedRequest(status, pathname) {
+      allowed.push(`${status} ${pathname}`)
+    },
   }
 
   beforeAll(async () => {
@@ -195,6 +216,7 @@ export function useStudio(): StudioFixture {
   beforeEach((context) => {
     test = slug(context.task.name)
     problems.length = 0
+    allowed.length = 0
   })
 
   afterEach(async (context) => {
