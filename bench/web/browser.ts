@@ -1,6 +1,6 @@
 /**
  * Debian's Chromium for the studio bench, driven by playwright-core — the same browser and flags
- * as the e2e tests (tests/e2e/chromium.ts). That module cannot be imported here: under
+ * as the e2e tests (tests/e2e/chromium-args.ts). Their launcher cannot be imported here: under
  * `node --import jiti/register` on Node 20, importing playwright-core as an ES module makes its
  * CommonJS require() calls go through jiti's loader hook and fail (ERR_VM_MODULE_LINK_FAILURE).
  * A plain CommonJS require() of it does not touch the hook, so this loads it that way.
@@ -9,8 +9,7 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type * as Playwright from 'playwright-core'
-
-export const CHROMIUM = '/usr/bin/chromium'
+import { CHROMIUM, CHROMIUM_ARGS } from '../../tests/e2e/chromium-args.js'
 
 export async function launchChromium(): Promise<Playwright.Browser> {
   if (!existsSync(CHROMIUM)) {
@@ -19,17 +18,5 @@ export async function launchChromium(): Promise<Playwright.Browser> {
     )
   }
   const { chromium } = createRequire(import.meta.url)('playwright-core') as typeof Playwright
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
 }

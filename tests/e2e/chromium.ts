@@ -8,8 +8,10 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import type { Browser } from 'playwright-core'
 import { chromium } from 'playwright-core'
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium-args.js'
 
-export const CHROMIUM = '/usr/bin/chromium'
+export { CHROMIUM } from './chromium-args.js'
+
 const INSTALL = 'apt-get update && apt-get install -y chromium'
 
 export function ensureChromium(): void {
@@ -29,17 +31,5 @@ export function ensureChromium(): void {
 
 export async function launchChromium(): Promise<Browser> {
   ensureChromium()
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
 }
