@@ -1,7 +1,7 @@
 /**
  * The studio's end-to-end harness: a real `graphrun serve examples` child process (from
  * TypeScript source, see from-source.ts; a free port, its database in a temp folder, no file
- * watching) and one headless Chromium per test file, with a fresh browser context per test. Every
+ * watching; another folder, watched, where a test asks) and one headless Chromium per test file, with a fresh browser context per test. Every
  * page carries the recorder (studio-page.ts) and is watched for uncaught errors and console
  * errors: a test fails on any. Screenshots go to test-artifacts/studio/ (emptied by the global
  * setup at the start of a run). Never mocks the studio, the server or the browser.
@@ -30,15 +30,24 @@ export interface StudioServer {
   stop(): Promise<void>
 }
 
-/** `graphrun serve examples --port 0 --db <tmp> --no-watch`, resolved once it printed its URL. */
-export async function startStudioServer(): Promise<StudioServer> {
+export interface StudioServerOptions {
+  /** The folder served (examples/ unless given). */
+  workspace?: string
+  /** Watch it for new and changed files (off unless asked: the examples never change). */
+  watch?: boolean
+}
+
+/** `graphrun serve <workspace> --port 0 --db <tmp> [--no-watch]`, resolved once it printed its URL. */
+export async function startStudioServer(options: StudioServerOptions = {}): Promise<StudioServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'graphrun-studio-'))
   const [node, ...argv] = CLI_ARGV as [string, ...string[]]
-  const child: ChildProcess = spawn(
-    node,
-    [...argv, 'serve', EXAMPLES, '--port', '0', '--db', path.join(dir, 'graphrun.db'), '--no-watch'],
-    { cwd: ROOT, env: sourceEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
-  )
+  const args = ['serve', options.workspace ?? EXAMPLES, '--port', '0', '--db', path.join(dir, 'graphrun.db')]
+  if (!options.watch) args.push('--no-watch')
+  const child: ChildProcess = spawn(node, [...argv, ...args], {
+    cwd: ROOT,
+    env: sourceEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const cli = collect(child)
   let timer: NodeJS.Timeout | undefined
   try {
@@ -114,7 +123,7 @@ const slug = (name: string) =>
     .slice(0, 80)
 
 /** Registers the hooks of a studio test file and returns its fixture. */
-export function useStudio(): StudioFixture {
+export function useStudio(options: StudioServerOptions = {}): StudioFixture {
   let server: StudioServer | undefined
   let browser: Browser | undefined
   let test = 'unnamed'
@@ -201,7 +210,7 @@ export function useStudio(): StudioFixture {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true })
-    const [started, launched] = await Promise.allSettled([startStudioServer(), launchChromium()])
+    const [started, launched] = await Promise.allSettled([startStudioServer(options), launchChromium()])
     if (started.status === 'fulfilled') server = started.value
     if (launched.status === 'fulfilled') browser = launched.value
     if (started.status === 'rejected') throw started.reason

@@ -41,11 +41,18 @@ export function RunEmpty({ graph }: { graph: GraphDetailDto | undefined }) {
         <div className="insp-empty-glyph" aria-hidden="true">
           ▶
         </div>
-        <div>
-          <strong>Run this graph to see it light up</strong>
-          <p>Each node shows its status as it runs; logs and the timeline fill in below.</p>
-          <p className="muted">Select a node to inspect it.</p>
-        </div>
+        {graph ? (
+          <div>
+            <strong>Run this graph to see it light up</strong>
+            <p>Each node shows its status as it runs; logs and the timeline fill in below.</p>
+            <p className="muted">Select a node to inspect it.</p>
+          </div>
+        ) : (
+          <div>
+            <strong>Nothing to run yet</strong>
+            <p>Open a graph on the left, or add a graph file to the served folder: it shows up there.</p>
+          </div>
+        )}
       </div>
     </div>
   )
