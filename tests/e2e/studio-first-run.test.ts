@@ -57,6 +57,25 @@ describe('a folder of your own', { timeout: 90_000 }, () => {
     const run = await studio.api<{ final_state: unknown }>(`/api/runs/${runIdOf(page)}`)
     expect(run.final_state).toEqual({ greeting: 'Hello, world' })
     await studio.shot(page)
+
+    // Edit the file and save: the canvas shows the new shape by itself (README, tutorial step 4).
+    writeFileSync(
+      path.join(workspace, 'hello.ts'),
+      example
+        .replace(
+          "edges: [[START, 'greet'], ['greet', END]]",
+          "edges: [[START, 'greet'], ['greet', 'wave'], ['wave', END]]",
+        )
+        .replace('nodes: { greet:', 'nodes: { wave: async () => ({ waved: true }), greet:'),
+    )
+    await waitForCanvas(page, ['greet', 'wave'], 20_000)
+    // greet stays where it was; wave comes under it, and END moves under wave.
+    const top = (selector: string) => page.locator(selector).evaluate((el) => el.getBoundingClientRect().top)
+    const greetTop = await top('.react-flow__node[data-id="greet"]')
+    const waveTop = await top('.react-flow__node[data-id="wave"]')
+    expect(waveTop).toBeGreaterThan(greetTop)
+    expect(await top('.react-flow__node[data-id="__end__"]')).toBeGreaterThan(waveTop)
+    await studio.shot(page, 'edited')
   })
 
   it('50,000 log lines: only the rows in view exist, and any line is a scroll away', async () => {

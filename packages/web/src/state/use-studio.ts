@@ -80,8 +80,9 @@ export function useStudio(route: Route): Studio {
   const latestVersion = useRef(version)
   latestVersion.current = version
   /** The detail asked for last; `version` is set once it arrived. */
-  const requested = useRef<{ id: string; version?: string }>(undefined)
+  const requested = useRef<{ id: string; version?: string; retry: boolean }>(undefined)
   const [refetch, setRefetch] = useState(0)
+  const retryNext = useRef(false)
   // biome-ignore lint/correctness/useExhaustiveDependencies: `refetch` asks for the detail again
   useEffect(() => {
     if (!graph_id) {
@@ -91,7 +92,11 @@ export function useStudio(route: Route): Studio {
     }
     const had = requested.current
     if (had?.id === graph_id && (had.version === undefined || had.version === version)) return
-    const request: { id: string; version?: string } = { id: graph_id }
+    const request: { id: string; version?: string; retry: boolean } = {
+      id: graph_id,
+      retry: retryNext.current,
+    }
+    retryNext.current = false
     requested.current = request
     api.getGraph(graph_id).then(
       (detail) => {
@@ -100,9 +105,13 @@ export function useStudio(route: Route): Studio {
         // ELK starts now, while React renders the page, rather than once the canvas has mounted.
         prepareLayout(detail)
         setGraph(detail)
-        // The file changed while this was on its way, and the list already said so.
+        // The file changed while this was on its way and the list already says so: ask once more
+        // (once: a list older than the detail is put right by its next refresh instead).
         const listed = latestVersion.current
-        if (listed !== undefined && listed !== detail.version) setRefetch((n) => n + 1)
+        if (listed !== undefined && listed !== detail.version && !request.retry) {
+          retryNext.current = true
+          setRefetch((n) => n + 1)
+        }
       },
       (e: GraphrunError) => {
         if (requested.current !== request) return

@@ -96,8 +96,13 @@ export function useCanvasLayout(graph: GraphDetailDto, map: boolean) {
     }
     const from = shown?.positions ?? remembered?.positions ?? graph.positions
     const present = new Set(canvasNodeIds(graph))
+    // After a file reload (on the canvas now, or since this page last showed the graph) START and
+    // END go where the new shape puts them: kept, END would stay above a node added at the end.
+    const reshaped = shown !== undefined || (remembered !== undefined && remembered.key !== contentKey)
     const keep: Positions = {}
-    for (const [id, p] of Object.entries(from)) if (present.has(id)) keep[id] = p
+    for (const [id, p] of Object.entries(from)) {
+      if (present.has(id) && !(reshaped && isTerminal(id))) keep[id] = p
+    }
     const everyNodeKept = Object.keys(keep).length === present.size
     const oldRoutes = (shown ?? (remembered?.key === contentKey ? remembered : undefined))?.routes
 
