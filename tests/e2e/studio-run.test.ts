@@ -211,6 +211,57 @@ describe('the studio runs a graph live', () => {
     await studio.shot(page)
   })
 
+  it('panels collapse and the logs panel resizes, as they were after a reload', async () => {
+    const page = await studio.open('/graphs/research-report')
+    await waitForCanvas(page, REPORT_NODES)
+    const width = (selector: string) =>
+      page.locator(selector).evaluate((el) => el.getBoundingClientRect().width)
+    const height = (selector: string) =>
+      page.locator(selector).evaluate((el) => el.getBoundingClientRect().height)
+    const canvasWidth = await width('main.canvas')
+    const dockHeight = await height('section.dock')
+
+    // Sidebar and inspector off: the canvas takes their room.
+    for (const name of ['Sidebar', 'Inspector']) {
+      const toggle = page.getByRole('button', { name, exact: true })
+      expect(await toggle.getAttribute('aria-pressed')).toBe('true')
+      await toggle.click()
+      expect(await toggle.getAttribute('aria-pressed')).toBe('false')
+    }
+    expect(await page.locator('nav.rail').isHidden()).toBe(true)
+    expect(await page.locator('aside.inspector').isHidden()).toBe(true)
+    expect(await width('main.canvas')).toBeGreaterThan(canvasWidth + 500)
+
+    // The logs panel: 100 px taller by dragging its top edge, 20 px more with the arrow key.
+    const splitter = page.getByRole('separator', { name: 'Resize the logs panel' })
+    const box = await splitter.boundingBox()
+    if (!box) throw new Error('no splitter')
+    await page.mouse.move(box.x + 200, box.y + box.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(box.x + 200, box.y + box.height / 2 - 100, { steps: 5 })
+    await page.mouse.up()
+    expect(await height('section.dock')).toBeCloseTo(dockHeight + 100, -1)
+    await splitter.focus()
+    await page.keyboard.press('ArrowUp')
+    const resized = await height('section.dock')
+    expect(resized).toBeCloseTo(dockHeight + 120, -1)
+    await studio.shot(page)
+
+    // A reload keeps all of it; the logs panel toggles off and on.
+    await page.reload()
+    await waitForCanvas(page, REPORT_NODES)
+    expect(await page.locator('nav.rail').isHidden()).toBe(true)
+    expect(await page.locator('aside.inspector').isHidden()).toBe(true)
+    expect(await height('section.dock')).toBe(resized)
+    await page.getByRole('button', { name: 'Logs panel', exact: true }).click()
+    expect(await page.locator('section.dock').isHidden()).toBe(true)
+    await page.getByRole('button', { name: 'Logs panel', exact: true }).click()
+    expect(await height('section.dock')).toBe(resized)
+    // Clicking a card opens the collapsed inspector on it.
+    await nodeCard(page, 'plan').locator('.gc-label').click()
+    await page.locator('[data-testid="inspector"]').getByRole('heading', { name: 'plan' }).waitFor()
+  })
+
   // A page that has not shown a run yet used to unmount the whole canvas for ~150 ms on Run (the
   // run's graph id was unknown until GET /api/runs/{id} answered), to follow the run twice and to
   // fetch the graph's detail again.

@@ -13,9 +13,11 @@ import { Inspector } from './components/inspector/Inspector.js'
 import { ProgressBar, ProgressText } from './components/ProgressBar.js'
 import { BottomPanel } from './components/panels/BottomPanel.js'
 import { Sidebar } from './components/Sidebar.js'
+import { Splitter } from './components/Splitter.js'
 import { TopBar } from './components/TopBar.js'
 import { useRoute } from './router.js'
 import { useBreakpoints } from './state/breakpoints.js'
+import { usePanels } from './state/panels.js'
 import type { Replay } from './state/replay.js'
 import { startReplay } from './state/replay.js'
 import { useStudio } from './state/use-studio.js'
@@ -26,10 +28,17 @@ export function App() {
   const studio = useStudio(route)
   const [selected, setSelected] = useState<string>()
   const [breakpoints, toggleBreakpoint] = useBreakpoints(studio.graph)
+  const { panels, toggle: togglePanel, setBottomHeight } = usePanels()
   const [replaying, setReplaying] = useState(false)
   const replayRef = useRef<Replay>(undefined)
   const status = useRunView(studio.store, (v) => v.status)
   const ended = status !== 'idle' && status !== 'running' && status !== 'paused'
+
+  // Selecting a node while the inspector is collapsed opens it: a click on a card asks to see it.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new selection opens it
+  useEffect(() => {
+    if (selected !== undefined && !panels.inspector) togglePanel('inspector')
+  }, [selected])
 
   // A different graph: clear the selection.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the graph changes
@@ -77,10 +86,19 @@ export function App() {
         onControl={(action) => void studio.control(action)}
         onReplay={ended && studio.run_id ? (speed) => void replay(speed) : undefined}
         replaying={replaying}
+        panels={panels}
+        onTogglePanel={togglePanel}
       />
       <ProgressBar store={studio.store} />
-      <div className="workspace">
+      <div
+        className="workspace"
+        style={{
+          gridTemplateColumns: `${panels.rail ? 'var(--rail-width)' : '0'} minmax(0, 1fr) ${panels.inspector ? 'var(--inspector-width)' : '0'}`,
+          gridTemplateRows: `minmax(0, 1fr) ${panels.bottom ? `${panels.bottomHeight}px` : '0'}`,
+        }}
+      >
         <Sidebar
+          hidden={!panels.rail}
           graphs={studio.graphs}
           graphId={studio.graph_id}
           runs={studio.runs}
@@ -116,7 +134,7 @@ export function App() {
             ) : null}
           </div>
         </main>
-        <aside className="inspector" aria-label="Inspector">
+        <aside className="inspector" aria-label="Inspector" hidden={!panels.inspector}>
           <Inspector
             store={studio.store}
             graph={studio.graph}
@@ -124,7 +142,8 @@ export function App() {
             onClose={() => setSelected(undefined)}
           />
         </aside>
-        <section className="bottom" aria-label="Logs and timeline">
+        <section className="dock" aria-label="Logs and timeline" hidden={!panels.bottom}>
+          <Splitter height={panels.bottomHeight} onResize={setBottomHeight} />
           <BottomPanel
             store={studio.store}
             graph={studio.graph}

@@ -17,6 +17,8 @@ export interface SidebarProps {
   runs: RunSummaryDto[]
   runId: string | undefined
   onLoadFile: (file_path: string) => Promise<void>
+  /** Collapsed from the top bar: kept mounted (its picks survive), not shown. */
+  hidden?: boolean
 }
 
 function LinkItem(props: {
@@ -108,7 +110,7 @@ export function Sidebar(props: SidebarProps) {
   const toggle = (id: string) =>
     setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : [...p.slice(-1), id]))
   return (
-    <nav className="rail" aria-label="Graphs and runs">
+    <nav className="rail" aria-label="Graphs and runs" hidden={props.hidden}>
       <div className="section-title">Graphs</div>
       {props.graphs === undefined ? <div className="rail-note muted">Loading…</div> : null}
       {props.graphs?.length === 0 ? (

@@ -5,6 +5,7 @@
  */
 
 import { useEffect, useState } from 'react'
+import type { PanelName, Panels } from '../state/panels.js'
 import type { ViewStore } from '../state/view-store.js'
 import { useRunView } from '../state/view-store.js'
 import type { ThemeChoice } from '../theme.js'
@@ -22,7 +23,16 @@ export interface TopBarProps {
   onControl: (action: 'cancel' | 'pause' | 'resume') => void
   onReplay: ((speed: number) => void) | undefined
   replaying: boolean
+  panels: Pick<Panels, PanelName>
+  onTogglePanel: (name: PanelName) => void
 }
+
+/** The three layout toggles: a window outline with the panel's side filled. */
+const PANEL_TOGGLES: { name: PanelName; label: string; fill: string }[] = [
+  { name: 'rail', label: 'Sidebar', fill: 'M2.5 3.5h3.5v9h-3.5z' },
+  { name: 'bottom', label: 'Logs panel', fill: 'M2.5 9h11v3.5h-11z' },
+  { name: 'inspector', label: 'Inspector', fill: 'M10 3.5h3.5v9h-3.5z' },
+]
 
 const selectStatus = (v: { status: string }) => v.status
 const selectPaused = (v: { paused: unknown }) => v.paused !== undefined
@@ -167,6 +177,24 @@ export function TopBar(props: TopBarProps) {
         </button>
       </div>
       <div className="topbar-right">
+        <span className="panel-toggles">
+          {PANEL_TOGGLES.map(({ name, label, fill }) => (
+            <button
+              key={name}
+              type="button"
+              className="btn icon ghost"
+              aria-label={label}
+              aria-pressed={props.panels[name]}
+              title={`${props.panels[name] ? 'Hide' : 'Show'} the ${label.toLowerCase()}`}
+              onClick={() => props.onTogglePanel(name)}
+            >
+              <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true">
+                <rect x="2" y="3" width="12" height="10" rx="1.5" fill="none" stroke="currentColor" />
+                {props.panels[name] ? <path d={fill} fill="currentColor" /> : null}
+              </svg>
+            </button>
+          ))}
+        </span>
         <button
           type="button"
           className="btn icon ghost"
