@@ -100,7 +100,8 @@ export const EMPTY_RUN_VIEW: RunView = {
   events: [],
 }
 
-function newNode(id: string): NodeView {
+/** A node the run has not reached (yet): idle, no iterations. */
+export function idleNodeView(id: string): NodeView {
   return {
     id,
     status: 'idle',
@@ -126,7 +127,7 @@ interface Draft {
 
 function nodeOf(d: Draft, id: string): NodeView {
   if (!d.nodes) d.nodes = { ...d.view.nodes }
-  let node = d.nodes[id] ?? newNode(id)
+  let node = d.nodes[id] ?? idleNodeView(id)
   if (!d.touched.has(id)) {
     node = { ...node, attempt_ids: node.attempt_ids }
     d.touched.add(id)
@@ -195,7 +196,7 @@ function apply(d: Draft, event: RunEvent): void {
       v.initial_state = event.initial_state
       v.state = event.initial_state
       v.node_order = event.node_ids
-      d.nodes = Object.fromEntries(event.node_ids.map((id) => [id, newNode(id)]))
+      d.nodes = Object.fromEntries(event.node_ids.map((id) => [id, idleNodeView(id)]))
       break
     case 'node_start': {
       const node = nodeOf(d, event.node_id)

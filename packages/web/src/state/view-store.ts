@@ -8,7 +8,7 @@
 import type { RunEvent } from '@graphrun/protocol'
 import { useCallback, useSyncExternalStore } from 'react'
 import type { NodeView, RunView } from '../run-view/run-view.js'
-import { applyEvents, EMPTY_RUN_VIEW } from '../run-view/run-view.js'
+import { applyEvents, EMPTY_RUN_VIEW, idleNodeView } from '../run-view/run-view.js'
 
 export interface ViewStore {
   get(): RunView
@@ -111,22 +111,12 @@ export function useThrottledRunView<T>(
   return useSyncExternalStore(subscribe, get)
 }
 
+/** One idle view per node id, so a node the run has not reached keeps the same object. */
 const idleNodes = new Map<string, NodeView>()
 function idleNode(id: string): NodeView {
   let node = idleNodes.get(id)
   if (!node) {
-    node = {
-      id,
-      status: 'idle',
-      iterations: 0,
-      attempt: 0,
-      last_duration_ms: undefined,
-      progress: undefined,
-      progress_message: undefined,
-      error: undefined,
-      skip_reason: undefined,
-      attempt_ids: [],
-    }
+    node = idleNodeView(id)
     idleNodes.set(id, node)
   }
   return node
