@@ -101,10 +101,19 @@ interface DrawRow {
   longest_frame_ms: number
 }
 
-async function drawOnce(browser: Browser, url: string, expect: number, rep: number): Promise<DrawRow> {
+/** One cold load; with `profileAs`, its CPU profile is saved (under --profile) by that name. */
+async function drawOnce(
+  browser: Browser,
+  url: string,
+  expect: number,
+  rep: number,
+  profileAs?: string,
+): Promise<DrawRow> {
   const studio = await newStudioPage(browser, { expect_nodes: expect })
   try {
-    const saveProfile = rep === 1 ? await maybeProfile(studio, 'a', `${url}/api/health`) : async () => {}
+    const saveProfile = profileAs
+      ? await maybeProfile(studio, profileAs, `${url}/api/health`)
+      : async () => {}
     await studio.page.goto(`${url}/graphs/${BIG_GRAPH}`)
     const t = await waitDrawn(studio.page, BIG_GRAPH)
     await saveProfile()
@@ -137,7 +146,7 @@ async function firstDraw(browser: Browser, url: string, loads: number): Promise<
   progress(`  a. warm-up: drawn at ${fixed(warm.drawn_ms, 0)} ms (not counted)`)
   const rows: DrawRow[] = []
   for (let rep = 1; rep <= loads; rep++) {
-    const row = await drawOnce(browser, url, expect, rep)
+    const row = await drawOnce(browser, url, expect, rep, rep === 1 ? 'a' : undefined)
     if (row.layouts !== 1) progress(`  a. note: load ${rep} sent ${row.layouts} layout requests (1 expected)`)
     rows.push(row)
     progress(
@@ -187,10 +196,10 @@ async function savedDraw(browser: Browser, url: string, loads: number): Promise<
   await drawOnce(browser, url, expect, 0)
   const rows: DrawRow[] = []
   for (let rep = 1; rep <= loads; rep++) {
-    const row = await drawOnce(browser, url, expect, rep + 100)
+    const row = await drawOnce(browser, url, expect, rep)
     if (row.layouts !== 0)
       progress(`  a'. note: load ${rep} sent ${row.layouts} layout requests (0 expected)`)
-    rows.push({ ...row, rep })
+    rows.push(row)
     progress(`  a'. load ${rep}: drawn at ${fixed(row.drawn_ms, 0)} ms (${row.nodes} nodes, no layout run)`)
   }
   return rows
