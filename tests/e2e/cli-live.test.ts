@@ -52,9 +52,14 @@ export default defineGraph({ name: 'Stubborn', nodes: {
 const patient = path.join(files.dir, 'patient.ts')
 afterAll(files.cleanup)
 
-/** The CLI inside a pseudo-terminal: `script -qfec "<cmd>" /dev/null`; stdin is forwarded to it. */
+/**
+ * The CLI inside a pseudo-terminal: `script -qfec "exec <cmd>" /dev/null`; stdin is forwarded to
+ * it. `script` runs the command with $SHELL -c, and `exec` makes the CLI the only process in the
+ * terminal's foreground group: dash (CI's /bin/sh) would otherwise stay its parent, receive the
+ * same Ctrl+C, and kill itself with SIGINT after the CLI exits — exit 130 instead of the CLI's 1.
+ */
 function startInPty(args: string[]) {
-  const command = [...CLI_ARGV, ...args].map(shellQuote).join(' ')
+  const command = `exec ${[...CLI_ARGV, ...args].map(shellQuote).join(' ')}`
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     cwd: ROOT,
     env: cliEnv({ COLUMNS: '100', LINES: '30' }),
