@@ -315,9 +315,18 @@ function rawGet(
 }
 
 describe('request guards', () => {
-  it('a foreign Host header is 403 forbidden (DNS rebinding); the server’s own names pass', async () => {
+  it('a foreign Host header is 403 forbidden (DNS rebinding); the server’s own names and port pass', async () => {
     const port = new URL(server.url).port
-    for (const host of [`evil.example:${port}`, `127.0.0.1.evil.example:${port}`, 'evil.example']) {
+    for (const host of [
+      `evil.example:${port}`,
+      `127.0.0.1.evil.example:${port}`,
+      'evil.example',
+      // The server's own names on another port, or with none (80), are another server.
+      `127.0.0.1:${Number(port) + 1}`,
+      'localhost',
+      `[::1]:${Number(port) + 1}`,
+      `localhost:${port}x`,
+    ]) {
       const before = await snapshot(server.url)
       const answer = await rawGet(`${server.url}/api/graphs`, { host })
       expect(answer.status, host).toBe(403)

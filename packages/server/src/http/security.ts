@@ -1,6 +1,6 @@
 /**
  * Request guards of SPEC §11, as one Fastify onRequest hook: the Host must be one of the
- * server's own names (DNS rebinding), a state-changing request must not come from a foreign
+ * server's own names with the port the request came in on (DNS rebinding), a state-changing request must not come from a foreign
  * Origin (CSRF from any web page), and with a token every request must carry it (bearer header,
  * the studio's cookie, or `?token=` for EventSource, which cannot set headers).
  */
@@ -25,6 +25,15 @@ export function hostName(authority: string): string {
   if (value.startsWith('[')) return value.slice(1, value.indexOf(']'))
   const colon = value.lastIndexOf(':')
   return colon === -1 ? value : value.slice(0, colon)
+}
+
+/** The port of a Host header: the one it names, else 80 (http's); undefined when it is no port. */
+export function hostPort(authority: string): number | undefined {
+  const value = authority.trim()
+  const colon = value.lastIndexOf(':')
+  if (colon === -1 || value.lastIndexOf(']') > colon) return 80
+  const digits = value.slice(colon + 1)
+  return /^\d{1,5}$/.test(digits) ? Number(digits) : undefined
 }
 
 function sameSecret(given: string, token: string): boolean {
@@ -73,10 +82,17 @@ export function createSecurityHook(options: SecurityOptions) {
     // Bound to every interface, the server cannot know the names it is reached by; the token guards it.
     if (!wildcard) {
       const host = request.headers.host
-      if (host === undefined || !names.has(hostName(host))) {
+      // The port the connection came in on (an injected request has none to check).
+      const port = request.socket.localPort
+      if (
+        host === undefined ||
+        !names.has(hostName(host)) ||
+        (port !== undefined && hostPort(host) !== port)
+      ) {
+        const own = port === undefined ? '' : `:${port}`
         throw new ServerError(
           'forbidden',
-          `requests for host "${host ?? ''}" are refused: use http://127.0.0.1 or localhost`,
+          `requests for host "${host ?? ''}" are refused: use http://127.0.0.1${own} or http://localhost${own}`,
         )
       }
     }
