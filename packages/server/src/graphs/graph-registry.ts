@@ -58,27 +58,36 @@ export function createGraphRegistry(store: RunStore, loader: GraphLoader): Graph
     owners.set(id, owner)
     return id
   }
-  // Names and descriptions given in a load call win over the graph's own, across reloads.
-  const overrides = new Map<string, { name?: string; description?: string }>()
-
-  const register = async (file: LoadedFile): Promise<RegisteredGraph[]> => {
+  /**
+   * Registers every graph of a loaded file. A name or description given in a load call (`given`,
+   * for the graph `given.id`) is stored with the record and wins over the graph's own, across
+   * reloads and restarts.
+   */
+  const register = async (
+    file: LoadedFile,
+    given?: { id: string; name?: string | undefined; description?: string | undefined },
+  ): Promise<RegisteredGraph[]> => {
     const now = new Date().toISOString()
     const entries: RegisteredGraph[] = []
     for (const { export_name, graph } of file.graphs) {
       const id = idFor(file.relative, export_name)
       const previous =
         graphs.get(id) ?? (await store.getGraph(id).then((r) => (r ? { record: r } : undefined)))
-      const override = overrides.get(id)
+      const mine = given?.id === id ? given : undefined
+      const given_name = mine?.name ?? previous?.record.given_name ?? null
+      const given_description = mine?.description ?? previous?.record.given_description ?? null
       const record: GraphRecord = {
         id,
-        name: override?.name ?? graph.name,
-        description: override?.description ?? graph.description,
+        name: given_name ?? graph.name,
+        description: given_description ?? graph.description,
         file_path: file.relative,
         export_name,
         version: file.version,
         node_count: graph.nodes.length,
         created_at: previous?.record.created_at ?? now,
         updated_at: previous && previous.record.version === file.version ? previous.record.updated_at : now,
+        given_name,
+        given_description,
       }
       await store.upsertGraph(record)
       const entry = { record, graph }
@@ -116,14 +125,7 @@ export function createGraphRegistry(store: RunStore, loader: GraphLoader): Graph
         wanted ??
         (file.graphs.some((g) => g.export_name === 'default') ? 'default' : file.graphs[0]?.export_name)
       const id = idFor(file.relative, target ?? 'default')
-      if (options.graph_name !== undefined || options.description !== undefined) {
-        overrides.set(id, {
-          ...overrides.get(id),
-          ...(options.graph_name === undefined ? {} : { name: options.graph_name }),
-          ...(options.description === undefined ? {} : { description: options.description }),
-        })
-      }
-      const entries = await register(file)
+      const entries = await register(file, { id, name: options.graph_name, description: options.description })
       return entries.find((e) => e.record.id === id) as RegisteredGraph
     },
     async reload(id) {
@@ -134,7 +136,6 @@ export function createGraphRegistry(store: RunStore, loader: GraphLoader): Graph
     },
     async remove(id) {
       const known = graphs.delete(id)
-      overrides.delete(id)
       return (await store.deleteGraph(id)) || known
     },
     get: (id) => graphs.get(id),

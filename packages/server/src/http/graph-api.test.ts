@@ -4,6 +4,7 @@
  * /docs. Examples are served from examples/ itself (read only: the store is a temp file).
  */
 
+import path from 'node:path'
 import type {
   GraphDetailDto,
   GraphSummaryDto,
@@ -277,6 +278,39 @@ describe('graphs of a temp workspace', () => {
     // The name given at load survives a reload of the file.
     const reloaded = await call<GraphDetailDto>(server.url, 'POST', '/api/graphs/flows-chain/reload')
     expect(reloaded.body.name).toBe('Renamed chain')
+  })
+
+  it('a name and description given at load survive a restart on the same database', async () => {
+    const db = path.join(ws.root, '..', 'restart.db')
+    const first = await startTestServer({ workspace: ws.root, db })
+    const loaded = await call<GraphDetailDto>(first.url, 'POST', '/api/graphs/load', {
+      json: { file_path: 'flows/two.ts', export_name: 'extra', graph_name: 'Given', description: 'kept' },
+    })
+    expect(loaded.body).toMatchObject({ id: 'flows-two--extra', name: 'Given', description: 'kept' })
+    await first.close()
+
+    const second = await startTestServer({ workspace: ws.root, db })
+    try {
+      const listed = await call<GraphSummaryDto[]>(second.url, 'GET', '/api/graphs')
+      expect(listed.body.find((g) => g.id === 'flows-two--extra')).toMatchObject({
+        name: 'Given',
+        description: 'kept',
+      })
+      // Only that graph: the other export of the same file keeps its own name.
+      expect(listed.body.find((g) => g.id === 'flows-two')?.name).toBe('Main')
+      const run = await call<RunDetailDto>(second.url, 'POST', '/api/graphs/flows-two--extra/execute', {
+        json: {},
+      })
+      expect(run.body).toMatchObject({ graph_name: 'Given', status: 'succeeded' })
+      // A graph deleted and loaded again without a name has its own again.
+      expect((await call(second.url, 'DELETE', '/api/graphs/flows-two--extra')).status).toBe(204)
+      const again = await call<GraphDetailDto>(second.url, 'POST', '/api/graphs/load', {
+        json: { file_path: 'flows/two.ts', export_name: 'extra' },
+      })
+      expect(again.body).toMatchObject({ name: 'Extra', description: '' })
+    } finally {
+      await second.close()
+    }
   })
 
   it('DELETE removes a graph (then 404) but its runs stay in the history', async () => {

@@ -47,6 +47,8 @@ function graph(id: string, overrides: Partial<GraphRecord> = {}): GraphRecord {
     node_count: 3,
     created_at: at(0),
     updated_at: at(0),
+    given_name: null,
+    given_description: null,
     ...overrides,
   }
 }
@@ -193,6 +195,12 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
           }),
         )
         expect(await store.getLayout('g1')).toEqual({ a: { x: 1, y: 2 } })
+        // A name and description given in a load call are kept, and cleared when no longer given.
+        const given = graph('g1', { given_name: 'Mine', given_description: 'my words', name: 'Mine' })
+        await store.upsertGraph(given)
+        expect(await store.getGraph('g1')).toEqual({ ...given, created_at: at(0) })
+        await store.upsertGraph(graph('g1'))
+        expect(await store.getGraph('g1')).toEqual(graph('g1'))
         expect(await store.listGraphs()).toHaveLength(1)
       })
 

@@ -20,6 +20,12 @@ export interface GraphRecord {
   node_count: number
   created_at: string
   updated_at: string
+  /**
+   * What a load call (`graph_name`, `description`) named the graph, null when it named nothing.
+   * These win over the graph's own `name`/`description` across reloads and restarts.
+   */
+  given_name: string | null
+  given_description: string | null
 }
 
 export interface NewRun {

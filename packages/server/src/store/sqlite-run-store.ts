@@ -93,12 +93,15 @@ export class SqliteRunStore implements RunStore {
   constructor(db: Database.Database) {
     this.#db = db
     this.#upsertGraph = db.prepare<GraphRecord>(
-      `INSERT INTO graphs (id, name, description, file_path, export_name, version, node_count, created_at, updated_at)
-       VALUES (@id, @name, @description, @file_path, @export_name, @version, @node_count, @created_at, @updated_at)
+      `INSERT INTO graphs (id, name, description, file_path, export_name, version, node_count, created_at, updated_at,
+                           given_name, given_description)
+       VALUES (@id, @name, @description, @file_path, @export_name, @version, @node_count, @created_at, @updated_at,
+               @given_name, @given_description)
        ON CONFLICT (id) DO UPDATE SET
          name = excluded.name, description = excluded.description, file_path = excluded.file_path,
          export_name = excluded.export_name, version = excluded.version, node_count = excluded.node_count,
-         updated_at = excluded.updated_at`,
+         updated_at = excluded.updated_at, given_name = excluded.given_name,
+         given_description = excluded.given_description`,
     )
     this.#getGraph = db.prepare<[string], GraphRecord>('SELECT * FROM graphs WHERE id = ?')
     this.#listGraphs = db.prepare<[], GraphRecord>('SELECT * FROM graphs ORDER BY name, id')
@@ -198,6 +201,8 @@ export class SqliteRunStore implements RunStore {
       node_count,
       created_at,
       updated_at,
+      given_name: graph.given_name,
+      given_description: graph.given_description,
     })
   }
 

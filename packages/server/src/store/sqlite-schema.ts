@@ -63,6 +63,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_by_graph ON runs (graph_id, started_at, run_id);
   CREATE INDEX runs_by_status ON runs (status, started_at, run_id);
   `,
+  // 3: the name and description given in a load call, kept across restarts (NULL: none given).
+  `
+  ALTER TABLE graphs ADD COLUMN given_name TEXT;
+  ALTER TABLE graphs ADD COLUMN given_description TEXT;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
