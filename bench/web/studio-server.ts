@@ -24,13 +24,22 @@ export function killAll(): void {
   for (const child of running) child.kill('SIGKILL')
 }
 
-export async function serveStudio(workspace: string, db: string): Promise<StudioServer> {
+/** `extra`: more `graphrun serve` options (e.g. `--no-auto-layout`). */
+export async function serveStudio(
+  workspace: string,
+  db: string,
+  extra: string[] = [],
+): Promise<StudioServer> {
   if (!existsSync(BIN) || !existsSync(WEB_DIST)) {
     throw new Error('the studio bench needs the built packages: run `npm run build` first')
   }
-  const child = spawn(process.execPath, [BIN, 'serve', workspace, '--port', '0', '--db', db, '--no-watch'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', workspace, '--port', '0', '--db', db, '--no-watch', ...extra],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   running.add(child)
   child.once('exit', () => running.delete(child))
   let output = ''

@@ -1,14 +1,17 @@
 // The studio on the other examples and in the dark (SPEC §9): a failing pipeline shows its failed
 // nodes, their errors in the inspector and the skipped dependents; the 1,000-node graph renders
-// and runs; with the system in dark mode the studio is dark.
+// and runs, laid out by the server; with the system in dark mode the studio is dark.
 
+import type { GraphDetailDto } from '@graphrun/protocol'
 import { describe, expect, it } from 'vitest'
 import { useStudio } from './studio-harness.js'
 import {
   backgroundLuminance,
+  canvasPlaces,
   logCount,
   nodeCard,
   nodeStatuses,
+  pageLayoutRuns,
   REPORT_NODES,
   recording,
   runIdOf,
@@ -91,6 +94,12 @@ describe('the studio on failures, scale and themes', () => {
       timeout: 10_000,
     })
     await studio.shot(page, 'rendered')
+    // The server laid the graph out (once, when it loaded it): the page ran no ELK, and every
+    // node, START and END included, is where the server's layout puts it.
+    const detail = await studio.api<GraphDetailDto>('/api/graphs/big-graph')
+    expect(Object.keys(detail.auto_layout?.positions ?? {})).toHaveLength(1002)
+    expect(await pageLayoutRuns(page)).toBe(0)
+    expect(await canvasPlaces(page)).toEqual(detail.auto_layout?.positions)
 
     await page.getByRole('button', { name: 'Run', exact: true }).click()
     await page.waitForURL(RUN_URL)
@@ -202,8 +211,7 @@ describe('the studio on failures, scale and themes', () => {
     // A new page draws the saved places, START and END beside their neighbours, without ELK.
     const again = await studio.open('/graphs/seed-pipeline')
     await waitForCanvas(again, SEED)
-    const layouts = await again.evaluate(() => performance.getEntriesByName('graphrun:layout').length)
-    expect(layouts).toBe(0)
+    expect(await pageLayoutRuns(again)).toBe(0)
     expect(
       await again.evaluate((id) => {
         const node = document.querySelector<HTMLElement>(`.react-flow__node[data-id="${id}"]`)

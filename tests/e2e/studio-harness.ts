@@ -35,14 +35,20 @@ export interface StudioServerOptions {
   workspace?: string
   /** Watch it for new and changed files (off unless asked: the examples never change). */
   watch?: boolean
+  /** Lay graphs out on the server (on unless false: the studio then runs ELK in the page). */
+  autoLayout?: boolean
 }
 
-/** `graphrun serve <workspace> --port 0 --db <tmp> [--no-watch]`, resolved once it printed its URL. */
+/**
+ * `graphrun serve <workspace> --port 0 --db <tmp> [--no-watch] [--no-auto-layout]`, resolved once
+ * it printed its URL.
+ */
 export async function startStudioServer(options: StudioServerOptions = {}): Promise<StudioServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'graphrun-studio-'))
   const [node, ...argv] = CLI_ARGV as [string, ...string[]]
   const args = ['serve', options.workspace ?? EXAMPLES, '--port', '0', '--db', path.join(dir, 'graphrun.db')]
   if (!options.watch) args.push('--no-watch')
+  if (options.autoLayout === false) args.push('--no-auto-layout')
   const child: ChildProcess = spawn(node, [...argv, ...args], {
     cwd: ROOT,
     env: sourceEnv(),

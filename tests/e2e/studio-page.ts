@@ -292,3 +292,20 @@ export async function allLogSeqs(page: Page): Promise<number[]> {
   for (const row of rows) expect(row.seqs, `log rows at y=${row.y}`).toHaveLength(1)
   return rows.map((row) => row.seqs[0] as number)
 }
+
+/** Where every node (START and END too) sits on the canvas: its flow position, by id. */
+export function canvasPlaces(page: Page): Promise<Record<string, { x: number; y: number }>> {
+  return page.evaluate(() => {
+    const places: Record<string, { x: number; y: number }> = {}
+    for (const node of document.querySelectorAll<HTMLElement>('.react-flow__node')) {
+      const m = /translate\(([-\d.]+)px, ([-\d.]+)px\)/.exec(node.style.transform)
+      if (m && node.dataset.id) places[node.dataset.id] = { x: Number(m[1]), y: Number(m[2]) }
+    }
+    return places
+  })
+}
+
+/** How many layouts ELK ran in the page (each is a `graphrun:layout` performance measure). */
+export function pageLayoutRuns(page: Page): Promise<number> {
+  return page.evaluate(() => performance.getEntriesByName('graphrun:layout').length)
+}

@@ -1,17 +1,24 @@
 // The truth of a run under reconnects (SPEC §9): reload mid-run, reload while paused at a
 // breakpoint, a second tab on the same run, and history — an older run opened from the run list
 // and replayed on the canvas. Every view must match the server's log: same statuses, and log
-// lines with unique, contiguous seq.
+// lines with unique, contiguous seq. This file's server runs with --no-auto-layout, so the page
+// lays graphs out itself (the path a server without its layout, or a slow one, leaves to it).
 
+import { readLayout, toElkGraph } from '@graphrun/layout'
+import type { GraphDetailDto } from '@graphrun/protocol'
+// Under Node's module rules the bundle's CommonJS export is the default import's `default`.
+import ElkBundle from 'elkjs/lib/elk.bundled.js'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { useStudio } from './studio-harness.js'
 import {
   allLogSeqs,
+  canvasPlaces,
   expectForwardOnly,
   logCount,
   nodeCard,
   nodeStatuses,
+  pageLayoutRuns,
   REPORT_NODES,
   recording,
   runIdOf,
@@ -21,7 +28,7 @@ import {
   waitForRunStatus,
 } from './studio-page.js'
 
-const studio = useStudio()
+const studio = useStudio({ autoLayout: false })
 const RUN_URL = /\/runs\/[^/]+$/
 const RANK: Record<string, number> = { idle: 0, running: 1, succeeded: 2 }
 
@@ -67,6 +74,20 @@ async function expectLogMatchesServer(page: Page, run_id: string): Promise<void>
 }
 
 describe('a run stays true across reloads, tabs and time', () => {
+  it('without the server’s layout, the page lays the graph out itself, to the same places', async () => {
+    const detail = await studio.api<GraphDetailDto>('/api/graphs/agent-loop')
+    expect(detail).not.toHaveProperty('auto_layout')
+    const page = await studio.open('/graphs/agent-loop')
+    await waitForCanvas(
+      page,
+      detail.nodes.map((n) => n.id),
+    )
+    expect(await pageLayoutRuns(page)).toBe(1)
+    // The page's worker and the server run the same model through the same ELK.
+    const expected = readLayout(await new ElkBundle.default().layout(toElkGraph(detail)))
+    expect(await canvasPlaces(page)).toEqual(expected.positions)
+  })
+
   it('reload mid-run catches up', async () => {
     const page = await studio.open('/graphs/research-report')
     const run_id = await startFromStudio(page)

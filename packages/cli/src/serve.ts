@@ -21,6 +21,9 @@ Options:
   --db <file>     SQLite file (default <workspace>/.graphrun/graphrun.db)
   --token <t>     require "Authorization: Bearer <t>" on every request
   --no-watch      do not reload graphs when their files change
+  --no-auto-layout
+                  do not lay graphs out on the server (the studio then runs the layout in
+                  the page, on every first view of a graph)
   -h, --help      show this help
 
 Examples:
@@ -48,6 +51,7 @@ export async function serve(argv: string[]): Promise<void> {
       db: { type: 'string' },
       token: { type: 'string' },
       'no-watch': { type: 'boolean' },
+      'no-auto-layout': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -70,6 +74,7 @@ export async function serve(argv: string[]): Promise<void> {
     workspace,
     port,
     watch: values['no-watch'] !== true,
+    auto_layout: values['no-auto-layout'] !== true,
     ...(studioDir() === undefined ? {} : { studio_dir: studioDir() as string }),
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(values.db === undefined ? {} : { db: resolve(values.db) }),

@@ -40,8 +40,21 @@ export interface GraphSummaryDto {
 export interface GraphDetailDto extends GraphSummaryDto {
   nodes: GraphNodeDto[]
   edges: GraphEdgeDto[]
+  /** Where the user arranged nodes (saved through PUT /api/graphs/{id}/layout). */
   positions: Record<string, NodePosition>
+  /**
+   * The server's auto-layout of this graph version (computed once per version): top-left positions
+   * of every node the canvas draws, START and END included, and waypoints of edges that skip
+   * layers, keyed `source->target`. Absent when it could not be computed (the studio then lays
+   * the graph out itself) or the server runs without it.
+   */
+  auto_layout?: AutoLayoutDto
   warnings: { code: string; message: string }[]
+}
+
+export interface AutoLayoutDto {
+  positions: Record<string, NodePosition>
+  routes: Record<string, NodePosition[]>
 }
 
 export interface LoadGraphRequest {

@@ -4,6 +4,7 @@
  */
 
 export type {
+  AutoLayoutDto,
   EdgeKind,
   ExecuteRequest,
   GraphDetailDto,

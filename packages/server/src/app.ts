@@ -14,6 +14,7 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import Fastify from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import { ServerError, toServerError } from './errors.js'
+import { createAutoLayouts } from './graphs/auto-layout.js'
 import { createGraphRegistry } from './graphs/graph-registry.js'
 import type { ServerContext } from './http/context.js'
 import { registerGraphRoutes } from './http/graph-routes.js'
@@ -42,6 +43,11 @@ export interface AppOptions {
   token?: string
   /** Reload graphs when their files change (default true). */
   watch?: boolean
+  /**
+   * Lay out every graph version on the server, in a worker thread, and send the positions with the
+   * graph detail (default true; see graphs/auto-layout.ts).
+   */
+  auto_layout?: boolean
   /** The studio's built files (packages/web/dist), served at / with the API on the same origin. */
   studio_dir?: string
   sse?: Partial<SseOptions>
@@ -100,7 +106,13 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
   // Graph files get the server's own engine: one instance for every graph, and a workspace
   // outside this repo (with no node_modules) still loads.
   const loader = createGraphLoader(workspace, { modules: { '@graphrun/engine': engine } })
-  const registry = createGraphRegistry(store, loader)
+  const layouts =
+    options.auto_layout === false
+      ? undefined
+      : createAutoLayouts({
+          onError: (graph_id, error) => app.log.warn({ graph_id, err: error }, 'auto-layout failed'),
+        })
+  const registry = createGraphRegistry(store, loader, layouts)
   const manager = createRunManager({
     store,
     onStoreError: (run_id, error) => app.log.error({ run_id, err: error }, 'could not store run events'),
@@ -171,6 +183,7 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
     context.openStreams.clear()
   })
   app.addHook('onClose', async () => {
+    await layouts?.close()
     await store.close()
   })
   return { app, context, load_errors }

@@ -12,6 +12,7 @@ import { ServerError } from '../errors.js'
 import { graphId } from '../loader/graph-id.js'
 import type { GraphLoader, LoadedFile } from '../loader/graph-loader.js'
 import type { GraphRecord, RunStore } from '../store/run-store.js'
+import type { AutoLayouts } from './auto-layout.js'
 
 export { graphId }
 
@@ -41,8 +42,17 @@ export interface GraphRegistry {
   detail(entry: RegisteredGraph): Promise<GraphDetailDto>
 }
 
-export function createGraphRegistry(store: RunStore, loader: GraphLoader): GraphRegistry {
+/** `layouts`, when given, lays out every graph version as it registers (see auto-layout.ts). */
+export function createGraphRegistry(
+  store: RunStore,
+  loader: GraphLoader,
+  layouts?: AutoLayouts,
+): GraphRegistry {
   const graphs = new Map<string, RegisteredGraph>()
+  const drop = (id: string) => {
+    graphs.delete(id)
+    layouts?.forget(id)
+  }
   // id -> the file (and export) that owns it: `flows/chain.ts` and `flows-chain.ts` would both
   // be `flows-chain`; the second one gets a suffix from its path instead of replacing the first.
   const owners = new Map<string, string>()
@@ -90,14 +100,14 @@ export function createGraphRegistry(store: RunStore, loader: GraphLoader): Graph
         given_description,
       }
       await store.upsertGraph(record)
+      layouts?.prepare(id, record.version, { nodes: graph.nodes, edges: graph.edges })
       const entry = { record, graph }
       graphs.set(id, entry)
       entries.push(entry)
     }
     // Exports that disappeared from the file leave the registry.
     for (const [id, entry] of graphs) {
-      if (entry.record.file_path === file.relative && !entries.some((e) => e.record.id === id))
-        graphs.delete(id)
+      if (entry.record.file_path === file.relative && !entries.some((e) => e.record.id === id)) drop(id)
     }
     return entries
   }
@@ -135,7 +145,8 @@ export function createGraphRegistry(store: RunStore, loader: GraphLoader): Graph
       return graphs.get(id) as RegisteredGraph
     },
     async remove(id) {
-      const known = graphs.delete(id)
+      const known = graphs.has(id)
+      drop(id)
       return (await store.deleteGraph(id)) || known
     },
     get: (id) => graphs.get(id),
@@ -151,7 +162,7 @@ export function createGraphRegistry(store: RunStore, loader: GraphLoader): Graph
             error instanceof ServerError &&
             (error.code === 'not_found' || error.code === 'path_outside_workspace')
           ) {
-            for (const entry of known) graphs.delete(entry.record.id)
+            for (const entry of known) drop(entry.record.id)
           }
         }
       }
@@ -167,7 +178,10 @@ export function createGraphRegistry(store: RunStore, loader: GraphLoader): Graph
       updated_at: record.updated_at,
     }),
     async detail(entry) {
-      const positions = await store.getLayout(entry.record.id)
+      const [positions, auto_layout] = await Promise.all([
+        store.getLayout(entry.record.id),
+        layouts?.get(entry.record.id, entry.record.version),
+      ])
       const known = new Set(entry.graph.nodes.map((n) => n.id))
       return {
         ...registry.summary(entry),
@@ -175,6 +189,7 @@ export function createGraphRegistry(store: RunStore, loader: GraphLoader): Graph
         edges: entry.graph.edges.map((e) => ({ ...e })),
         // Positions of nodes that no longer exist are not sent; the rest survive reloads.
         positions: Object.fromEntries(Object.entries(positions).filter(([id]) => known.has(id))),
+        ...(auto_layout ? { auto_layout } : {}),
         warnings: entry.graph.warnings.map((w) => ({ code: w.code, message: w.message })),
       }
     },

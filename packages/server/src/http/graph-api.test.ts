@@ -5,6 +5,7 @@
  */
 
 import path from 'node:path'
+import { readLayout, toElkGraph } from '@graphrun/layout'
 import type {
   GraphDetailDto,
   GraphSummaryDto,
@@ -12,6 +13,8 @@ import type {
   RunEvent,
   RunSummaryDto,
 } from '@graphrun/protocol'
+// Under Node's module rules the bundle's CommonJS export is the default import's `default`.
+import ElkBundle from 'elkjs/lib/elk.bundled.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestWorkspace } from '../loader/test-workspace.js'
 import { createTestWorkspace, EXAMPLES_DIR, graphSource } from '../loader/test-workspace.js'
@@ -278,6 +281,35 @@ describe('graphs of a temp workspace', () => {
     // The name given at load survives a reload of the file.
     const reloaded = await call<GraphDetailDto>(server.url, 'POST', '/api/graphs/flows-chain/reload')
     expect(reloaded.body.name).toBe('Renamed chain')
+  })
+
+  it('the detail carries the server’s auto-layout of the graph version, and a new one after an edit', async () => {
+    const laidOut = await startTestServer({ workspace: ws.root, auto_layout: true })
+    try {
+      const detail = await call<GraphDetailDto>(laidOut.url, 'GET', '/api/graphs/flows-chain')
+      expect(detail.status).toBe(200)
+      const shape = { nodes: detail.body.nodes, edges: detail.body.edges }
+      // Exactly what the studio would compute for itself, for every node it draws.
+      expect(detail.body.auto_layout).toEqual(
+        readLayout(await new ElkBundle.default().layout(toElkGraph(shape))),
+      )
+      expect(Object.keys(detail.body.auto_layout?.positions ?? {}).sort()).toEqual(
+        ['__end__', '__start__', 'a', 'b'].sort(),
+      )
+      // A reload of an edited file lays the new version out.
+      await ws.write('flows/chain.ts', graphSource('Chain', ['a', 'b', 'c']))
+      const reloaded = await call<GraphDetailDto>(laidOut.url, 'POST', '/api/graphs/flows-chain/reload')
+      expect(reloaded.body.version).not.toBe(detail.body.version)
+      expect(Object.keys(reloaded.body.auto_layout?.positions ?? {})).toContain('c')
+      // Saved positions stay a separate thing.
+      expect(reloaded.body.positions).toEqual({})
+    } finally {
+      await ws.write('flows/chain.ts', graphSource('Chain', ['a', 'b']))
+      await laidOut.close()
+    }
+    // Without auto-layout (this file's other server) the detail has none.
+    const plain = await call<GraphDetailDto>(server.url, 'GET', '/api/graphs/flows-chain')
+    expect(plain.body).not.toHaveProperty('auto_layout')
   })
 
   it('a name and description given at load survive a restart on the same database', async () => {

@@ -21,14 +21,17 @@ export interface TestServer extends GraphrunApp {
   close(): Promise<void>
 }
 
-/** Builds the app (watch off unless asked), listens on a free loopback port. */
+/**
+ * Builds the app (watch and auto-layout off unless asked: most tests are not about layout, and a
+ * layout of examples/big-graph per server would load the shared CPU), listens on a free loopback port.
+ */
 export async function startTestServer(
   options: Omit<AppOptions, 'db'> & { db?: AppOptions['db'] },
 ): Promise<TestServer> {
   // A temp folder of its own unless the test brings its store (a path or an instance).
   const dir = options.db === undefined ? await fs.mkdtemp(path.join(tmpdir(), 'graphrun-api-')) : undefined
   const db = options.db ?? path.join(dir as string, 'graphrun.db')
-  const built = await buildApp({ watch: false, ...options, db })
+  const built = await buildApp({ watch: false, auto_layout: false, ...options, db })
   await built.app.listen({ port: 0, host: '127.0.0.1' })
   const address = built.app.server.address()
   if (address === null || typeof address !== 'object') throw new Error('the app is not listening')

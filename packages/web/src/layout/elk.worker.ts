@@ -4,10 +4,10 @@
  * it never fetches, stores or renders anything.
  */
 
+import type { LayoutResult } from '@graphrun/layout'
+import { readLayout } from '@graphrun/layout'
 import ELK from 'elkjs/lib/elk.bundled.js'
 import type { ElkNode } from 'elkjs/lib/elk-api.js'
-import type { LayoutResult } from './elk-graph.js'
-import { readLayout } from './elk-graph.js'
 import type { LayoutReply, LayoutRequest } from './layout-protocol.js'
 
 // The bundled build runs ELK in-process behind a fake worker. Loading it inside a real worker

@@ -1,7 +1,7 @@
 /** The messages between the page and the layout worker: one request, one reply, matched by id. */
 
+import type { Positions, Routes } from '@graphrun/layout'
 import type { ElkNode } from 'elkjs/lib/elk-api.js'
-import type { Positions, Routes } from './elk-graph.js'
 
 export interface LayoutRequest {
   id: number

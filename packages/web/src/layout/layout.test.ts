@@ -4,14 +4,14 @@
  */
 
 import type { Graph } from '@graphrun/engine'
+import type { GraphShape, LayoutResult, Positions } from '@graphrun/layout'
+import { canvasNodeIds, END_ID, NODE_SIZE, readLayout, START_ID, sizeOf, toElkGraph } from '@graphrun/layout'
 import ELK from 'elkjs/lib/elk.bundled.js'
 import { describe, expect, it } from 'vitest'
 import agentLoop from '../../../../examples/agent-loop.js'
 import bigGraph from '../../../../examples/big-graph.js'
 import flakyPipeline from '../../../../examples/flaky-pipeline.js'
 import researchReport from '../../../../examples/research-report.js'
-import type { GraphShape, LayoutResult, Positions } from './elk-graph.js'
-import { canvasNodeIds, END_ID, NODE_SIZE, readLayout, START_ID, sizeOf, toElkGraph } from './elk-graph.js'
 import { mergePositions, placeTerminals } from './merge.js'
 
 const elk = new ELK()

@@ -1,6 +1,7 @@
 /**
- * Auto-layout for the canvas: ELK's layered algorithm, top to bottom, in one module Web Worker
- * that every request shares (matched by id). The main thread only builds the request and reads
+ * Auto-layout for the canvas: the server's, when the graph detail brought it (the server lays
+ * every graph version out once, with the same model and ELK); otherwise ELK's layered algorithm,
+ * top to bottom, in one module Web Worker that every request shares (matched by id). The main thread only builds the request and reads
  * the answer, so a 1,000-node layout never drops a frame.
  *
  * Timing, examples/big-graph (1,000 nodes, 2,053 edges), headless Chromium on a shared 2-core box
@@ -9,13 +10,13 @@
  * every later one 0.4–0.9 s. Each layout is also a `graphrun:layout` performance measure.
  */
 
+import type { GraphShape, LayoutResult, Positions, Routes, Sizes } from '@graphrun/layout'
+import { canvasNodeIds, edgeKey, sizeOf, toElkGraph } from '@graphrun/layout'
 import type { ElkNode } from 'elkjs/lib/elk-api.js'
-import type { GraphShape, LayoutResult, Positions, Routes, Sizes } from './elk-graph.js'
-import { canvasNodeIds, edgeKey, sizeOf, toElkGraph } from './elk-graph.js'
 import type { LayoutReply, LayoutRequest } from './layout-protocol.js'
 import { mergePositions, placeTerminals } from './merge.js'
 
-export type { GraphShape, LayoutResult, Point, Positions, Routes, Size, Sizes } from './elk-graph.js'
+export type { GraphShape, LayoutResult, Point, Positions, Routes, Size, Sizes } from '@graphrun/layout'
 
 type Pending = { resolve: (r: LayoutResult) => void; reject: (e: Error) => void; started: number }
 
@@ -87,8 +88,16 @@ export async function layoutGraph(graph: GraphShape, sizes?: Sizes): Promise<Pos
  */
 let last: { graph: GraphShape; sizes: Sizes | undefined; result: Promise<LayoutResult> } | undefined
 
-/** A layout with the waypoints of the edges that skip layers (see readLayout). */
-export function layoutWithRoutes(graph: GraphShape, sizes?: Sizes): Promise<LayoutResult> {
+/** A graph as the server sends it: maybe with its auto-layout, computed by the same code. */
+export type LaidOutShape = GraphShape & { auto_layout?: LayoutResult | undefined }
+
+/**
+ * A layout with the waypoints of the edges that skip layers (see readLayout). The server's
+ * auto-layout of the graph, when it came with it, is that very answer (same model, same ELK):
+ * no layout runs in the page then.
+ */
+export function layoutWithRoutes(graph: LaidOutShape, sizes?: Sizes): Promise<LayoutResult> {
+  if (graph.auto_layout && sizes === undefined) return Promise.resolve(graph.auto_layout)
   if (last?.graph === graph && last.sizes === sizes) return last.result
   const result = requestLayout(toElkGraph(graph, sizes))
   last = { graph, sizes, result }
@@ -102,10 +111,10 @@ export function layoutWithRoutes(graph: GraphShape, sizes?: Sizes): Promise<Layo
 /**
  * Starts laying out a graph about to be shown, as soon as it arrives, so ELK runs while the page
  * renders; the canvas's own request then shares it. Nothing happens when every node has a saved
- * position (arrangeGraph then places START and END itself).
+ * position (arrangeGraph then places START and END itself) or the server sent its layout.
  */
-export function prepareLayout(graph: GraphShape & { positions?: Positions }): void {
-  if (typeof Worker === 'undefined') return
+export function prepareLayout(graph: LaidOutShape & { positions?: Positions }): void {
+  if (typeof Worker === 'undefined' || graph.auto_layout) return
   if (graph.nodes.every((n) => graph.positions?.[n.id])) return
   layoutWithRoutes(graph).catch(() => {})
 }
@@ -130,7 +139,11 @@ function requestLayout(model: ElkNode): Promise<LayoutResult> {
  * (START and END are then put beside their neighbours). Routes are kept only for edges whose two
  * ends are where ELK put them.
  */
-export async function arrangeGraph(graph: GraphShape, keep: Positions, sizes?: Sizes): Promise<LayoutResult> {
+export async function arrangeGraph(
+  graph: LaidOutShape,
+  keep: Positions,
+  sizes?: Sizes,
+): Promise<LayoutResult> {
   const ids = canvasNodeIds(graph)
   const kept: Positions = {}
   for (const id of ids) {

@@ -3,9 +3,9 @@
  * and each new node keeps ELK's position relative to its nearest placed neighbours. Pure.
  */
 
+import type { Point, Positions, Size } from '@graphrun/layout'
+import { END_ID, LAYER_GAP, START_ID } from '@graphrun/layout'
 import type { GraphEdgeDto } from '@graphrun/protocol'
-import type { Point, Positions, Size } from './elk-graph.js'
-import { END_ID, LAYER_GAP, START_ID } from './elk-graph.js'
 
 const GAP = 36
 

@@ -7,6 +7,7 @@
 
 import '@xyflow/react/dist/style.css'
 import './canvas.css'
+import { isTerminal } from '@graphrun/layout'
 import type { GraphDetailDto } from '@graphrun/protocol'
 import type { EdgeTypes, NodeChange, NodeTypes } from '@xyflow/react'
 import {
@@ -18,7 +19,6 @@ import {
   ViewportPortal,
 } from '@xyflow/react'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { isTerminal } from '../../layout/elk-graph.js'
 import type { ViewStore } from '../../state/view-store.js'
 import { CanvasToolbar } from './CanvasToolbar.js'
 import type { CanvasContextValue } from './canvas-context.js'

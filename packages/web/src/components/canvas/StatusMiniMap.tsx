@@ -6,11 +6,11 @@
  * pans and the wheel zooms, through React Flow's own XYMinimap.
  */
 
+import { isTerminal } from '@graphrun/layout'
 import type { ReactFlowState, Rect } from '@xyflow/react'
 import { Panel, useStore, useStoreApi } from '@xyflow/react'
 import { XYMinimap } from '@xyflow/system'
 import { memo, useCallback, useEffect, useMemo, useRef } from 'react'
-import { isTerminal } from '../../layout/elk-graph.js'
 import type { RunView } from '../../run-view/run-view.js'
 import { useThrottledRunView } from '../../state/view-store.js'
 import { useCanvas } from './canvas-context.js'

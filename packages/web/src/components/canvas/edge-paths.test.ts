@@ -5,12 +5,12 @@
  */
 
 import type { Graph } from '@graphrun/engine'
+import type { GraphShape } from '@graphrun/layout'
+import { readLayout, toElkGraph } from '@graphrun/layout'
 import ELK from 'elkjs/lib/elk.bundled.js'
 import { describe, expect, it } from 'vitest'
 import agentLoop from '../../../../../examples/agent-loop.js'
 import researchReport from '../../../../../examples/research-report.js'
-import type { GraphShape } from '../../layout/elk-graph.js'
-import { readLayout, toElkGraph } from '../../layout/elk-graph.js'
 import { edgeGeometry } from './edge-paths.js'
 import { buildEdges, buildNodes } from './flow-elements.js'
 

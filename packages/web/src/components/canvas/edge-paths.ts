@@ -4,8 +4,8 @@
  * both and nothing jumps when the zoom crosses between them. Pure: no React, no DOM.
  */
 
+import type { Point } from '@graphrun/layout'
 import { getBezierPath, Position } from '@xyflow/react'
-import type { Point } from '../../layout/elk-graph.js'
 import type { FlowEdgeType, FlowNode, LoopSide } from './flow-elements.js'
 
 /** A path, and the point a label (or a still dot, with reduced motion) sits at. */

@@ -4,13 +4,13 @@
  */
 
 import type { Graph } from '@graphrun/engine'
+import type { GraphShape, LayoutResult } from '@graphrun/layout'
+import { readLayout, toElkGraph } from '@graphrun/layout'
 import ELK from 'elkjs/lib/elk.bundled.js'
 import { describe, expect, it } from 'vitest'
 import agentLoop from '../../../../../examples/agent-loop.js'
 import flakyPipeline from '../../../../../examples/flaky-pipeline.js'
 import researchReport from '../../../../../examples/research-report.js'
-import type { GraphShape, LayoutResult } from '../../layout/elk-graph.js'
-import { readLayout, toElkGraph } from '../../layout/elk-graph.js'
 import { buildEdges, buildNodes, dropRoutes, graphContentKey } from './flow-elements.js'
 
 const elk = new ELK()

@@ -4,11 +4,11 @@
  * store — so these objects stay the same for the whole life of a graph version.
  */
 
+import type { GraphShape, Point, Positions, Routes } from '@graphrun/layout'
+import { canvasNodeIds, END_ID, edgeKey, isTerminal, START_ID, sizeOf } from '@graphrun/layout'
 import type { EdgeKind } from '@graphrun/protocol'
 import type { Edge, Node, NodeHandle } from '@xyflow/react'
 import { Position } from '@xyflow/react'
-import type { GraphShape, Point, Positions, Routes } from '../../layout/elk-graph.js'
-import { canvasNodeIds, END_ID, edgeKey, isTerminal, START_ID, sizeOf } from '../../layout/elk-graph.js'
 
 export interface CardData extends Record<string, unknown> {
   label: string

@@ -1,7 +1,7 @@
 /** The layout saver: moves gathered into one request after a pause, flushed on demand. */
 
+import type { Positions } from '@graphrun/layout'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Positions } from '../../layout/elk-graph.js'
 import { createLayoutSaver } from './layout-saver.js'
 
 afterEach(() => {

@@ -4,7 +4,7 @@
  * the next move sends that node again, and the caller shows the error.
  */
 
-import type { Positions } from '../../layout/elk-graph.js'
+import type { Positions } from '@graphrun/layout'
 
 export interface LayoutSaver {
   queue(positions: Positions): void

@@ -4,13 +4,13 @@
  * in place. Knows nothing about run state; never renders.
  */
 
+import type { Positions, Routes } from '@graphrun/layout'
+import { canvasNodeIds, isTerminal, sizeOf } from '@graphrun/layout'
 import type { GraphDetailDto } from '@graphrun/protocol'
 import type { NodeChange, OnMove, OnNodeDrag, Viewport } from '@xyflow/react'
 import { useReactFlow, useStoreApi } from '@xyflow/react'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { api } from '../../api.js'
-import type { Positions, Routes } from '../../layout/elk-graph.js'
-import { canvasNodeIds, isTerminal, sizeOf } from '../../layout/elk-graph.js'
 import { arrangeGraph, gridPositions, layoutWithRoutes } from '../../layout/layout.js'
 import { boundsOf, fitViewport } from './fit.js'
 import type { FlowEdgeType, FlowNode } from './flow-elements.js'

@@ -1,6 +1,8 @@
 /**
  * Turns a graph into ELK's JSON model and ELK's answer back into node positions. Pure and shared
- * by the layout worker and the tests; it never touches the DOM, the network or a Worker.
+ * by the server (which lays every graph version out once, in a worker thread) and the studio's
+ * layout worker, so both give the very same positions; it never touches the DOM, the network, a
+ * file or a thread, and never runs ELK itself.
  */
 
 import type { GraphEdgeDto, GraphNodeDto } from '@graphrun/protocol'

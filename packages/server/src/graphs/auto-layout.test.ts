@@ -1,0 +1,89 @@
+/**
+ * The server's auto-layout with a real worker thread and real ELK: the positions are exactly the
+ * studio's (same model, same ELK, read the same way), a new version replaces the old one, a
+ * forgotten or never-prepared graph has none, a slow layout is not waited for past the limit, and
+ * close() ends the thread.
+ */
+
+import type { Graph } from '@graphrun/engine'
+import type { GraphShape, LayoutResult } from '@graphrun/layout'
+import { canvasNodeIds, readLayout, toElkGraph } from '@graphrun/layout'
+// Under Node's module rules the bundle's CommonJS export is the default import's `default`.
+import ElkBundle from 'elkjs/lib/elk.bundled.js'
+import { afterEach, describe, expect, it } from 'vitest'
+import agentLoop from '../../../../examples/agent-loop.js'
+import bigGraph from '../../../../examples/big-graph.js'
+import researchReport from '../../../../examples/research-report.js'
+import type { AutoLayouts } from './auto-layout.js'
+import { createAutoLayouts } from './auto-layout.js'
+
+const shape = (g: Graph): GraphShape => ({ nodes: g.nodes, edges: g.edges })
+/** What the studio's own layout worker computes for a graph. */
+const inPage = async (g: Graph): Promise<LayoutResult> =>
+  readLayout(await new ElkBundle.default().layout(toElkGraph(shape(g))))
+
+let layouts: AutoLayouts | undefined
+afterEach(async () => {
+  await layouts?.close()
+  layouts = undefined
+})
+
+describe('auto-layout in a worker thread', () => {
+  it('gives every canvas node exactly the position the studio would compute', async () => {
+    layouts = createAutoLayouts()
+    layouts.prepare('research-report', 'v1', shape(researchReport))
+    layouts.prepare('agent-loop', 'v1', shape(agentLoop))
+    for (const graph of [researchReport, agentLoop]) {
+      const id = graph === researchReport ? 'research-report' : 'agent-loop'
+      const result = await layouts.get(id, 'v1')
+      expect(result).toEqual(await inPage(graph))
+      expect(Object.keys(result?.positions ?? {}).sort()).toEqual(canvasNodeIds(shape(graph)).sort())
+    }
+  })
+
+  it('lays out the 1,000-node graph off the main thread: the event loop keeps turning', async () => {
+    layouts = createAutoLayouts()
+    layouts.prepare('big-graph', 'v1', shape(bigGraph))
+    let ticks = 0
+    const timer = setInterval(() => ticks++, 10)
+    const started = performance.now()
+    const result = await layouts.get('big-graph', 'v1')
+    const elapsed = performance.now() - started
+    clearInterval(timer)
+    expect(Object.keys(result?.positions ?? {})).toHaveLength(1002)
+    // A blocked loop would tick once at the end; a free one ticks all along.
+    expect(ticks).toBeGreaterThan(elapsed / 10 / 4)
+  })
+
+  it('a new version replaces the old; an unknown version, an unknown or forgotten graph have none', async () => {
+    layouts = createAutoLayouts()
+    layouts.prepare('g', 'v1', shape(researchReport))
+    const first = layouts.get('g', 'v1')
+    layouts.prepare('g', 'v2', shape(agentLoop))
+    // The replaced version is given up on (its waiter gets nothing); the new one is laid out.
+    expect(await first).toBeUndefined()
+    expect(await layouts.get('g', 'v1')).toBeUndefined()
+    expect(await layouts.get('g', 'v2')).toEqual(await inPage(agentLoop))
+    expect(await layouts.get('other', 'v1')).toBeUndefined()
+    layouts.forget('g')
+    expect(await layouts.get('g', 'v2')).toBeUndefined()
+  })
+
+  it('a detail does not wait past wait_ms; the layout is there later', async () => {
+    layouts = createAutoLayouts({ wait_ms: 1 })
+    layouts.prepare('big-graph', 'v1', shape(bigGraph))
+    expect(await layouts.get('big-graph', 'v1')).toBeUndefined()
+    await expect.poll(() => layouts?.get('big-graph', 'v1'), { timeout: 30_000, interval: 100 }).toBeDefined()
+  })
+
+  it('close() gives up on what is queued and later calls lay nothing out', async () => {
+    layouts = createAutoLayouts()
+    layouts.prepare('big-graph', 'v1', shape(bigGraph))
+    layouts.prepare('research-report', 'v1', shape(researchReport))
+    const waiting = layouts.get('research-report', 'v1')
+    await layouts.close()
+    expect(await waiting).toBeUndefined()
+    layouts.prepare('agent-loop', 'v1', shape(agentLoop))
+    expect(await layouts.get('agent-loop', 'v1')).toBeUndefined()
+  })
+})
