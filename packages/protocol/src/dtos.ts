@@ -3,7 +3,7 @@
  * produces them and the client and studio consume them; both sides import these types.
  */
 
-import type { NodeErrorEvent, RunStatus, RunSummary } from './events.js'
+import type { NodeErrorEvent, NodeStatus, RunStatus, RunSummary } from './events.js'
 
 export type EdgeKind = 'static' | 'route'
 
@@ -73,7 +73,7 @@ export interface ExecuteRequest {
 
 export interface NodeResultDto {
   node_id: string
-  status: 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'running' | 'idle'
+  status: NodeStatus
   executions: number
   attempts: number
   last_duration_ms?: number

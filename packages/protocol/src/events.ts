@@ -175,6 +175,38 @@ export function isTerminalEvent(event: RunEvent): event is TerminalEvent {
   return event.type === 'complete' || event.type === 'error' || event.type === 'cancelled'
 }
 
+/** A node's status in a run (SPEC §9's `data-status` of a node element). */
+export type NodeStatus = 'idle' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled'
+
+/**
+ * The status a node has once `event` has been applied (the node is `event.node_id`); `undefined`
+ * when the event does not change it. One rule for every fold of a run's nodes (the server's
+ * per-node results, the studio's view): a failed attempt that will be retried keeps the node
+ * running; a node ended by a cancel, or never started because of one, is `cancelled`.
+ */
+export function nodeStatusAfter(event: RunEvent): NodeStatus | undefined {
+  switch (event.type) {
+    case 'node_start':
+      return 'running'
+    case 'node_complete':
+      return 'succeeded'
+    case 'node_error':
+      if (event.will_retry) return 'running'
+      return event.error.code === 'cancelled' ? 'cancelled' : 'failed'
+    case 'node_skipped':
+      return event.reason === 'cancelled' ? 'cancelled' : 'skipped'
+    case 'start':
+    case 'log':
+    case 'node_progress':
+    case 'paused':
+    case 'resumed':
+    case 'complete':
+    case 'error':
+    case 'cancelled':
+      return undefined
+  }
+}
+
 /** A run's lifecycle status, as stored and shown (SPEC §8). */
 export type RunStatus = 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted'
 

@@ -35,6 +35,7 @@ export type {
   NodeProgressEvent,
   NodeSkippedEvent,
   NodeStartEvent,
+  NodeStatus,
   PausedEvent,
   PauseReason,
   ResumedEvent,
@@ -49,7 +50,7 @@ export type {
   StartEvent,
   TerminalEvent,
 } from './events.js'
-export { isTerminalEvent, RUN_EVENT_TYPES, statusAfter } from './events.js'
+export { isTerminalEvent, nodeStatusAfter, RUN_EVENT_TYPES, statusAfter } from './events.js'
 export type { JsonObject, JsonPrimitive, JsonValue, StateObject } from './json.js'
 export type { JsonPatchOperation } from './patch.js'
 export { applyPatch, escapePointerToken } from './patch.js'

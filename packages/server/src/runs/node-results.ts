@@ -4,6 +4,7 @@
  */
 
 import type { NodeResultDto, RunEvent } from '@graphrun/protocol'
+import { nodeStatusAfter } from '@graphrun/protocol'
 
 export function nodeResults(node_ids: readonly string[], events: readonly RunEvent[]): NodeResultDto[] {
   const results = new Map<string, NodeResultDto>(
@@ -19,29 +20,20 @@ export function nodeResults(node_ids: readonly string[], events: readonly RunEve
   }
   for (const e of events) {
     switch (e.type) {
-      case 'node_start': {
+      case 'node_start':
+      case 'node_complete':
+      case 'node_error':
+      case 'node_skipped': {
         const r = of(e.node_id)
-        r.status = 'running'
-        r.attempts++
-        if (e.attempt === 1) r.executions++
+        r.status = nodeStatusAfter(e) ?? r.status
+        if (e.type === 'node_start') {
+          r.attempts++
+          if (e.attempt === 1) r.executions++
+        }
+        if (e.type === 'node_complete' || e.type === 'node_error') r.last_duration_ms = e.duration_ms
+        if (e.type === 'node_error') r.error = e.error
         break
       }
-      case 'node_complete': {
-        const r = of(e.node_id)
-        r.status = 'succeeded'
-        r.last_duration_ms = e.duration_ms
-        break
-      }
-      case 'node_error': {
-        const r = of(e.node_id)
-        r.last_duration_ms = e.duration_ms
-        r.error = e.error
-        if (!e.will_retry) r.status = e.error.code === 'cancelled' ? 'cancelled' : 'failed'
-        break
-      }
-      case 'node_skipped':
-        of(e.node_id).status = e.reason === 'cancelled' ? 'cancelled' : 'skipped'
-        break
       default:
         break
     }

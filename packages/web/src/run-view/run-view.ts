@@ -7,16 +7,16 @@
 
 import type {
   JsonPatchOperation,
-  NodeErrorEvent,
+  NodeStatus,
   RunEvent,
   RunStatus,
   RunSummary,
   SerializedError,
   SkipReason,
 } from '@graphrun/protocol'
-import { applyPatch, statusAfter } from '@graphrun/protocol'
+import { applyPatch, nodeStatusAfter, statusAfter } from '@graphrun/protocol'
 
-export type NodeStatus = 'idle' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled'
+export type { NodeStatus }
 
 /** One attempt of one node, as the inspector and the timeline show it. */
 export interface AttemptView {
@@ -176,11 +176,6 @@ function closeAttempt(
   return attempt
 }
 
-function nodeErrorStatus(event: NodeErrorEvent): NodeStatus {
-  if (event.will_retry) return 'running'
-  return event.error.code === 'cancelled' ? 'cancelled' : 'failed'
-}
-
 function apply(d: Draft, event: RunEvent): void {
   const v = d.view
   const at = v.started_at_ms === undefined ? 0 : Date.parse(event.timestamp) - v.started_at_ms
@@ -247,7 +242,7 @@ function apply(d: Draft, event: RunEvent): void {
     }
     case 'node_error': {
       const node = nodeOf(d, event.node_id)
-      node.status = nodeErrorStatus(event)
+      node.status = nodeStatusAfter(event) ?? node.status
       node.last_duration_ms = event.duration_ms
       node.error = event.error
       const attempt = closeAttempt(
@@ -265,7 +260,7 @@ function apply(d: Draft, event: RunEvent): void {
     }
     case 'node_skipped': {
       const node = nodeOf(d, event.node_id)
-      node.status = event.reason === 'cancelled' ? 'cancelled' : 'skipped'
+      node.status = nodeStatusAfter(event) ?? node.status
       node.skip_reason = event.reason
       break
     }
