@@ -1,8 +1,8 @@
 /**
  * The server's auto-layout with a real worker thread and real ELK: the positions are exactly the
  * studio's (same model, same ELK, read the same way), a new version replaces the old one, a
- * forgotten or never-prepared graph has none, a slow layout is not waited for past the limit, and
- * close() ends the thread.
+ * forgotten or never-prepared graph has none, a slow layout is not waited for past the limit, an
+ * idle thread ends and comes back, and close() ends it.
  */
 
 import type { Graph } from '@graphrun/engine'
@@ -74,6 +74,15 @@ describe('auto-layout in a worker thread', () => {
     layouts.prepare('big-graph', 'v1', shape(bigGraph))
     expect(await layouts.get('big-graph', 'v1')).toBeUndefined()
     await expect.poll(() => layouts?.get('big-graph', 'v1'), { timeout: 30_000, interval: 100 }).toBeDefined()
+  })
+
+  it('an idle thread ends; the next version starts a new one', async () => {
+    layouts = createAutoLayouts({ idle_ms: 20 })
+    layouts.prepare('g', 'v1', shape(researchReport))
+    expect(await layouts.get('g', 'v1')).toEqual(await inPage(researchReport))
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    layouts.prepare('g', 'v2', shape(agentLoop))
+    expect(await layouts.get('g', 'v2')).toEqual(await inPage(agentLoop))
   })
 
   it('close() gives up on what is queued and later calls lay nothing out', async () => {

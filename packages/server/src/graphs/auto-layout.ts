@@ -5,7 +5,8 @@
  * are @graphrun/layout's, the very code the studio's own worker runs, so both give the same
  * positions. ELK itself runs in one worker thread: a big layout must never block a request.
  * Jobs run one at a time; the one a client is waiting for goes first. Layouts live in memory
- * (a restart lays out again, in the background).
+ * (a restart lays out again, in the background). The thread (ELK and its own V8 heap: ~110 MB of
+ * RSS while laying out 1,000 nodes) ends once idle for `idle_ms`; the next job starts a new one.
  */
 
 import { createRequire } from 'node:module'
@@ -32,6 +33,8 @@ export interface AutoLayoutOptions {
   wait_ms?: number
   /** Called when ELK fails on a graph (the detail then goes without a layout). */
   onError?: (graph_id: string, error: Error) => void
+  /** How long the thread may sit idle before it ends (default 30 s). */
+  idle_ms?: number
 }
 
 interface Job {
@@ -64,16 +67,26 @@ type Reply = { ok: true; laidOut: Parameters<typeof readLayout>[0] } | { ok: fal
 
 export function createAutoLayouts(options: AutoLayoutOptions = {}): AutoLayouts {
   const wait_ms = options.wait_ms ?? 5000
+  const idle_ms = options.idle_ms ?? 30_000
   /** The current version's job of each graph (pending, running or done). */
   const jobs = new Map<string, Job>()
   const queue: Job[] = []
   let running: Job | undefined
   let thread: Worker | undefined
+  let idle: ReturnType<typeof setTimeout> | undefined
   let closed = false
+
+  const stopThread = async () => {
+    clearTimeout(idle)
+    idle = undefined
+    const worker = thread
+    thread = undefined
+    await worker?.terminate()
+  }
 
   const startThread = (): Worker => {
     const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { elk: ELK_BUNDLE } })
-    // Idle, the thread never keeps the process alive.
+    // The thread never keeps the process alive (a pending `get` is what waits for it).
     worker.unref()
     worker.on('message', (reply: Reply) => {
       const job = running
@@ -106,12 +119,16 @@ export function createAutoLayouts(options: AutoLayoutOptions = {}): AutoLayouts 
     if (running || closed) return
     const job = queue.shift()
     if (!job) {
-      thread?.unref()
+      if (thread && idle === undefined) {
+        idle = setTimeout(() => void stopThread(), idle_ms)
+        idle.unref()
+      }
       return
     }
+    clearTimeout(idle)
+    idle = undefined
     running = job
     thread ??= startThread()
-    thread.ref()
     try {
       thread.postMessage(toElkGraph(job.shape))
     } catch (error) {
@@ -174,9 +191,7 @@ export function createAutoLayouts(options: AutoLayoutOptions = {}): AutoLayouts 
       for (const job of queue.splice(0)) job.settle(undefined)
       running?.settle(undefined)
       running = undefined
-      const worker = thread
-      thread = undefined
-      await worker?.terminate()
+      await stopThread()
     },
   }
 }
