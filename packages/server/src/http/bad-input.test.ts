@@ -459,6 +459,7 @@ describe('a 500', () => {
       readEvents: guard((id: string, after: number, limit?: number) => inner.readEvents(id, after, limit)),
       readEventsJson: (id, after, limit) => inner.readEventsJson(id, after, limit),
       getRun: guard((id: string) => inner.getRun(id)),
+      getNodeResults: guard((id: string) => inner.getNodeResults(id)),
       listRuns: guard((q: Parameters<RunStore['listRuns']>[0]) => inner.listRuns(q)),
       interruptRunning: (m) => inner.interruptRunning(m),
       close: () => inner.close(),

@@ -12,6 +12,7 @@ import type { GraphDetailDto, RunDetailDto, RunEvent, RunSummaryDto } from '@gra
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestWorkspace } from '../loader/test-workspace.js'
 import { createTestWorkspace, EXAMPLES_DIR } from '../loader/test-workspace.js'
+import { nodeResults } from '../runs/node-results.js'
 import type { RunStore } from '../store/run-store.js'
 import { openSqliteRunStore } from '../store/sqlite-run-store.js'
 import type { TestServer } from './test-app.js'
@@ -519,6 +520,83 @@ describe('the store under the server', () => {
     }
   })
 
+  it('a run’s node results: live from memory, ended from the store, folded from the log only when not stored', async () => {
+    const inner = openSqliteRunStore(path.join(dir, 'results.db'))
+    let logReads = 0
+    // The SQLite store, counting every read of a whole log.
+    const store = new Proxy(inner, {
+      get(target, property) {
+        const value = Reflect.get(target, property) as unknown
+        if (typeof value !== 'function') return value
+        return (...args: unknown[]) => {
+          if (property === 'readEvents') logReads++
+          return (value as (...a: unknown[]) => unknown).apply(target, args)
+        }
+      },
+    }) as RunStore
+    const server = await startTestServer({ workspace: ws.root, db: store })
+    try {
+      const detail = async (run_id: string) => {
+        logReads = 0
+        const answer = await call<RunDetailDto>(server.url, 'GET', `/api/runs/${run_id}`)
+        return { nodes: answer.body.nodes, logReads }
+      }
+      const { body } = await call<{ run_id: string }>(server.url, 'POST', '/api/graphs/sleepy/runs', {
+        json: { initial_state: { ms: 10_000 } },
+      })
+      await eventSeen(server.url, body.run_id, (e) => e.type === 'node_start', 'the run to start')
+      expect(await detail(body.run_id)).toEqual({
+        nodes: [
+          { node_id: 'first', status: 'running', executions: 1, attempts: 1 },
+          { node_id: 'second', status: 'idle', executions: 0, attempts: 0 },
+        ],
+        logReads: 0,
+      })
+      await call(server.url, 'POST', `/api/runs/${body.run_id}/cancel`)
+      await eventSeen(server.url, body.run_id, (e) => e.type === 'cancelled', 'the run to end')
+      const ended = await detail(body.run_id)
+      expect(ended.logReads).toBe(0)
+      expect(ended.nodes).toEqual(nodeResults(['first', 'second'], await eventsOf(server.url, body.run_id)))
+      expect(ended.nodes[0]).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } })
+
+      // A run stored without them (as an interrupted run is): its log is folded.
+      const run_id = 'stored-without-results'
+      await inner.createRun({
+        run_id,
+        graph_id: 'sleepy',
+        graph_name: 'Sleepy',
+        graph_version: 'v0',
+        initial_state: {},
+        started_at: new Date().toISOString(),
+      })
+      const at = new Date().toISOString()
+      await inner.appendEvents(run_id, [
+        {
+          type: 'start',
+          run_id,
+          seq: 1,
+          timestamp: at,
+          graph_id: 'sleepy',
+          graph_name: 'Sleepy',
+          graph_version: 'v0',
+          initial_state: {},
+          node_ids: ['first', 'second'],
+        },
+        { type: 'node_start', run_id, seq: 2, timestamp: at, node_id: 'first', attempt: 1, iteration: 1 },
+      ])
+      await inner.interruptRunning('gone')
+      expect(await detail(run_id)).toEqual({
+        nodes: [
+          { node_id: 'first', status: 'running', executions: 1, attempts: 1 },
+          { node_id: 'second', status: 'idle', executions: 0, attempts: 0 },
+        ],
+        logReads: 1,
+      })
+    } finally {
+      await server.close()
+    }
+  })
+
   it('a batch the store refuses ends the run as an error; execute answers instead of waiting forever', async () => {
     const inner = openSqliteRunStore(path.join(dir, 'failing.db'))
     let refusals = 0
@@ -538,6 +616,7 @@ describe('the store under the server', () => {
       readEvents: (id, after, limit) => inner.readEvents(id, after, limit),
       readEventsJson: (id, after, limit) => inner.readEventsJson(id, after, limit),
       getRun: (id) => inner.getRun(id),
+      getNodeResults: (id) => inner.getNodeResults(id),
       listRuns: (q) => inner.listRuns(q),
       interruptRunning: (m) => inner.interruptRunning(m),
       close: () => inner.close(),

@@ -3,7 +3,7 @@
  * by Last-Event-ID or ?after=, or a JSON array), and cancel / pause / resume.
  */
 
-import type { RunDetailDto, RunSummaryDto } from '@graphrun/protocol'
+import type { NodeResultDto, RunDetailDto, RunSummaryDto } from '@graphrun/protocol'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { ServerError } from '../errors.js'
@@ -30,16 +30,26 @@ export function runSummary(run: RunRecord): RunSummaryDto {
 export async function runDetail(ctx: ServerContext, run_id: string): Promise<RunDetailDto> {
   const run = await ctx.store.getRun(run_id)
   if (!run) throw new ServerError('not_found', `no run with id "${run_id}"`)
-  const events = await ctx.store.readEvents(run_id, 0)
-  const start = events[0]?.type === 'start' ? events[0] : undefined
+  // A live run's results come from the manager, an ended one's from the store; only a run stored
+  // without them (interrupted, or older) is folded from its whole log.
+  const nodes =
+    ctx.manager.nodeResults(run_id) ??
+    (await ctx.store.getNodeResults(run_id)) ??
+    (await foldLog(ctx, run_id))
   return {
     ...runSummary(run),
     initial_state: run.initial_state,
     ...(run.final_state === undefined ? {} : { final_state: run.final_state }),
     ...(run.summary === undefined ? {} : { summary: run.summary }),
     ...(run.error === undefined ? {} : { error: run.error }),
-    nodes: nodeResults(start?.node_ids ?? [], events),
+    nodes,
   }
+}
+
+async function foldLog(ctx: ServerContext, run_id: string): Promise<NodeResultDto[]> {
+  const events = await ctx.store.readEvents(run_id, 0)
+  const start = events[0]?.type === 'start' ? events[0] : undefined
+  return nodeResults(start?.node_ids ?? [], events)
 }
 
 /** The client's position: Last-Event-ID wins over ?after=; both must be non-negative integers. */

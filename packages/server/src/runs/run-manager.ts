@@ -1,15 +1,18 @@
 /**
  * The run manager: runs belong to the server, not to a connection. It starts engine runs, batches
  * their events into the store (one transaction per batch) and only then hands each committed
- * batch to the live listeners — commit before send, always. A run leaves memory once its
+ * batch to the live listeners — commit before send, always. It folds each run's per-node results
+ * as the events pass and stores them with the terminal batch. A run leaves memory once its
  * terminal event is committed; from then on the store alone answers for it.
  */
 
 import type { Graph, RunHandle } from '@graphrun/engine'
 import { runGraph } from '@graphrun/engine'
-import type { RunErrorEvent, RunEvent, TerminalEvent } from '@graphrun/protocol'
+import type { NodeResultDto, RunErrorEvent, RunEvent, TerminalEvent } from '@graphrun/protocol'
 import { isTerminalEvent } from '@graphrun/protocol'
 import type { RunStore } from '../store/run-store.js'
+import type { NodeResultsFold } from './node-results.js'
+import { createNodeResultsFold } from './node-results.js'
 
 /** A committed batch of one run's events, with each event's SSE-ready JSON. */
 export interface CommittedBatch {
@@ -38,6 +41,8 @@ interface ActiveRun {
   flushScheduled: boolean
   committedSeq: number
   listeners: Set<BatchListener>
+  /** Per-node results of the events stored so far. */
+  results: NodeResultsFold
   /** Set on shutdown: the engine's remaining events are not stored. */
   detached: boolean
   finished: Promise<TerminalEvent>
@@ -61,6 +66,8 @@ export interface RunManager {
   /** Listens to committed batches of an active run; undefined when the run is not active. */
   subscribe(run_id: string, listener: BatchListener): (() => void) | undefined
   control(run_id: string, action: 'cancel' | 'pause' | 'resume'): ControlResult
+  /** Per-node results of an active run, as of its stored events; undefined when not active. */
+  nodeResults(run_id: string): NodeResultDto[] | undefined
   activeCount(): number
   /** Stores what is pending, stops every run and marks it interrupted. */
   shutdown(message: string): Promise<void>
@@ -80,8 +87,15 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       run.pending = []
       // Serialized once, here: the store keeps this text and live streams send it.
       const json = events.map((e) => JSON.stringify(e))
+      for (const event of events) run.results.apply(event)
+      // The run's end carries its node results, so its detail never has to fold the log.
+      const ends = isTerminalEvent(events[events.length - 1] as RunEvent)
       try {
-        await store.appendEvents(run.run_id, events, json)
+        await store.appendEvents(
+          run.run_id,
+          events,
+          ends ? { json, node_results: run.results.list() } : { json },
+        )
       } catch (error) {
         options.onStoreError?.(run.run_id, error)
         run.detached = true
@@ -170,6 +184,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         flushScheduled: false,
         committedSeq: 0,
         listeners: new Set(),
+        results: createNodeResultsFold(request.graph.nodes.map((n) => n.id)),
         detached: false,
         finished,
         resolveFinished,
@@ -203,6 +218,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       const ok = action === 'pause' ? run.handle.pause() : run.handle.resume()
       return ok ? 'ok' : 'ended'
     },
+    nodeResults: (run_id) => active.get(run_id)?.results.list(),
     activeCount: () => active.size,
     async shutdown(message) {
       const runs = [...active.values()]

@@ -11,6 +11,7 @@ import type {
   LogEvent,
   NodeCompleteEvent,
   NodePosition,
+  NodeResultDto,
   NodeStartEvent,
   PausedEvent,
   ResumedEvent,
@@ -307,9 +308,41 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         // The caller serialized them once (keys in another order here, to tell the texts apart).
         const json = events.map(({ seq, ...rest }) => JSON.stringify({ seq, ...rest }))
         expect(json[0]).not.toBe(JSON.stringify(events[0]))
-        await store.appendEvents('r1', events, json)
+        await store.appendEvents('r1', events, { json })
         expect((await store.readEventsJson('r1', 0)).map((row) => row.json)).toEqual(json)
         expect(await store.readEvents('r1', 0)).toEqual(events)
+      })
+
+      it('keeps the node results given with a batch, the last given winning, apart from run lists', async () => {
+        await store.createRun(newRun('r1'))
+        const e = eventsFor('r1')
+        const [start, nodeStart, log] = [e.start(), e.nodeStart(), e.log('hi')]
+        expect(await store.getNodeResults('r1')).toBeUndefined()
+        await store.appendEvents('r1', [start])
+        expect(await store.getNodeResults('r1')).toBeUndefined()
+        const running: NodeResultDto[] = [{ node_id: 'a', status: 'running', executions: 1, attempts: 1 }]
+        await store.appendEvents('r1', [nodeStart], { node_results: running })
+        expect(await store.getNodeResults('r1')).toEqual(running)
+        // A batch without them keeps what was given; one with them replaces it.
+        await store.appendEvents('r1', [log])
+        expect(await store.getNodeResults('r1')).toEqual(running)
+        const failed: NodeResultDto[] = [
+          {
+            node_id: 'a',
+            status: 'failed',
+            executions: 1,
+            attempts: 2,
+            last_duration_ms: 12,
+            error: { code: 'node_failed', name: 'Error', message: 'boom' },
+          },
+        ]
+        await store.appendEvents('r1', [e.cancelled()], { node_results: failed })
+        expect(await store.getNodeResults('r1')).toEqual(failed)
+        // A refused batch leaves them as they were.
+        await expectStoreError(store.appendEvents('r1', [log], { node_results: [] }), 'seq_conflict')
+        expect(await store.getNodeResults('r1')).toEqual(failed)
+        expect(await store.getNodeResults('missing')).toBeUndefined()
+        expect(await store.getRun('r1')).not.toHaveProperty('node_results')
       })
 
       it('appends in several batches and keeps runs apart', async () => {

@@ -5,7 +5,7 @@
  * All methods are async even though SQLite is synchronous, for that reason.
  */
 
-import type { NodePosition, RunEvent, RunStatus, RunSummary } from '@graphrun/protocol'
+import type { NodePosition, NodeResultDto, RunEvent, RunStatus, RunSummary } from '@graphrun/protocol'
 
 export interface GraphRecord {
   /** Stable id derived from the file path and export name, e.g. `research-report`. */
@@ -46,6 +46,20 @@ export interface RunRecord extends NewRun {
   error: { code: string; message: string } | undefined
   /** The seq of the last stored event (0 when none). */
   last_seq: number
+}
+
+export interface AppendOptions {
+  /**
+   * Each event as JSON.stringify wrote it, stored as is: the run manager serializes once for the
+   * store and for live streams, so both carry the same bytes.
+   */
+  json?: readonly string[]
+  /**
+   * The run's per-node results once these events are applied (the run manager folds them as the
+   * events pass, and gives them with the terminal batch): kept with the run, so the detail of an
+   * ended run needs no pass over its log. A later batch that gives them replaces them.
+   */
+  node_results?: readonly NodeResultDto[]
 }
 
 /** One stored event as its JSON text, ready to send without parsing and re-serializing. */
@@ -91,10 +105,13 @@ export interface RunStore {
    * run's log without gap or repeat (else StoreError `seq_conflict`, nothing written). Updates the
    * run's status from them (`statusAfter` of @graphrun/protocol) and, for a terminal event, its
    * end time, duration, final state, summary or error. Unknown run: StoreError `not_found`.
-   * `json`, when given, holds each event as JSON.stringify wrote it, and is stored as is: the run
-   * manager serializes once for the store and for live streams, so both carry the same bytes.
    */
-  appendEvents(run_id: string, events: readonly RunEvent[], json?: readonly string[]): Promise<void>
+  appendEvents(run_id: string, events: readonly RunEvent[], options?: AppendOptions): Promise<void>
+  /**
+   * The per-node results given with the run's events (see AppendOptions); undefined for an
+   * unknown run or one stored without them (interrupted, or written by an older graphrun).
+   */
+  getNodeResults(run_id: string): Promise<NodeResultDto[] | undefined>
   /** Events with seq > after_seq, in order, at most `limit` (default: all). */
   readEvents(run_id: string, after_seq: number, limit?: number): Promise<RunEvent[]>
   /** As readEvents, but each event as the JSON text it was stored as. */

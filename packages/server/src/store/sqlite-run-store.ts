@@ -7,10 +7,25 @@
 
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { NodePosition, RunErrorEvent, RunEvent, RunStatus, TerminalEvent } from '@graphrun/protocol'
+import type {
+  NodePosition,
+  NodeResultDto,
+  RunErrorEvent,
+  RunEvent,
+  RunStatus,
+  TerminalEvent,
+} from '@graphrun/protocol'
 import { isTerminalEvent, statusAfter } from '@graphrun/protocol'
 import Database from 'better-sqlite3'
-import type { GraphRecord, NewRun, RunQuery, RunRecord, RunStore, StoredEventJson } from './run-store.js'
+import type {
+  AppendOptions,
+  GraphRecord,
+  NewRun,
+  RunQuery,
+  RunRecord,
+  RunStore,
+  StoredEventJson,
+} from './run-store.js'
 import { StoreError } from './run-store.js'
 import { migrate } from './sqlite-schema.js'
 
@@ -86,7 +101,9 @@ export class SqliteRunStore implements RunStore {
   readonly #readData
   readonly #activeRuns
   readonly #listRunsCache = new Map<string, Database.Statement<unknown[], RunRow>>()
-  readonly #append: (run_id: string, events: readonly RunEvent[], json: readonly string[] | undefined) => void
+  readonly #append: (run_id: string, events: readonly RunEvent[], options: AppendOptions) => void
+  readonly #getNodeResults
+  readonly #setNodeResults
   readonly #interrupt: (message: string) => string[]
   readonly #saveLayout: (graph_id: string, positions: Record<string, NodePosition>) => void
 
@@ -117,7 +134,11 @@ export class SqliteRunStore implements RunStore {
       `INSERT INTO runs (run_id, graph_id, graph_name, graph_version, status, started_at, initial_state)
        VALUES (?, ?, ?, ?, 'running', ?, ?)`,
     )
-    this.#getRun = db.prepare<[string], RunRow>('SELECT * FROM runs WHERE run_id = ?')
+    this.#getRun = db.prepare<[string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = ?`)
+    this.#getNodeResults = db
+      .prepare<[string], string | null>('SELECT node_results FROM runs WHERE run_id = ?')
+      .pluck(true)
+    this.#setNodeResults = db.prepare<[string, string]>('UPDATE runs SET node_results = ? WHERE run_id = ?')
     this.#getRunHead = db.prepare<[string], RunHead>(
       'SELECT status, started_at, ended_at, last_seq FROM runs WHERE run_id = ?',
     )
@@ -155,11 +176,11 @@ export class SqliteRunStore implements RunStore {
 
     // IMMEDIATE: take the write lock before reading last_seq, so another connection can neither
     // slip an event in between the check and the insert nor fail our upgrade with SQLITE_BUSY.
-    this.#append = db.transaction(
-      (run_id: string, events: readonly RunEvent[], json: readonly string[] | undefined) => {
-        this.#appendInTransaction(run_id, events, json)
-      },
-    ).immediate
+    this.#append = db.transaction((run_id: string, events: readonly RunEvent[], options: AppendOptions) => {
+      this.#appendInTransaction(run_id, events, options.json)
+      if (options.node_results !== undefined)
+        this.#setNodeResults.run(JSON.stringify(options.node_results), run_id)
+    }).immediate
     this.#interrupt = db.transaction((message: string) => {
       const timestamp = new Date().toISOString()
       const ended: string[] = []
@@ -248,12 +269,22 @@ export class SqliteRunStore implements RunStore {
     )
   }
 
-  async appendEvents(run_id: string, events: readonly RunEvent[], json?: readonly string[]): Promise<void> {
+  async appendEvents(
+    run_id: string,
+    events: readonly RunEvent[],
+    options: AppendOptions = {},
+  ): Promise<void> {
     this.#open()
+    const { json } = options
     if (json !== undefined && json.length !== events.length) {
       throw new TypeError(`appendEvents: ${json.length} JSON texts for ${events.length} events`)
     }
-    this.#append(run_id, events, json)
+    this.#append(run_id, events, options)
+  }
+
+  async getNodeResults(run_id: string): Promise<NodeResultDto[] | undefined> {
+    this.#open()
+    return parseOptional<NodeResultDto[]>(this.#getNodeResults.get(run_id) ?? null)
   }
 
   async readEvents(run_id: string, after_seq: number, limit?: number): Promise<RunEvent[]> {
@@ -414,7 +445,7 @@ export class SqliteRunStore implements RunStore {
       if (query.status !== undefined) where.push('status = ?')
       if (query.before !== undefined) where.push('(started_at, run_id) < (?, ?)')
       statement = this.#db.prepare<unknown[], RunRow>(
-        `SELECT * FROM runs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        `SELECT ${RUN_COLUMNS} FROM runs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY started_at DESC, run_id DESC LIMIT ?`,
       )
       this.#listRunsCache.set(key, statement)
@@ -422,6 +453,10 @@ export class SqliteRunStore implements RunStore {
     return statement
   }
 }
+
+/** A run's columns but node_results (a list of runs never needs them; getNodeResults reads them). */
+const RUN_COLUMNS = `run_id, graph_id, graph_name, graph_version, status, started_at, ended_at, duration_ms,
+  initial_state, final_state, summary, error, last_seq`
 
 function parseOptional<T>(text: string | null): T | undefined {
   return text === null ? undefined : (JSON.parse(text) as T)

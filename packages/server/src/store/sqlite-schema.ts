@@ -68,6 +68,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE graphs ADD COLUMN given_name TEXT;
   ALTER TABLE graphs ADD COLUMN given_description TEXT;
   `,
+  // 4: per-node results kept with a run (JSON; NULL when none were given, e.g. an interrupted run).
+  `
+  ALTER TABLE runs ADD COLUMN node_results TEXT;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
