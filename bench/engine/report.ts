@@ -1,11 +1,49 @@
 /**
- * Statistics, plain-text tables and the results file shared by every bench (engine, server,
- * studio). Nothing here measures anything.
+ * Statistics, plain-text tables, command-line options and the results file shared by every bench
+ * (engine, server, studio). Nothing here measures anything.
  */
 
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, platform, release, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+
+export interface BenchArgs {
+  /** --quick: fewer repetitions, for a smoke check. */
+  quick: boolean
+  /** --profile: CPU profiles where the bench supports them. */
+  profile: boolean
+  /** --only <part>: one part (a workload, or part a / b / c). */
+  only: string | undefined
+  /** The bench's own string options, by name (undefined when not given). */
+  extra: Record<string, string | undefined>
+}
+
+/**
+ * The bench's command line: the common options plus `extra` string options. Unknown options and
+ * stray arguments are refused with Node's message, so a typo never runs the full bench by mistake.
+ */
+export function benchArgs(extra: readonly string[] = []): BenchArgs {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      ...Object.fromEntries(extra.map((name) => [name, { type: 'string' as const }])),
+    },
+    strict: true,
+    allowPositionals: false,
+  })
+  const { quick, profile, only, ...rest } = values as Record<string, string | boolean | undefined>
+  return {
+    quick: quick === true,
+    profile: profile === true,
+    only: typeof only === 'string' ? only : undefined,
+    extra: Object.fromEntries(
+      extra.map((name) => [name, typeof rest[name] === 'string' ? (rest[name] as string) : undefined]),
+    ),
+  }
+}
 
 /** Nearest-rank quantile of unsorted samples (q in 0..1). */
 export function quantile(samples: readonly number[], q: number): number {

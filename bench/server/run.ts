@@ -25,7 +25,7 @@ import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RunSummaryDto } from '@graphrun/protocol'
-import { fixed, median, printTargets, quantile, table, writeResults } from '../engine/report.js'
+import { benchArgs, fixed, median, printTargets, quantile, table, writeResults } from '../engine/report.js'
 import {
   CHAIN_NODES,
   chainEvents,
@@ -39,12 +39,11 @@ import type { Watched } from './sse-client.js'
 import { callJson, watch } from './sse-client.js'
 
 const ROOT = new URL('../../', import.meta.url)
-const args = process.argv.slice(2)
-const quick = args.includes('--quick')
-const profile = args.includes('--profile')
-const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined
-const serverDist = args.includes('--server-dist') ? args[args.indexOf('--server-dist') + 1] : undefined
-const memoryRuns = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : undefined
+const { quick, profile, only, extra } = benchArgs(['server-dist', 'runs'])
+const serverDist = extra['server-dist']
+const memoryRuns = extra.runs === undefined ? undefined : Number(extra.runs)
+if (memoryRuns !== undefined && !(Number.isInteger(memoryRuns) && memoryRuns > 0))
+  throw new Error(`--runs must be a whole number of runs, got "${extra.runs}"`)
 const runs = (scenario: 'a' | 'b' | 'c') => only === undefined || only.startsWith(scenario)
 const MB = 2 ** 20
 const progress = (message: string) => process.stderr.write(`${message}\n`)

@@ -30,7 +30,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { GraphDetailDto, RunDetailDto } from '@graphrun/protocol'
 import type { Browser } from 'playwright-core'
-import { fixed, median, printTargets, table, writeResults } from '../engine/report.js'
+import { benchArgs, fixed, median, printTargets, table, writeResults } from '../engine/report.js'
 import { launchChromium } from './browser.js'
 import {
   CHAINS,
@@ -57,10 +57,7 @@ import {
 import { getJson, killAll, serveStudio } from './studio-server.js'
 
 const ROOT = new URL('../../', import.meta.url)
-const args = process.argv.slice(2)
-const quick = args.includes('--quick')
-const profile = args.includes('--profile')
-const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined
+const { quick, profile, only } = benchArgs()
 const runs = (part: 'a' | 'b') => only === undefined || only === part
 const progress = (message: string) => process.stderr.write(`${message}\n`)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
