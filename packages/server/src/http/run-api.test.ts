@@ -608,11 +608,12 @@ describe('the store under the server', () => {
       getLayout: (id) => inner.getLayout(id),
       saveLayout: (id, p) => inner.saveLayout(id, p),
       createRun: (r) => inner.createRun(r),
-      // The first batch fails (say, a full disk that then frees up).
-      appendEvents: async (id, e) => {
+      // The first flush fails (say, a full disk that then frees up).
+      appendEventsMany: async (batches) => {
         if (refusals++ === 0) throw new Error('SQLITE_FULL: database or disk is full')
-        return inner.appendEvents(id, e)
+        return inner.appendEventsMany(batches)
       },
+      appendEvents: (id, e, o) => inner.appendEvents(id, e, o),
       readEvents: (id, after, limit) => inner.readEvents(id, after, limit),
       readEventsJson: (id, after, limit) => inner.readEventsJson(id, after, limit),
       getRun: (id) => inner.getRun(id),

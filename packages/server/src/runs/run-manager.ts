@@ -1,7 +1,9 @@
 /**
  * The run manager: runs belong to the server, not to a connection. It starts engine runs, batches
- * their events into the store (one transaction per batch) and only then hands each committed
- * batch to the live listeners — commit before send, always. It folds each run's per-node results
+ * their events into the store — every live run's new events in one transaction per tick (a
+ * transaction per run and tick cost 77 µs each: 200 busy runs saturated a core on commits alone)
+ * — and only then hands each run's committed batch to its live listeners: commit before send,
+ * always. It folds each run's per-node results
  * as the events pass and stores them with the terminal batch. A run leaves memory once its
  * terminal event is committed; from then on the store alone answers for it.
  */
@@ -36,9 +38,8 @@ export interface StartRunRequest {
 interface ActiveRun {
   run_id: string
   handle: RunHandle
+  /** Events not stored yet (the next flush takes them). */
   pending: RunEvent[]
-  flushing: Promise<void> | undefined
-  flushScheduled: boolean
   committedSeq: number
   listeners: Set<BatchListener>
   /** Per-node results of the events stored so far. */
@@ -51,7 +52,7 @@ interface ActiveRun {
 
 export interface RunManagerOptions {
   store: RunStore
-  /** Flush at once when this many events are pending (default 1,000). */
+  /** Flush at once when a run has this many events pending (default 1,000). */
   max_batch?: number
   /** Called when a batch could not be stored; the run is then cancelled and ends with an `error` event. */
   onStoreError?: (run_id: string, error: unknown) => void
@@ -78,41 +79,67 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const maxBatch = options.max_batch ?? 1000
   const active = new Map<string, ActiveRun>()
 
-  const flush = (run: ActiveRun): Promise<void> => {
-    run.flushScheduled = false
-    const previous = run.flushing ?? Promise.resolve()
-    const next = previous.then(async () => {
-      if (run.pending.length === 0) return
-      const events = run.pending
-      run.pending = []
-      // Serialized once, here: the store keeps this text and live streams send it.
-      const json = events.map((e) => JSON.stringify(e))
-      for (const event of events) run.results.apply(event)
-      // The run's end carries its node results, so its detail never has to fold the log.
-      const ends = isTerminalEvent(events[events.length - 1] as RunEvent)
+  /** Runs with events waiting for the next flush. */
+  const dirty = new Set<ActiveRun>()
+  let flushScheduled = false
+  /** Flushes run one after another, so each run's batches are stored in order. */
+  let flushing: Promise<void> = Promise.resolve()
+
+  /**
+   * Stores what every run has pending in one transaction (each run's batch in a savepoint of its
+   * own), then hands each committed batch to its run's listeners. A run whose batch the store
+   * refused is cut off (endUnstored); the others go on.
+   */
+  const flush = (): Promise<void> => {
+    flushScheduled = false
+    const next = flushing.then(async () => {
+      const runs = [...dirty]
+      dirty.clear()
+      const batches = runs
+        .filter((run) => run.pending.length > 0)
+        .map((run) => {
+          const events = run.pending
+          run.pending = []
+          for (const event of events) run.results.apply(event)
+          // Serialized once, here: the store keeps this text and live streams send it.
+          const json = events.map((e) => JSON.stringify(e))
+          const last = events[events.length - 1] as RunEvent
+          return { run, events, json, last }
+        })
+      if (batches.length === 0) return
+      let outcomes: (Error | undefined)[]
       try {
-        await store.appendEvents(
-          run.run_id,
-          events,
-          ends ? { json, node_results: run.results.list() } : { json },
+        outcomes = await store.appendEventsMany(
+          batches.map(({ run, events, json, last }) => ({
+            run_id: run.run_id,
+            events,
+            // The run's end carries its node results, so its detail never has to fold the log.
+            options: isTerminalEvent(last) ? { json, node_results: run.results.list() } : { json },
+          })),
         )
       } catch (error) {
-        options.onStoreError?.(run.run_id, error)
-        run.detached = true
-        run.handle.cancel('the run could not be stored')
-        await endUnstored(run)
-        return
+        outcomes = batches.map(() => (error instanceof Error ? error : new Error(String(error))))
       }
-      run.committedSeq = (events[events.length - 1] as RunEvent).seq
-      const batch: CommittedBatch = { events, json }
-      for (const listener of run.listeners) listener(batch)
-      const last = events[events.length - 1] as RunEvent
-      if (isTerminalEvent(last)) {
-        run.resolveFinished(last)
-        finish(run)
+      for (const [i, { run, events, json, last }] of batches.entries()) {
+        const error = outcomes[i]
+        if (error !== undefined) {
+          options.onStoreError?.(run.run_id, error)
+          run.detached = true
+          run.handle.cancel('the run could not be stored')
+          await endUnstored(run)
+          continue
+        }
+        run.committedSeq = last.seq
+        const batch: CommittedBatch = { events, json }
+        for (const listener of run.listeners) listener(batch)
+        if (isTerminalEvent(last)) {
+          run.resolveFinished(last)
+          finish(run)
+        }
       }
     })
-    run.flushing = next
+    // A failed flush must not stop the ones after it.
+    flushing = next.catch(() => {})
     return next
   }
 
@@ -151,12 +178,14 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const onEvent = (run: ActiveRun, event: RunEvent) => {
     if (run.detached) return
     run.pending.push(event)
+    dirty.add(run)
     if (run.pending.length >= maxBatch || isTerminalEvent(event)) {
-      void flush(run)
-    } else if (!run.flushScheduled) {
-      run.flushScheduled = true
+      void flush()
+    } else if (!flushScheduled) {
+      // Every run's events of this turn of the event loop go into one transaction.
+      flushScheduled = true
       setImmediate(() => {
-        if (run.flushScheduled) void flush(run)
+        if (flushScheduled) void flush()
       })
     }
   }
@@ -180,8 +209,6 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         run_id,
         handle: undefined as unknown as RunHandle,
         pending: [],
-        flushing: undefined,
-        flushScheduled: false,
         committedSeq: 0,
         listeners: new Set(),
         results: createNodeResultsFold(request.graph.nodes.map((n) => n.id)),
@@ -222,7 +249,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     activeCount: () => active.size,
     async shutdown(message) {
       const runs = [...active.values()]
-      await Promise.all(runs.map((run) => flush(run)))
+      await flush()
       for (const run of runs) {
         run.detached = true
         run.handle.cancel(message)

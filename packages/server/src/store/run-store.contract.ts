@@ -313,6 +313,41 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         expect(await store.readEvents('r1', 0)).toEqual(events)
       })
 
+      it('appends several runs’ batches at once: each whole or not at all, a refused one alone', async () => {
+        await store.createRun(newRun('r1'))
+        await store.createRun(newRun('r2'))
+        await store.createRun(newRun('r3'))
+        const [e1, e2, e3] = [eventsFor('r1'), eventsFor('r2'), eventsFor('r3')]
+        const r1 = [e1.start(), e1.nodeStart()]
+        const r2 = [e2.start(), e2.nodeStart(), e2.nodeComplete(), e2.complete()]
+        const r3 = [e3.start()]
+        const results: NodeResultDto[] = [{ node_id: 'a', status: 'succeeded', executions: 1, attempts: 1 }]
+        expect(await store.appendEventsMany([])).toEqual([])
+        const outcomes = await store.appendEventsMany([
+          { run_id: 'r1', events: r1 },
+          {
+            run_id: 'r2',
+            events: r2,
+            options: { json: r2.map((e) => JSON.stringify(e)), node_results: results },
+          },
+          // A gap in r3's log: refused, and only r3's batch.
+          { run_id: 'r3', events: [{ ...(r3[0] as RunEvent), seq: 2 }] },
+          { run_id: 'missing', events: [eventsFor('missing').start()] },
+        ])
+        expect(outcomes.map((o) => o === undefined)).toEqual([true, true, false, false])
+        expect(outcomes[2]).toBeInstanceOf(StoreError)
+        expect((outcomes[2] as StoreError).code).toBe('seq_conflict')
+        expect((outcomes[3] as StoreError).code).toBe('not_found')
+        expect(await store.readEvents('r1', 0)).toEqual(r1)
+        expect(await store.readEvents('r2', 0)).toEqual(r2)
+        expect(await store.readEvents('r3', 0)).toEqual([])
+        expect(await store.getRun('r2')).toMatchObject({ status: 'succeeded', last_seq: 4 })
+        expect(await store.getNodeResults('r2')).toEqual(results)
+        // r3's log goes on from where it was.
+        expect(await store.appendEventsMany([{ run_id: 'r3', events: r3 }])).toEqual([undefined])
+        expect(await store.readEvents('r3', 0)).toEqual(r3)
+      })
+
       it('keeps the node results given with a batch, the last given winning, apart from run lists', async () => {
         await store.createRun(newRun('r1'))
         const e = eventsFor('r1')
@@ -728,6 +763,8 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         await expectStoreError(store.readEvents('r1', 0), 'closed')
         await expectStoreError(store.readEventsJson('r1', 0), 'closed')
         await expectStoreError(store.appendEvents('r1', [eventsFor('r1').start()]), 'closed')
+        await expectStoreError(store.appendEventsMany([]), 'closed')
+        await expectStoreError(store.getNodeResults('r1'), 'closed')
         await expectStoreError(store.createRun(newRun('r2')), 'closed')
         await expectStoreError(store.listRuns({ limit: 10 }), 'closed')
         await expectStoreError(store.interruptRunning('x'), 'closed')

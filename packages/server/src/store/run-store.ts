@@ -62,6 +62,13 @@ export interface AppendOptions {
   node_results?: readonly NodeResultDto[]
 }
 
+/** One run's batch for appendEventsMany. */
+export interface RunBatch {
+  run_id: string
+  events: readonly RunEvent[]
+  options?: AppendOptions
+}
+
 /** One stored event as its JSON text, ready to send without parsing and re-serializing. */
 export interface StoredEventJson {
   seq: number
@@ -107,6 +114,14 @@ export interface RunStore {
    * end time, duration, final state, summary or error. Unknown run: StoreError `not_found`.
    */
   appendEvents(run_id: string, events: readonly RunEvent[], options?: AppendOptions): Promise<void>
+  /**
+   * The batches of several runs in one transaction (the run manager stores every live run's new
+   * events at once: one commit per tick, not one per run). Each batch is all or nothing on its
+   * own terms, exactly as appendEvents, and a refused batch leaves the others written. Resolves
+   * with each batch's error (undefined where it was written), in order; rejects, with nothing
+   * written, when the transaction itself fails.
+   */
+  appendEventsMany(batches: readonly RunBatch[]): Promise<(Error | undefined)[]>
   /**
    * The per-node results given with the run's events (see AppendOptions); undefined for an
    * unknown run or one stored without them (interrupted, or written by an older graphrun).

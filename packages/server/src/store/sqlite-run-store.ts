@@ -1,7 +1,8 @@
 /**
  * The embedded RunStore (SPEC §8): one SQLite file in WAL mode through better-sqlite3. Events are
  * kept exactly as JSON.stringify wrote them, so readers (SSE) can send them without re-encoding;
- * `appendEvents` is one transaction that either writes a whole contiguous batch or nothing. Every
+ * `appendEvents` is one transaction that either writes a whole contiguous batch or nothing;
+ * `appendEventsMany` writes several runs' batches in one, each in a savepoint of its own. Every
  * statement is prepared once and takes its values as parameters — never interpolate SQL here.
  */
 
@@ -21,6 +22,7 @@ import type {
   AppendOptions,
   GraphRecord,
   NewRun,
+  RunBatch,
   RunQuery,
   RunRecord,
   RunStore,
@@ -102,6 +104,7 @@ export class SqliteRunStore implements RunStore {
   readonly #activeRuns
   readonly #listRunsCache = new Map<string, Database.Statement<unknown[], RunRow>>()
   readonly #append: (run_id: string, events: readonly RunEvent[], options: AppendOptions) => void
+  readonly #appendMany: (batches: readonly RunBatch[]) => (Error | undefined)[]
   readonly #getNodeResults
   readonly #setNodeResults
   readonly #interrupt: (message: string) => string[]
@@ -176,11 +179,25 @@ export class SqliteRunStore implements RunStore {
 
     // IMMEDIATE: take the write lock before reading last_seq, so another connection can neither
     // slip an event in between the check and the insert nor fail our upgrade with SQLITE_BUSY.
-    this.#append = db.transaction((run_id: string, events: readonly RunEvent[], options: AppendOptions) => {
+    const append = db.transaction((run_id: string, events: readonly RunEvent[], options: AppendOptions) => {
       this.#appendInTransaction(run_id, events, options.json)
       if (options.node_results !== undefined)
         this.#setNodeResults.run(JSON.stringify(options.node_results), run_id)
-    }).immediate
+    })
+    this.#append = append.immediate
+    // Called inside another transaction, better-sqlite3 runs `append` in a savepoint: a batch that
+    // throws is rolled back alone and the others stay written.
+    this.#appendMany = db.transaction((batches: readonly RunBatch[]) =>
+      batches.map(({ run_id, events, options = {} }) => {
+        try {
+          checkJson(events, options.json)
+          append(run_id, events, options)
+          return undefined
+        } catch (error) {
+          return error instanceof Error ? error : new Error(String(error))
+        }
+      }),
+    ).immediate
     this.#interrupt = db.transaction((message: string) => {
       const timestamp = new Date().toISOString()
       const ended: string[] = []
@@ -275,11 +292,13 @@ export class SqliteRunStore implements RunStore {
     options: AppendOptions = {},
   ): Promise<void> {
     this.#open()
-    const { json } = options
-    if (json !== undefined && json.length !== events.length) {
-      throw new TypeError(`appendEvents: ${json.length} JSON texts for ${events.length} events`)
-    }
+    checkJson(events, options.json)
     this.#append(run_id, events, options)
+  }
+
+  async appendEventsMany(batches: readonly RunBatch[]): Promise<(Error | undefined)[]> {
+    this.#open()
+    return batches.length === 0 ? [] : this.#appendMany(batches)
   }
 
   async getNodeResults(run_id: string): Promise<NodeResultDto[] | undefined> {
@@ -451,6 +470,12 @@ export class SqliteRunStore implements RunStore {
       this.#listRunsCache.set(key, statement)
     }
     return statement
+  }
+}
+
+function checkJson(events: readonly RunEvent[], json: readonly string[] | undefined): void {
+  if (json !== undefined && json.length !== events.length) {
+    throw new TypeError(`appendEvents: ${json.length} JSON texts for ${events.length} events`)
   }
 }
 
