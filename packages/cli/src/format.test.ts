@@ -3,7 +3,9 @@ import { formatDuration, previewJson } from './format.js'
 
 describe('formatDuration', () => {
   it.each([
-    [0.25, '0.3ms'],
+    [0.0004, '<1µs'],
+    [0.042, '42µs'],
+    [0.25, '250µs'],
     [151.4, '151ms'],
     [1340, '1.34s'],
     [12_345, '12.3s'],

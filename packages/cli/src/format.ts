@@ -4,7 +4,9 @@
  */
 
 export function formatDuration(ms: number): string {
-  if (ms < 1) return `${ms.toFixed(1)}ms`
+  // Fast nodes take microseconds: "0.0ms" would say nothing.
+  if (ms < 0.001) return '<1µs'
+  if (ms < 1) return `${Math.round(ms * 1000)}µs`
   if (ms < 1000) return `${Math.round(ms)}ms`
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`
   const minutes = Math.floor(ms / 60_000)

@@ -3,7 +3,8 @@
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '–'
   if (ms === 0) return '0 ms'
-  if (ms < 1) return `${ms.toFixed(2)} ms`
+  if (ms < 0.001) return '<1 µs'
+  if (ms < 1) return `${Math.round(ms * 1000)} µs`
   if (ms < 1000) return `${Math.round(ms)} ms`
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`
   const minutes = Math.floor(ms / 60_000)

@@ -50,10 +50,14 @@ describe('log lines', () => {
     expect(texts).toContain('fetch debug debug details')
     expect(texts).toContain('parse warn warn odd input')
     expect(
-      texts.find((t) => /^fetch error failed socket hang up — failed after [\d.]+ ms, will retry$/.test(t)),
+      texts.find((t) =>
+        /^fetch error failed socket hang up — failed after [\d.]+ [µm]s, will retry$/.test(t),
+      ),
     ).toBeDefined()
     expect(texts.find((t) => /^fetch info succeeded completed in \d/.test(t))).toBeDefined()
-    expect(texts.find((t) => /^parse error failed bad input — failed after [\d.]+ ms$/.test(t))).toBeDefined()
+    expect(
+      texts.find((t) => /^parse error failed bad input — failed after [\d.]+ [µm]s$/.test(t)),
+    ).toBeDefined()
     expect(texts).toContain('store info skipped skipped: upstream failed')
     expect(texts.at(-1)).toMatch(/^- error failed run failed in \d/)
     expect(lines.find((l) => l.text === 'fetching')?.detail).toBe('{"sources":3}')
