@@ -118,7 +118,12 @@ export function AttemptDetails({ view, attempt }: { view: RunView; attempt: Atte
         </Section>
       )}
       {status === 'succeeded' && (
-        <Section title="State diff" aside={`${attempt.patch?.length ?? 0} patch ops`}>
+        <Section
+          title="State diff"
+          aside={
+            (attempt.patch?.length ?? 0) === 1 ? '1 patch op' : `${attempt.patch?.length ?? 0} patch ops`
+          }
+        >
           <JsonDiff before={around.before} after={around.after} />
         </Section>
       )}
