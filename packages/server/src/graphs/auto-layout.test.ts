@@ -1,6 +1,7 @@
 /**
  * The server's auto-layout with a real worker thread and real ELK: the positions are exactly the
- * studio's (same model, same ELK, read the same way), a new version replaces the old one, a
+ * studio's (same model, same ELK, read the same way), a new version replaces the old one (and
+ * reuses its layout when only its code changed), a
  * forgotten or never-prepared graph has none, a slow layout is not waited for past the limit, an
  * idle thread ends and comes back, and close() ends it.
  */
@@ -67,6 +68,26 @@ describe('auto-layout in a worker thread', () => {
     expect(await layouts.get('other', 'v1')).toBeUndefined()
     layouts.forget('g')
     expect(await layouts.get('g', 'v2')).toBeUndefined()
+  })
+
+  it('a version of a shape laid out before reuses that layout at once (an edit to node code)', async () => {
+    layouts = createAutoLayouts()
+    layouts.prepare('g', 'v1', shape(researchReport))
+    const first = await layouts.get('g', 'v1')
+    expect(first).toEqual(await inPage(researchReport))
+    // Same nodes and edges, another file version: the very same answer, without ELK.
+    layouts.prepare('g', 'v2', shape(researchReport))
+    expect(await layouts.get('g', 'v2')).toBe(first)
+    expect(await layouts.get('g', 'v1')).toBeUndefined()
+    // Another shape is laid out; going back to the first shape reuses it again.
+    layouts.prepare('g', 'v3', shape(agentLoop))
+    expect(await layouts.get('g', 'v3')).toEqual(await inPage(agentLoop))
+    layouts.prepare('g', 'v4', shape(researchReport))
+    expect(await layouts.get('g', 'v4')).toBe(first)
+    // Also while it is still being computed: a new version of the same shape waits for that one.
+    layouts.prepare('big', 'v1', shape(bigGraph))
+    layouts.prepare('big', 'v2', shape(bigGraph))
+    expect(Object.keys((await layouts.get('big', 'v2'))?.positions ?? {})).toHaveLength(1002)
   })
 
   it('a detail does not wait past wait_ms; the layout is there later', async () => {
