@@ -110,7 +110,12 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
     options.auto_layout === false
       ? undefined
       : createAutoLayouts({
+          onLaidOut: (graph_id, ms) => app.log.debug({ graph_id, ms: Math.round(ms) }, 'auto-layout done'),
           onError: (graph_id, error) => app.log.warn({ graph_id, err: error }, 'auto-layout failed'),
+          cache: {
+            get: (key) => store.getAutoLayout(key),
+            set: (key, layout) => store.saveAutoLayout(key, layout),
+          },
         })
   const registry = createGraphRegistry(store, loader, layouts)
   const manager = createRunManager({

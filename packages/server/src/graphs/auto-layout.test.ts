@@ -3,9 +3,13 @@
  * studio's (same model, same ELK, read the same way), a new version replaces the old one (and
  * reuses its layout when only its code changed), a
  * forgotten or never-prepared graph has none, a slow layout is not waited for past the limit, an
- * idle thread ends and comes back, and close() ends it.
+ * idle thread ends and comes back, a layout kept by the store spares the next process its ELK
+ * run, and close() ends it.
  */
 
+import { promises as fs } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import type { Graph } from '@graphrun/engine'
 import type { GraphShape, LayoutResult } from '@graphrun/layout'
 import { canvasNodeIds, readLayout, toElkGraph } from '@graphrun/layout'
@@ -15,8 +19,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import agentLoop from '../../../../examples/agent-loop.js'
 import bigGraph from '../../../../examples/big-graph.js'
 import researchReport from '../../../../examples/research-report.js'
+import { openSqliteRunStore } from '../store/sqlite-run-store.js'
 import type { AutoLayouts } from './auto-layout.js'
-import { createAutoLayouts } from './auto-layout.js'
+import { createAutoLayouts, shapeKey } from './auto-layout.js'
 
 const shape = (g: Graph): GraphShape => ({ nodes: g.nodes, edges: g.edges })
 /** What the studio's own layout worker computes for a graph. */
@@ -88,6 +93,37 @@ describe('auto-layout in a worker thread', () => {
     layouts.prepare('big', 'v1', shape(bigGraph))
     layouts.prepare('big', 'v2', shape(bigGraph))
     expect(Object.keys((await layouts.get('big', 'v2'))?.positions ?? {})).toHaveLength(1002)
+  })
+
+  it('a layout kept by the store is used on the next start without running ELK', async () => {
+    const dir = await fs.mkdtemp(path.join(tmpdir(), 'graphrun-layouts-'))
+    const store = openSqliteRunStore(path.join(dir, 'graphrun.db'))
+    try {
+      const cache = {
+        get: (k: string) => store.getAutoLayout(k),
+        set: (k: string, l: LayoutResult) => store.saveAutoLayout(k, l),
+      }
+      const laidOut: string[] = []
+      const onLaidOut = (graph_id: string) => laidOut.push(graph_id)
+      layouts = createAutoLayouts({ cache, onLaidOut })
+      layouts.prepare('research-report', 'v1', shape(researchReport))
+      const first = await layouts.get('research-report', 'v1')
+      expect(laidOut).toEqual(['research-report'])
+      const key = shapeKey(shape(researchReport))
+      await expect.poll(() => store.getAutoLayout(key)).toEqual(first)
+      await layouts.close()
+
+      // The next process: the same shape comes from the store, and ELK does not run.
+      layouts = createAutoLayouts({ cache, onLaidOut })
+      layouts.prepare('research-report', 'v2', shape(researchReport))
+      expect(await layouts.get('research-report', 'v2')).toEqual(first)
+      layouts.prepare('agent-loop', 'v1', shape(agentLoop))
+      expect(await layouts.get('agent-loop', 'v1')).toEqual(await inPage(agentLoop))
+      expect(laidOut).toEqual(['research-report', 'agent-loop'])
+    } finally {
+      await store.close()
+      await fs.rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('a detail does not wait past wait_ms; the layout is there later', async () => {

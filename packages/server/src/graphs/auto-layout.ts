@@ -6,8 +6,8 @@
  * positions. ELK itself runs in one worker thread: a big layout must never block a request.
  * Jobs run one at a time; the one a client is waiting for goes first. A version whose shape (the
  * ELK model: nodes, edges, sizes) was laid out before reuses that layout at once: editing a node's
- * code, the common edit, never runs ELK again. Layouts live in memory (a restart lays out again,
- * in the background). The thread (ELK and its own V8 heap: ~110 MB of
+ * code, the common edit, never runs ELK again. Layouts are kept by shape in memory and, through
+ * `cache` (the store), across restarts. The thread (ELK and its own V8 heap: ~110 MB of
  * RSS while laying out 1,000 nodes) ends once idle for `idle_ms`; the next job starts a new one.
  */
 
@@ -34,10 +34,17 @@ export interface AutoLayouts {
 export interface AutoLayoutOptions {
   /** The longest a graph detail waits for a layout still being computed (default 5 s). */
   wait_ms?: number
+  /** Called when ELK has laid a graph out: how long it took, thread start included. */
+  onLaidOut?: (graph_id: string, ms: number) => void
   /** Called when ELK fails on a graph (the detail then goes without a layout). */
   onError?: (graph_id: string, error: Error) => void
   /** How long the thread may sit idle before it ends (default 30 s). */
   idle_ms?: number
+  /** Where layouts are kept by shape key beyond this process (the store); failures are ignored. */
+  cache?: {
+    get(shape_key: string): Promise<LayoutResult | undefined>
+    set(shape_key: string, layout: LayoutResult): Promise<void>
+  }
 }
 
 interface Job {
@@ -68,6 +75,15 @@ parentPort.on('message', (model) => {
 `
 const ELK_BUNDLE = createRequire(import.meta.url).resolve('elkjs/lib/elk.bundled.js')
 
+/** The key layouts are kept and shared by: a hash of the ELK model (nodes, edges, sizes, options). */
+export function shapeKey(shape: GraphShape): string {
+  return keyOf(toElkGraph(shape))
+}
+
+function keyOf(model: ElkModel): string {
+  return createHash('sha256').update(JSON.stringify(model)).digest('base64url')
+}
+
 type ElkModel = ReturnType<typeof toElkGraph>
 type Reply = { ok: true; laidOut: Parameters<typeof readLayout>[0] } | { ok: false; message: string }
 
@@ -83,6 +99,7 @@ export function createAutoLayouts(options: AutoLayoutOptions = {}): AutoLayouts 
   const byShape = new Map<string, LayoutResult>()
   const queue: Job[] = []
   let running: Job | undefined
+  let runningSince = 0
   let thread: Worker | undefined
   let idle: ReturnType<typeof setTimeout> | undefined
   let closed = false
@@ -106,6 +123,8 @@ export function createAutoLayouts(options: AutoLayoutOptions = {}): AutoLayouts 
       if (reply.ok) {
         const result = readLayout(reply.laidOut)
         remember(job.key, result)
+        options.cache?.set(job.key, result).catch(() => {})
+        options.onLaidOut?.(job.graph_id, performance.now() - runningSince)
         job.settle(result)
       } else fail(job, new Error(reply.message))
       next()
@@ -148,6 +167,7 @@ export function createAutoLayouts(options: AutoLayoutOptions = {}): AutoLayouts 
     clearTimeout(idle)
     idle = undefined
     running = job
+    runningSince = performance.now()
     thread ??= startThread()
     try {
       thread.postMessage(job.model)
@@ -156,6 +176,24 @@ export function createAutoLayouts(options: AutoLayoutOptions = {}): AutoLayouts 
       fail(job, error instanceof Error ? error : new Error(String(error)))
       next()
     }
+  }
+
+  /** A layout kept by the store settles the job; otherwise it joins the queue. */
+  const fromCacheOrQueue = async (job: Job) => {
+    const kept = await options.cache?.get(job.key).catch(() => undefined)
+    // Replaced or forgotten meanwhile: its waiters were answered already.
+    if (jobs.get(job.graph_id) !== job) return
+    if (closed) {
+      job.settle(undefined)
+      return
+    }
+    if (kept) {
+      remember(job.key, kept)
+      job.settle(kept)
+      return
+    }
+    queue.push(job)
+    next()
   }
 
   const dequeue = (job: Job) => {
@@ -169,7 +207,7 @@ export function createAutoLayouts(options: AutoLayoutOptions = {}): AutoLayouts 
       const current = jobs.get(graph_id)
       if (current?.version === version) return
       const model = toElkGraph(shape)
-      const key = createHash('sha256').update(JSON.stringify(model)).digest('base64url')
+      const key = keyOf(model)
       // Same shape as the version before (its code changed): its layout, done or coming, is this one's.
       if (current?.key === key) {
         current.version = version
@@ -191,8 +229,7 @@ export function createAutoLayouts(options: AutoLayoutOptions = {}): AutoLayouts 
         settle(known)
         return
       }
-      queue.push(job)
-      next()
+      void fromCacheOrQueue(job)
     },
     async get(graph_id, version) {
       const job = jobs.get(graph_id)

@@ -25,6 +25,7 @@ import {
   sleepyGraphSource,
   startTestServer,
   THROWING_FILE,
+  wrapStore,
 } from './test-app.js'
 
 interface ErrorBody {
@@ -447,24 +448,14 @@ describe('a 500', () => {
         return method(...args)
       }
     // The SQLite store, with reads that throw while `failing` is set.
-    const store: RunStore = {
-      upsertGraph: (g) => inner.upsertGraph(g),
-      getGraph: (id) => inner.getGraph(id),
-      listGraphs: () => inner.listGraphs(),
-      deleteGraph: (id) => inner.deleteGraph(id),
+    const store = wrapStore(inner, {
       getLayout: guard((id: string) => inner.getLayout(id)),
-      saveLayout: (id, p) => inner.saveLayout(id, p),
       createRun: guard((r: Parameters<RunStore['createRun']>[0]) => inner.createRun(r)),
-      appendEvents: (id, e, o) => inner.appendEvents(id, e, o),
-      appendEventsMany: (batches) => inner.appendEventsMany(batches),
       readEvents: guard((id: string, after: number, limit?: number) => inner.readEvents(id, after, limit)),
-      readEventsJson: (id, after, limit) => inner.readEventsJson(id, after, limit),
       getRun: guard((id: string) => inner.getRun(id)),
       getNodeResults: guard((id: string) => inner.getNodeResults(id)),
       listRuns: guard((q: Parameters<RunStore['listRuns']>[0]) => inner.listRuns(q)),
-      interruptRunning: (m) => inner.interruptRunning(m),
-      close: () => inner.close(),
-    }
+    })
     const broken = await startTestServer({ workspace: ws.root, db: store })
     try {
       failing = true

@@ -26,6 +26,7 @@ import {
   SCHEMA_GRAPH,
   sleepyGraphSource,
   startTestServer,
+  wrapStore,
 } from './test-app.js'
 
 interface ErrorBody {
@@ -524,16 +525,12 @@ describe('the store under the server', () => {
     const inner = openSqliteRunStore(path.join(dir, 'results.db'))
     let logReads = 0
     // The SQLite store, counting every read of a whole log.
-    const store = new Proxy(inner, {
-      get(target, property) {
-        const value = Reflect.get(target, property) as unknown
-        if (typeof value !== 'function') return value
-        return (...args: unknown[]) => {
-          if (property === 'readEvents') logReads++
-          return (value as (...a: unknown[]) => unknown).apply(target, args)
-        }
+    const store = wrapStore(inner, {
+      readEvents: (run_id, after, limit) => {
+        logReads++
+        return inner.readEvents(run_id, after, limit)
       },
-    }) as RunStore
+    })
     const server = await startTestServer({ workspace: ws.root, db: store })
     try {
       const detail = async (run_id: string) => {
@@ -600,28 +597,13 @@ describe('the store under the server', () => {
   it('a batch the store refuses ends the run as an error; execute answers instead of waiting forever', async () => {
     const inner = openSqliteRunStore(path.join(dir, 'failing.db'))
     let refusals = 0
-    const store: RunStore = {
-      upsertGraph: (g) => inner.upsertGraph(g),
-      getGraph: (id) => inner.getGraph(id),
-      listGraphs: () => inner.listGraphs(),
-      deleteGraph: (id) => inner.deleteGraph(id),
-      getLayout: (id) => inner.getLayout(id),
-      saveLayout: (id, p) => inner.saveLayout(id, p),
-      createRun: (r) => inner.createRun(r),
+    const store = wrapStore(inner, {
       // The first flush fails (say, a full disk that then frees up).
       appendEventsMany: async (batches) => {
         if (refusals++ === 0) throw new Error('SQLITE_FULL: database or disk is full')
         return inner.appendEventsMany(batches)
       },
-      appendEvents: (id, e, o) => inner.appendEvents(id, e, o),
-      readEvents: (id, after, limit) => inner.readEvents(id, after, limit),
-      readEventsJson: (id, after, limit) => inner.readEventsJson(id, after, limit),
-      getRun: (id) => inner.getRun(id),
-      getNodeResults: (id) => inner.getNodeResults(id),
-      listRuns: (q) => inner.listRuns(q),
-      interruptRunning: (m) => inner.interruptRunning(m),
-      close: () => inner.close(),
-    }
+    })
     const server = await startTestServer({ workspace: ws.root, db: store })
     try {
       const answer = await call<RunDetailDto>(server.url, 'POST', '/api/graphs/sleepy/execute', { json: {} })

@@ -12,6 +12,7 @@ import type { RunEvent, SseFrame } from '@graphrun/protocol'
 import { createSseParser } from '@graphrun/protocol'
 import type { AppOptions, GraphrunApp } from '../app.js'
 import { buildApp } from '../app.js'
+import type { RunStore } from '../store/run-store.js'
 
 export interface TestServer extends GraphrunApp {
   /** `http://127.0.0.1:<port>` */
@@ -241,3 +242,17 @@ export default defineGraph({
   edges: [[START, 'a'], ['a', 'ghost']],
 })
 `
+
+/**
+ * A store that is `inner` but for the methods in `overrides` (a test makes one call fail, or
+ * counts it); every other method is inner's own, so the wrapper never lags behind RunStore.
+ */
+export function wrapStore(inner: RunStore, overrides: Partial<RunStore>): RunStore {
+  return new Proxy(inner, {
+    get(target, property) {
+      if (Object.hasOwn(overrides, property)) return overrides[property as keyof RunStore]
+      const value = Reflect.get(target, property) as unknown
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}

@@ -11,6 +11,7 @@ import type { Graph } from '@graphrun/engine'
 import { defineGraph, END, START } from '@graphrun/engine'
 import type { RunEvent } from '@graphrun/protocol'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { wrapStore } from '../http/test-app.js'
 import type { RunBatch, RunStore } from '../store/run-store.js'
 import { openSqliteRunStore } from '../store/sqlite-run-store.js'
 import type { RunManager } from './run-manager.js'
@@ -51,13 +52,7 @@ beforeEach(async () => {
     return batches.map((b) => (refuse.has(b.run_id) ? new Error('disk full for this one') : outcomes.shift()))
   }
   // The SQLite store, with appendEventsMany recorded and refusing the runs in `refuse`.
-  const store = new Proxy(inner, {
-    get(target, property) {
-      if (property === 'appendEventsMany') return appendEventsMany
-      const value = Reflect.get(target, property) as unknown
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
+  const store = wrapStore(inner, { appendEventsMany })
   manager = createRunManager({ store })
 })
 afterEach(async () => {

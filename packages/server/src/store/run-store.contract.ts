@@ -22,7 +22,7 @@ import type {
 } from '@graphrun/protocol'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { GraphRecord, NewRun, RunStore } from './run-store.js'
-import { StoreError } from './run-store.js'
+import { AUTO_LAYOUTS_KEPT, StoreError } from './run-store.js'
 
 export interface OpenedStore {
   store: RunStore
@@ -219,6 +219,34 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         // A graph loaded again under the same id starts with no layout.
         await store.upsertGraph(graph('g1'))
         expect(await store.getLayout('g1')).toEqual({})
+      })
+
+      it('keeps auto-layouts by shape key, the most recently used ones', async () => {
+        const layout = (x: number) => ({
+          positions: { __start__: { x, y: 0 }, a: { x, y: 96 } },
+          routes: { 'a->b': [{ x, y: 10 }] },
+        })
+        expect(await store.getAutoLayout('shape-1')).toBeUndefined()
+        await store.saveAutoLayout('shape-1', layout(1))
+        expect(await store.getAutoLayout('shape-1')).toEqual(layout(1))
+        await store.saveAutoLayout('shape-1', layout(2))
+        expect(await store.getAutoLayout('shape-1')).toEqual(layout(2))
+        // Past AUTO_LAYOUTS_KEPT shapes, the least recently used (saved or read) go.
+        for (let i = 2; i <= AUTO_LAYOUTS_KEPT; i++) {
+          await store.saveAutoLayout(`shape-${i}`, layout(i))
+          await new Promise((resolve) => setTimeout(resolve, i === 2 ? 2 : 0))
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2))
+        expect(await store.getAutoLayout('shape-2')).toEqual(layout(2))
+        await new Promise((resolve) => setTimeout(resolve, 2))
+        await store.saveAutoLayout('one-more', layout(0))
+        expect(await store.getAutoLayout('one-more')).toEqual(layout(0))
+        expect(await store.getAutoLayout('shape-2')).toEqual(layout(2))
+        const gone: string[] = []
+        for (let i = 1; i <= AUTO_LAYOUTS_KEPT; i++) {
+          if ((await store.getAutoLayout(`shape-${i}`)) === undefined) gone.push(`shape-${i}`)
+        }
+        expect(gone).toEqual(['shape-1'])
       })
 
       it('saveLayout merges positions into the saved ones', async () => {

@@ -5,7 +5,14 @@
  * All methods are async even though SQLite is synchronous, for that reason.
  */
 
-import type { NodePosition, NodeResultDto, RunEvent, RunStatus, RunSummary } from '@graphrun/protocol'
+import type {
+  AutoLayoutDto,
+  NodePosition,
+  NodeResultDto,
+  RunEvent,
+  RunStatus,
+  RunSummary,
+} from '@graphrun/protocol'
 
 export interface GraphRecord {
   /** Stable id derived from the file path and export name, e.g. `research-report`. */
@@ -85,6 +92,9 @@ export interface RunQuery {
   before?: string
 }
 
+/** How many auto-layouts (by shape) a store keeps: the least recently used go first. */
+export const AUTO_LAYOUTS_KEPT = 200
+
 export class StoreError extends Error {
   override readonly name = 'StoreError'
   readonly code: 'not_found' | 'seq_conflict' | 'closed'
@@ -104,6 +114,13 @@ export interface RunStore {
   getLayout(graph_id: string): Promise<Record<string, NodePosition>>
   /** Merges these positions into the saved ones (other nodes keep theirs). */
   saveLayout(graph_id: string, positions: Record<string, NodePosition>): Promise<void>
+  /**
+   * The server's auto-layout of a graph shape (`shape_key`: a hash of the layout model, so every
+   * version with the same nodes and edges shares it); undefined when none is kept. A read marks it
+   * used: only the AUTO_LAYOUTS_KEPT most recently used shapes are kept.
+   */
+  getAutoLayout(shape_key: string): Promise<AutoLayoutDto | undefined>
+  saveAutoLayout(shape_key: string, layout: AutoLayoutDto): Promise<void>
 
   /** Creates a run with status `running` and no events. */
   createRun(run: NewRun): Promise<void>

@@ -9,6 +9,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type {
+  AutoLayoutDto,
   NodePosition,
   NodeResultDto,
   RunErrorEvent,
@@ -28,7 +29,7 @@ import type {
   RunStore,
   StoredEventJson,
 } from './run-store.js'
-import { StoreError } from './run-store.js'
+import { AUTO_LAYOUTS_KEPT, StoreError } from './run-store.js'
 import { migrate } from './sqlite-schema.js'
 
 interface RunRow {
@@ -109,6 +110,9 @@ export class SqliteRunStore implements RunStore {
   readonly #setNodeResults
   readonly #interrupt: (message: string) => string[]
   readonly #saveLayout: (graph_id: string, positions: Record<string, NodePosition>) => void
+  readonly #getAutoLayout
+  readonly #touchAutoLayout
+  readonly #saveAutoLayout: (shape_key: string, layout: string) => void
 
   constructor(db: Database.Database) {
     this.#db = db
@@ -214,6 +218,24 @@ export class SqliteRunStore implements RunStore {
       }
       return ended
     }).immediate
+    this.#getAutoLayout = db
+      .prepare<[string], string>('SELECT layout FROM auto_layouts WHERE shape_key = ?')
+      .pluck(true)
+    this.#touchAutoLayout = db.prepare<[string, string]>(
+      'UPDATE auto_layouts SET used_at = ? WHERE shape_key = ?',
+    )
+    const putAutoLayout = db.prepare<[string, string, string]>(
+      `INSERT INTO auto_layouts (shape_key, layout, used_at) VALUES (?, ?, ?)
+       ON CONFLICT (shape_key) DO UPDATE SET layout = excluded.layout, used_at = excluded.used_at`,
+    )
+    const pruneAutoLayouts = db.prepare<[number]>(
+      `DELETE FROM auto_layouts WHERE shape_key NOT IN
+         (SELECT shape_key FROM auto_layouts ORDER BY used_at DESC, shape_key LIMIT ?)`,
+    )
+    this.#saveAutoLayout = db.transaction((shape_key: string, layout: string) => {
+      putAutoLayout.run(shape_key, layout, new Date().toISOString())
+      pruneAutoLayouts.run(AUTO_LAYOUTS_KEPT)
+    }).immediate
     this.#saveLayout = db.transaction((graph_id: string, positions: Record<string, NodePosition>) => {
       if (this.#getGraph.get(graph_id) === undefined) {
         throw new StoreError(
@@ -264,6 +286,19 @@ export class SqliteRunStore implements RunStore {
     this.#open()
     // fromEntries defines own properties, so a node named `__proto__` stays a plain key.
     return Object.fromEntries(this.#getLayout.all(graph_id).map(({ node_id, x, y }) => [node_id, { x, y }]))
+  }
+
+  async getAutoLayout(shape_key: string): Promise<AutoLayoutDto | undefined> {
+    this.#open()
+    const text = this.#getAutoLayout.get(shape_key)
+    if (text === undefined) return undefined
+    this.#touchAutoLayout.run(new Date().toISOString(), shape_key)
+    return JSON.parse(text) as AutoLayoutDto
+  }
+
+  async saveAutoLayout(shape_key: string, layout: AutoLayoutDto): Promise<void> {
+    this.#open()
+    this.#saveAutoLayout(shape_key, JSON.stringify(layout))
   }
 
   async saveLayout(graph_id: string, positions: Record<string, NodePosition>): Promise<void> {

@@ -72,6 +72,15 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE runs ADD COLUMN node_results TEXT;
   `,
+  // 5: the server's auto-layouts by graph shape (the hash of the ELK model), so a restart reuses them.
+  `
+  CREATE TABLE auto_layouts (
+    shape_key TEXT PRIMARY KEY,
+    layout    TEXT NOT NULL,
+    used_at   TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX auto_layouts_by_use ON auto_layouts (used_at);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
