@@ -14,6 +14,12 @@ export interface GraphShape {
   readonly edges: readonly GraphEdgeDto[]
 }
 
+/**
+ * Bump when toElkGraph or readLayout change the positions they produce for the same graph: the
+ * server keeps layouts by a key that includes it, so stored ones are then laid out again.
+ */
+export const LAYOUT_REVISION = 1
+
 export const START_ID = '__start__'
 export const END_ID = '__end__'
 

@@ -5,6 +5,7 @@ export {
   edgeKey,
   isTerminal,
   LAYER_GAP,
+  LAYOUT_REVISION,
   NODE_SIZE,
   readLayout,
   START_ID,

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import type { GraphShape, LayoutResult } from '@graphrun/layout'
-import { readLayout, toElkGraph } from '@graphrun/layout'
+import { LAYOUT_REVISION, readLayout, toElkGraph } from '@graphrun/layout'
 
 export interface AutoLayouts {
   /** Lays this version of a graph out in the background (a new version replaces the old job). */
@@ -73,15 +73,22 @@ parentPort.on('message', (model) => {
   )
 })
 `
-const ELK_BUNDLE = createRequire(import.meta.url).resolve('elkjs/lib/elk.bundled.js')
+const require = createRequire(import.meta.url)
+const ELK_BUNDLE = require.resolve('elkjs/lib/elk.bundled.js')
+/** What else decides the positions besides the model: ELK's own version and our reading of it. */
+const LAYOUT_CODE = `elkjs ${(require('elkjs/package.json') as { version: string }).version}, layout ${LAYOUT_REVISION}`
 
-/** The key layouts are kept and shared by: a hash of the ELK model (nodes, edges, sizes, options). */
+/**
+ * The key layouts are kept and shared by: a hash of the ELK model (nodes, edges, sizes, options)
+ * and of the code that turns it into positions (ELK's version, LAYOUT_REVISION), so a stored
+ * layout is never served after either changed.
+ */
 export function shapeKey(shape: GraphShape): string {
   return keyOf(toElkGraph(shape))
 }
 
 function keyOf(model: ElkModel): string {
-  return createHash('sha256').update(JSON.stringify(model)).digest('base64url')
+  return createHash('sha256').update(LAYOUT_CODE).update(JSON.stringify(model)).digest('base64url')
 }
 
 type ElkModel = ReturnType<typeof toElkGraph>
