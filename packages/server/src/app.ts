@@ -121,6 +121,7 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
   const manager = createRunManager({
     store,
     onStoreError: (run_id, error) => app.log.error({ run_id, err: error }, 'could not store run events'),
+    onListenerError: (run_id, error) => app.log.error({ run_id, err: error }, 'a run listener failed'),
   })
   const context: ServerContext = {
     workspace,

@@ -1,7 +1,8 @@
 /**
  * The run manager over a real SQLite file: live runs share one transaction per tick (every run's
  * new events stored together), each run's log stays contiguous and in order, commit comes before
- * any listener hears of an event, and a batch the store refuses cuts off its own run alone.
+ * any listener hears of an event, a throwing listener harms no one else, and a batch the store
+ * refuses cuts off its own run alone.
  */
 
 import { promises as fs } from 'node:fs'
@@ -116,6 +117,31 @@ describe('run manager', () => {
     expect(heard).toEqual(heard.map((_, i) => (heard[0] as number) + i))
     expect(heard.at(-1)).toBe(6)
     for (const [stored, last] of await Promise.all(checks)) expect(stored).toBe(last)
+  })
+
+  it('a listener that throws stops neither the other listeners nor the other runs', async () => {
+    const failures: string[] = []
+    manager = createRunManager({
+      store: inner,
+      onListenerError: (run_id, error) => failures.push(`${run_id}: ${(error as Error).message}`),
+    })
+    const [a, b] = (await start(2)) as [
+      { run_id: string; finished: Promise<unknown> },
+      { run_id: string; finished: Promise<unknown> },
+    ]
+    const heard: Record<string, number> = { [a.run_id]: 0, [b.run_id]: 0 }
+    manager.subscribe(a.run_id, () => {
+      throw new Error('listener bug')
+    })
+    for (const run of [a, b]) {
+      manager.subscribe(run.run_id, ({ events }) => {
+        heard[run.run_id] = (events.at(-1) as RunEvent).seq
+      })
+    }
+    await Promise.all([a.finished, b.finished])
+    expect(heard).toEqual({ [a.run_id]: 6, [b.run_id]: 6 })
+    expect(failures.length).toBeGreaterThan(0)
+    expect(failures.every((f) => f === `${a.run_id}: listener bug`)).toBe(true)
   })
 
   it('a batch the store refuses cuts off its run alone; the others finish', async () => {

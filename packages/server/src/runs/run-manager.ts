@@ -56,6 +56,8 @@ export interface RunManagerOptions {
   max_batch?: number
   /** Called when a batch could not be stored; the run is then cancelled and ends with an `error` event. */
   onStoreError?: (run_id: string, error: unknown) => void
+  /** Called when a listener throws; the other listeners and runs are told all the same. */
+  onListenerError?: (run_id: string, error: unknown) => void
 }
 
 export type ControlResult = 'ok' | 'ended' | 'unknown'
@@ -131,7 +133,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         }
         run.committedSeq = last.seq
         const batch: CommittedBatch = { events, json }
-        for (const listener of run.listeners) listener(batch)
+        publish(run, batch)
         if (isTerminalEvent(last)) {
           run.resolveFinished(last)
           finish(run)
@@ -162,12 +164,23 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       await store.appendEvents(run.run_id, [event])
       run.committedSeq = event.seq
       const batch: CommittedBatch = { events: [event], json: [JSON.stringify(event)] }
-      for (const listener of run.listeners) listener(batch)
+      publish(run, batch)
     } catch {
       // Still failing: the next start-up marks the run interrupted.
     }
     run.resolveFinished(event)
     finish(run)
+  }
+
+  /** Hands a committed batch to the run's listeners; one that throws never stops the others. */
+  const publish = (run: ActiveRun, batch: CommittedBatch) => {
+    for (const listener of run.listeners) {
+      try {
+        listener(batch)
+      } catch (error) {
+        options.onListenerError?.(run.run_id, error)
+      }
+    }
   }
 
   const finish = (run: ActiveRun) => {
@@ -259,7 +272,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       for (const run of runs) {
         const events = await store.readEvents(run.run_id, run.committedSeq)
         const batch: CommittedBatch = { events, json: events.map((e) => JSON.stringify(e)) }
-        for (const listener of run.listeners) listener(batch)
+        publish(run, batch)
         const last = events[events.length - 1]
         if (last && isTerminalEvent(last)) run.resolveFinished(last)
         finish(run)
