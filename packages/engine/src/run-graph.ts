@@ -21,7 +21,7 @@ import { getPlan, START_INDEX } from './plan.js'
 import { chooseRoute } from './route.js'
 import { createStateStore } from './state.js'
 import type { AnyState, Graph, RunControlStatus, RunHandle, RunOptions } from './types.js'
-import { isoNow, isThenable, jsonSnapshot, round3, withoutUndefined } from './util.js'
+import { isoNow, isThenable, jsonProblem, jsonSnapshot, round3, withoutUndefined } from './util.js'
 
 // Node outcomes, for the summary (0: never ran).
 const SUCCEEDED = 1
@@ -304,6 +304,18 @@ export function runGraph<S extends AnyState>(
     }
     if (!ok) return failAttempt(exec, serializeError(value, code), duration_ms, true)
     const update = withoutUndefined((value ?? {}) as Record<string, unknown>)
+    const notJson = jsonProblem(update)
+    if (notJson !== undefined) {
+      const err = new TypeError(
+        `node "${node_id}" returned an update that cannot be JSON: ${notJson}; state travels as JSON (objects, arrays, strings, numbers, booleans, null)`,
+      )
+      return failAttempt(
+        exec,
+        { ...serializeError(err, 'invalid_update'), stack: undefined },
+        duration_ms,
+        false,
+      )
+    }
     const merged = store.merge(update, node_id, exec.version)
     if (!merged.ok) {
       const { key, other_node } = merged.conflict

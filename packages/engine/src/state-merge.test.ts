@@ -395,6 +395,36 @@ describe('what a node returns or throws', () => {
     })
   })
 
+  it('fails a node whose update cannot be JSON (a BigInt, a cycle) with invalid_update; the run goes on', async () => {
+    const reply: Record<string, unknown> = { status: 200 }
+    reply.socket = { parser: { owner: reply } }
+    const graph = defineGraph({
+      name: 'not json',
+      nodes: {
+        big: () => ({ count: 10n }) as never,
+        cyclic: () => ({ reply }) as never,
+        fine: () => ({ ok: true }),
+      },
+      edges: [
+        [START, 'big'],
+        [START, 'cyclic'],
+        [START, 'fine'],
+        ['fine', END],
+      ],
+    })
+    const { events, terminal } = await run(graph)
+    // Every event can be sent and stored.
+    for (const event of events) expect(() => JSON.stringify(event)).not.toThrow()
+    const errors = Object.fromEntries(ofType(events, 'node_error').map((e) => [e.node_id, e.error]))
+    expect(errors.big).toMatchObject({ code: 'invalid_update', name: 'TypeError' })
+    expect(errors.big?.message).toBe(
+      'node "big" returned an update that cannot be JSON: a BigInt at count; state travels as JSON (objects, arrays, strings, numbers, booleans, null)',
+    )
+    expect(errors.cyclic?.message).toContain('a cycle at reply.socket.parser.owner')
+    expect(ofType(events, 'node_error').every((e) => !e.will_retry)).toBe(true)
+    expect(terminal).toMatchObject({ status: 'failed', summary: { succeeded: 1, failed: 2 } })
+  })
+
   it.each([
     ['nothing', () => {}],
     ['undefined from an async node', async () => undefined],

@@ -46,3 +46,55 @@ export function jsonSnapshot(data: unknown): unknown {
     return String(data)
   }
 }
+
+/**
+ * Why a value cannot travel as JSON — a BigInt or a cycle, which make JSON.stringify throw — with
+ * where it is (`a BigInt at count`, `a cycle at reply.socket.parser`); undefined when it can.
+ * Events are JSON (SPEC §5): an update holding either would break every host that sends or
+ * stores it. Values JSON changes without failing (a Date, a Map, a function) are left to it.
+ * Walks the value once; shared, non-cyclic references are fine.
+ */
+export function jsonProblem(value: unknown): string | undefined {
+  // Most updates hold only strings, numbers and booleans: no walk, no allocation for those.
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    let nested = false
+    for (const key in value) {
+      const v = (value as Record<string, unknown>)[key]
+      if (typeof v === 'bigint' || (v !== null && typeof v === 'object')) {
+        nested = true
+        break
+      }
+    }
+    if (!nested) return undefined
+  }
+  const found = problemIn(value, new Set())
+  if (!found) return undefined
+  const where = found.path.reverse().join('').replace(/^\./, '')
+  return `${found.what} at ${where === '' ? 'the top' : where}`
+}
+
+function problemIn(value: unknown, open: Set<object>): { what: string; path: string[] } | undefined {
+  if (typeof value === 'bigint') return { what: 'a BigInt', path: [] }
+  if (value === null || typeof value !== 'object') return undefined
+  // JSON.stringify uses toJSON where there is one (a Date): what it returns is what travels.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined
+  if (open.has(value)) return { what: 'a cycle', path: [] }
+  open.add(value)
+  let found: { what: string; path: string[] } | undefined
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && !found; i++) {
+      found = problemIn(value[i], open)
+      found?.path.push(`[${i}]`)
+    }
+  } else {
+    for (const key of Object.keys(value)) {
+      found = problemIn((value as Record<string, unknown>)[key], open)
+      if (found) {
+        found.path.push(`.${key}`)
+        break
+      }
+    }
+  }
+  open.delete(value)
+  return found
+}

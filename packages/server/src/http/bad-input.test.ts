@@ -9,7 +9,7 @@
 import { promises as fs } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import path from 'node:path'
-import type { RunDetailDto } from '@graphrun/protocol'
+import type { RunDetailDto, RunEvent } from '@graphrun/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestWorkspace } from '../loader/test-workspace.js'
 import { createTestWorkspace } from '../loader/test-workspace.js'
@@ -190,6 +190,31 @@ describe('bodies', () => {
 })
 
 describe('graph files', () => {
+  it('a node whose update cannot be JSON (a BigInt) fails that node; the run is stored and the server stays up', async () => {
+    await ws.write(
+      'bigint.ts',
+      `import { defineGraph, END, START } from '@graphrun/engine'
+export default defineGraph({ name: 'BigInt', nodes: { count: async () => ({ n: 2n ** 64n }) },
+  edges: [[START, 'count'], ['count', END]] })
+`,
+    )
+    const loaded = await call(server.url, 'POST', '/api/graphs/load', { json: { file_path: 'bigint.ts' } })
+    expect(loaded.status).toBe(201)
+    const run = await call<RunDetailDto>(server.url, 'POST', '/api/graphs/bigint/execute', { json: {} })
+    expect(run.status).toBe(200)
+    expect(run.body).toMatchObject({ status: 'failed' })
+    expect(run.body.nodes[0]).toMatchObject({
+      node_id: 'count',
+      status: 'failed',
+      error: { code: 'invalid_update', message: expect.stringContaining('a BigInt at n') },
+    })
+    const events = await call<RunEvent[]>(server.url, 'GET', `/api/runs/${run.body.run_id}/events`, {
+      headers: { accept: 'application/json' },
+    })
+    expect(events.body.map((e) => e.type)).toEqual(['start', 'node_start', 'node_error', 'complete'])
+    expect((await call(server.url, 'GET', '/api/health')).status).toBe(200)
+  })
+
   it('a path out of the workspace is 403 path_outside_workspace, whether or not the file exists', async () => {
     for (const file_path of [
       '../outside.ts',

@@ -144,6 +144,50 @@ describe('run manager', () => {
     expect(failures.every((f) => f === `${a.run_id}: listener bug`)).toBe(true)
   })
 
+  it('an event that cannot be serialized cuts off its run alone; the others in the flush finish', async () => {
+    // A toJSON that throws passes the engine's check (it leaves toJSON values to JSON) and
+    // breaks JSON.stringify here.
+    const poisoned = defineGraph({
+      name: 'Poisoned',
+      nodes: {
+        a: async () => ({
+          x: {
+            toJSON() {
+              throw new Error('no JSON for you')
+            },
+          },
+        }),
+      },
+      edges: [
+        [START, 'a'],
+        ['a', END],
+      ],
+    }) as unknown as Graph
+    const [bad, good] = await Promise.all([
+      manager.start({
+        graph: poisoned,
+        graph_id: 'p',
+        graph_name: 'P',
+        graph_version: 'v1',
+        initial_state: {},
+      }),
+      manager.start({
+        graph: steps,
+        graph_id: 'steps',
+        graph_name: 'Steps',
+        graph_version: 'v1',
+        initial_state: {},
+      }),
+    ])
+    expect(await bad.finished).toMatchObject({
+      type: 'error',
+      error: { message: 'the run could not be stored' },
+    })
+    expect((await good.finished).type).toBe('complete')
+    expect((await inner.getRun(bad.run_id))?.status).toBe('failed')
+    expect((await inner.getRun(good.run_id))?.status).toBe('succeeded')
+  })
+
   it('a batch the store refuses cuts off its run alone; the others finish', async () => {
     const runs = await start(3)
     const [victim, ...others] = runs as [(typeof runs)[0], ...typeof runs]

@@ -24,6 +24,14 @@ export interface CommittedBatch {
 
 export type BatchListener = (batch: CommittedBatch) => void
 
+/** One run's part of a flush. */
+interface Batch {
+  run: ActiveRun
+  events: RunEvent[]
+  json: string[]
+  last: RunEvent
+}
+
 export interface StartRunRequest {
   graph: Graph
   graph_id: string
@@ -97,38 +105,42 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     const next = flushing.then(async () => {
       const runs = [...dirty]
       dirty.clear()
-      const batches = runs
-        .filter((run) => run.pending.length > 0)
-        .map((run) => {
-          const events = run.pending
-          run.pending = []
-          for (const event of events) run.results.apply(event)
+      const batches: Batch[] = []
+      const unserializable: [ActiveRun, Error][] = []
+      for (const run of runs) {
+        if (run.pending.length === 0) continue
+        const events = run.pending
+        run.pending = []
+        for (const event of events) run.results.apply(event)
+        try {
           // Serialized once, here: the store keeps this text and live streams send it.
           const json = events.map((e) => JSON.stringify(e))
-          const last = events[events.length - 1] as RunEvent
-          return { run, events, json, last }
-        })
-      if (batches.length === 0) return
-      let outcomes: (Error | undefined)[]
-      try {
-        outcomes = await store.appendEventsMany(
-          batches.map(({ run, events, json, last }) => ({
-            run_id: run.run_id,
-            events,
-            // The run's end carries its node results, so its detail never has to fold the log.
-            options: isTerminalEvent(last) ? { json, node_results: run.results.list() } : { json },
-          })),
-        )
-      } catch (error) {
-        outcomes = batches.map(() => (error instanceof Error ? error : new Error(String(error))))
+          batches.push({ run, events, json, last: events[events.length - 1] as RunEvent })
+        } catch (error) {
+          // The engine lets no such event through; if one came anyway, only its run is cut off.
+          unserializable.push([run, error instanceof Error ? error : new Error(String(error))])
+        }
       }
+      let outcomes: (Error | undefined)[] = []
+      if (batches.length > 0) {
+        try {
+          outcomes = await store.appendEventsMany(
+            batches.map(({ run, events, json, last }) => ({
+              run_id: run.run_id,
+              events,
+              // The run's end carries its node results, so its detail never has to fold the log.
+              options: isTerminalEvent(last) ? { json, node_results: run.results.list() } : { json },
+            })),
+          )
+        } catch (error) {
+          outcomes = batches.map(() => (error instanceof Error ? error : new Error(String(error))))
+        }
+      }
+      for (const [run, error] of unserializable) await cutOff(run, error)
       for (const [i, { run, events, json, last }] of batches.entries()) {
         const error = outcomes[i]
         if (error !== undefined) {
-          options.onStoreError?.(run.run_id, error)
-          run.detached = true
-          run.handle.cancel('the run could not be stored')
-          await endUnstored(run)
+          await cutOff(run, error)
           continue
         }
         run.committedSeq = last.seq
@@ -143,6 +155,14 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     // A failed flush must not stop the ones after it.
     flushing = next.catch(() => {})
     return next
+  }
+
+  /** A run whose events could not be stored: reported, stopped, and ended as an error. */
+  const cutOff = async (run: ActiveRun, error: Error) => {
+    options.onStoreError?.(run.run_id, error)
+    run.detached = true
+    run.handle.cancel('the run could not be stored')
+    await endUnstored(run)
   }
 
   /**
