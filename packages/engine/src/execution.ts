@@ -54,7 +54,7 @@ export function createNodeContext(
     progress: (fraction: number, message?: string) => {
       if (exec.settled) return
       const progress = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0
-      sink.progress(node_id, progress, message)
+      sink.progress(node_id, progress, message === undefined ? undefined : String(message))
     },
   }
 }

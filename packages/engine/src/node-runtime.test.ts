@@ -481,6 +481,8 @@ describe('ctx', () => {
           await sleep(5)
           ctx.progress(2)
           ctx.progress(-1, 'below zero')
+          // From plain JS anything may come: the message is made a string (events are JSON).
+          ctx.progress(Number.NaN, 7n as unknown as string)
         },
       },
       edges: [
@@ -492,6 +494,7 @@ describe('ctx', () => {
     expect(trace(events)).toEqual([
       'start',
       'node_start:a',
+      'node_progress:a',
       'node_progress:a',
       'node_progress:a',
       'node_progress:a',
@@ -508,6 +511,7 @@ describe('ctx', () => {
       { ...common, seq: 3, progress: 0.5, message: 'half' },
       { ...common, seq: 4, progress: 1 },
       { ...common, seq: 5, progress: 0, message: 'below zero' },
+      { ...common, seq: 6, progress: 0, message: '7' },
     ])
   })
 })
