@@ -1,6 +1,7 @@
 /**
  * Turns whatever a node threw (an Error, a string, a number, undefined …) into the plain
- * `{code, name, message, stack?}` that events carry. Never throws itself.
+ * `{code, name, message, stack?}` that events carry. Never throws itself, not even for a value
+ * whose toString, toJSON or message getter throws.
  */
 
 import type { SerializedError } from '@graphrun/protocol'
@@ -9,13 +10,27 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return value
   if (value === undefined) return 'undefined was thrown'
   try {
-    return JSON.stringify(value) ?? String(value)
+    const json = JSON.stringify(value)
+    if (json !== undefined) return json
   } catch {
+    // not JSON: try its string form
+  }
+  try {
     return String(value)
+  } catch {
+    return `a value that cannot be printed was thrown (${typeof value})`
   }
 }
 
 export function serializeError<C extends string>(value: unknown, code: C): SerializedError & { code: C } {
+  try {
+    return serialize(value, code)
+  } catch {
+    return { code, name: 'Error', message: `a value that cannot be printed was thrown (${typeof value})` }
+  }
+}
+
+function serialize<C extends string>(value: unknown, code: C): SerializedError & { code: C } {
   if (value instanceof Error) {
     let message = value.message
     if (value.cause !== undefined)

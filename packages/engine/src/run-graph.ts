@@ -6,7 +6,7 @@
  * missing inputs can no longer arrive fires with their last values. No I/O happens here.
  */
 
-import type { NodeErrorCode, RunEvent, TerminalEvent } from '@graphrun/protocol'
+import type { NodeErrorCode, RunEvent, SerializedError, TerminalEvent } from '@graphrun/protocol'
 import { runCapturing } from './console-capture.js'
 import { createDataflow } from './dataflow.js'
 import { isGraph } from './define-graph.js'
@@ -28,6 +28,15 @@ const SUCCEEDED = 1
 const FAILED_OUTCOME = 2
 const SKIPPED = 3
 const CANCELLED = 4
+
+/** A node's update refused (not an object, not JSON, unreadable, or its reducer threw): never retried. */
+function invalidUpdate(message: string, cause?: unknown): SerializedError & { code: 'invalid_update' } {
+  return { code: 'invalid_update', name: cause instanceof Error ? cause.name : 'TypeError', message }
+}
+
+function messageOf(error: unknown): string {
+  return serializeError(error, 'invalid_update').message
+}
 
 const DEFAULT_MAX_STEPS = 10_000
 const DEFAULT_GRACE_MS = 5_000
@@ -257,8 +266,17 @@ export function runGraph<S extends AnyState>(
       queueMicrotask(() => settle(exec, false, err))
       return
     }
-    if (isThenable(result)) {
-      result.then(
+    // A node's return value is user data too: reading `then` may throw, and a hand-made thenable's
+    // `then` may throw or misbehave. Promise.resolve adopts it safely (a native promise as is).
+    let thenable: boolean
+    try {
+      thenable = isThenable(result)
+    } catch (err) {
+      queueMicrotask(() => settle(exec, false, err))
+      return
+    }
+    if (thenable) {
+      Promise.resolve(result).then(
         (value) => settle(exec, true, value),
         (err) => settle(exec, false, err),
       )
@@ -303,20 +321,30 @@ export function runGraph<S extends AnyState>(
       )
     }
     if (!ok) return failAttempt(exec, serializeError(value, code), duration_ms, true)
-    const update = withoutUndefined((value ?? {}) as Record<string, unknown>)
-    const notJson = jsonProblem(update)
-    if (notJson !== undefined) {
-      const err = new TypeError(
-        `node "${node_id}" returned an update that cannot be JSON: ${notJson}; state travels as JSON (objects, arrays, strings, numbers, booleans, null)`,
-      )
+    // The update is user data: reading it may run a getter or a proxy trap that throws.
+    let update: Record<string, unknown>
+    let notJson: string | undefined
+    try {
+      update = withoutUndefined((value ?? {}) as Record<string, unknown>)
+      notJson = jsonProblem(update)
+    } catch (err) {
       return failAttempt(
         exec,
-        { ...serializeError(err, 'invalid_update'), stack: undefined },
+        invalidUpdate(`reading the update of "${node_id}" threw: ${messageOf(err)}`, err),
         duration_ms,
         false,
       )
     }
+    if (notJson !== undefined) {
+      const message = `node "${node_id}" returned an update that cannot be JSON: ${notJson}; state travels as JSON (objects, arrays, strings, numbers, booleans, null)`
+      return failAttempt(exec, invalidUpdate(message), duration_ms, false)
+    }
     const merged = store.merge(update, node_id, exec.version)
+    if (merged.failure) {
+      const { key, error } = merged.failure
+      const message = `the reducer of state key "${key}" threw on the update of "${node_id}": ${messageOf(error)}`
+      return failAttempt(exec, invalidUpdate(message, error), duration_ms, false)
+    }
     if (!merged.ok) {
       const { key, other_node } = merged.conflict
       const message = `write conflict on state key "${key}": "${other_node}" changed it while "${node_id}" was running, and "${node_id}" wrote a different value. Give "${key}" a reducer (e.g. append or merge), or order the two nodes with an edge.`

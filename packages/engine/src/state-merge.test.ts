@@ -371,6 +371,63 @@ describe('what a node returns or throws', () => {
   })
 
   it.each([
+    [
+      'a thenable whose then throws',
+      () => ({
+        // biome-ignore lint/suspicious/noThenProperty: a hand-made thenable is the point here.
+        then() {
+          throw new Error('then boom')
+        },
+      }),
+      'then boom',
+    ],
+    [
+      'a value whose then getter throws',
+      () => ({
+        // biome-ignore lint/suspicious/noThenProperty: a hand-made thenable is the point here.
+        get then() {
+          throw new Error('then getter boom')
+        },
+      }),
+      'then getter boom',
+    ],
+    [
+      'a thrown value that cannot be printed',
+      () => {
+        throw {
+          toString() {
+            throw new Error('no')
+          },
+          toJSON() {
+            throw new Error('no')
+          },
+        }
+      },
+      'a value that cannot be printed was thrown (object)',
+    ],
+    [
+      'a thrown Symbol',
+      () => {
+        throw Symbol('odd')
+      },
+      'Symbol(odd)',
+    ],
+  ])('fails a node that returns or throws %s, and the run goes on', async (_what, fn, message) => {
+    const graph = defineGraph({
+      name: 'odd',
+      nodes: { a: fn as () => never, b: () => ({ ok: true }) },
+      edges: [
+        [START, 'a'],
+        [START, 'b'],
+      ],
+    })
+    const { events, terminal } = await run(graph)
+    const [error] = ofType(events, 'node_error')
+    expect(error).toMatchObject({ node_id: 'a', error: { code: 'node_failed', message } })
+    expect(terminal).toMatchObject({ status: 'failed', final_state: { ok: true } })
+  })
+
+  it.each([
     ['a number', 42],
     ['an array', [{ a: 1 }]],
     ['a string', 'done'],
@@ -423,6 +480,83 @@ describe('what a node returns or throws', () => {
     expect(errors.cyclic?.message).toContain('a cycle at reply.socket.parser.owner')
     expect(ofType(events, 'node_error').every((e) => !e.will_retry)).toBe(true)
     expect(terminal).toMatchObject({ status: 'failed', summary: { succeeded: 1, failed: 2 } })
+  })
+
+  it('fails a node whose update throws as it is read (a getter, a proxy) with invalid_update', async () => {
+    const graph = defineGraph({
+      name: 'unreadable',
+      nodes: {
+        getter: () =>
+          ({
+            get x() {
+              throw new Error('getter boom')
+            },
+          }) as never,
+        proxy: () =>
+          new Proxy(
+            {},
+            {
+              ownKeys() {
+                throw new Error('ownKeys boom')
+              },
+            },
+          ) as never,
+      },
+      edges: [
+        [START, 'getter'],
+        [START, 'proxy'],
+      ],
+    })
+    const { events, terminal } = await run(graph)
+    const messages = Object.fromEntries(ofType(events, 'node_error').map((e) => [e.node_id, e.error]))
+    expect(messages.getter).toMatchObject({
+      code: 'invalid_update',
+      message: 'reading the update of "getter" threw: getter boom',
+    })
+    expect(messages.proxy).toMatchObject({
+      code: 'invalid_update',
+      message: 'reading the update of "proxy" threw: ownKeys boom',
+    })
+    expect(terminal).toMatchObject({ status: 'failed', final_state: {} })
+  })
+
+  it('a custom reducer that throws fails the node and changes nothing of its update', async () => {
+    const graph = defineGraph<{ notes: string[]; total: number; ok: boolean }>({
+      name: 'reducer throws',
+      reducers: {
+        notes: append,
+        total: (current, value) => {
+          if (value < 0) throw new RangeError(`a total cannot fall by ${-value}`)
+          return (current ?? 0) + value
+        },
+      },
+      nodes: {
+        first: () => ({ notes: ['first'], total: 2 }),
+        bad: () => ({ notes: ['bad'], total: -5, ok: false }),
+        other: () => ({ ok: true }),
+      },
+      edges: [
+        [START, 'first'],
+        ['first', 'bad'],
+        ['first', 'other'],
+      ],
+    })
+    const { events, terminal } = await run(graph)
+    const [error] = ofType(events, 'node_error')
+    expect(error).toMatchObject({
+      node_id: 'bad',
+      will_retry: false,
+      error: {
+        code: 'invalid_update',
+        name: 'RangeError',
+        message: 'the reducer of state key "total" threw on the update of "bad": a total cannot fall by 5',
+      },
+    })
+    // Nothing of bad's update got in, not even the append that came before the throwing key.
+    expect(terminal).toMatchObject({
+      status: 'failed',
+      final_state: { notes: ['first'], total: 2, ok: true },
+    })
   })
 
   it.each([

@@ -17,7 +17,16 @@ export interface MergeConflict {
   other_node: string
 }
 
-export type MergeResult = { ok: true; patch: JsonPatchOperation[] } | { ok: false; conflict: MergeConflict }
+/** A custom reducer threw on an update: the merge was refused whole, nothing changed. */
+export interface ReducerFailure {
+  key: string
+  error: unknown
+}
+
+export type MergeResult =
+  | { ok: true; patch: JsonPatchOperation[]; conflict?: undefined; failure?: undefined }
+  | { ok: false; conflict: MergeConflict; failure?: undefined }
+  | { ok: false; failure: ReducerFailure; conflict?: undefined }
 
 export interface StateStore {
   /**
@@ -85,6 +94,7 @@ function keyPatch(
 }
 
 export function createStateStore(initial: State, reducers: Readonly<Record<string, Reducer>>): StateStore {
+  const customKeys = Object.keys(reducers).filter((key) => reducerKind(reducers[key] as Reducer) === 'custom')
   let current = initial
   // Copy-on-write: a fan-out of 500 nodes started from one snapshot then costs one copy, not 500.
   let shared = true
@@ -115,6 +125,19 @@ export function createStateStore(initial: State, reducers: Readonly<Record<strin
             return { ok: false, conflict: { key, other_node: last.node_id } }
         }
       }
+      // Custom reducers are user code: run them all before anything changes, so one that throws
+      // leaves the state as it was.
+      let reduced: Map<string, unknown> | undefined
+      for (const key of customKeys) {
+        const value = update[key]
+        if (value === undefined || !Object.hasOwn(update, key)) continue
+        try {
+          reduced ??= new Map()
+          reduced.set(key, (reducers[key] as Reducer)(current[key], value))
+        } catch (error) {
+          return { ok: false, failure: { key, error } }
+        }
+      }
       let next = current
       const patch: JsonPatchOperation[] = []
       for (const key of keys) {
@@ -135,7 +158,7 @@ export function createStateStore(initial: State, reducers: Readonly<Record<strin
           lastChange.set(key, { version: ++version, node_id })
           continue
         }
-        const after = reducer ? reducer(before, value) : value
+        const after = reduced?.has(key) ? reduced.get(key) : reducer ? reducer(before, value) : value
         // An equal value is no change: no patch op, and no claim on the key for conflict checks.
         if (had && deepEqual(before, after)) continue
         if (shared) {
