@@ -5,28 +5,19 @@
  */
 
 import type { SerializedError } from '@graphrun/protocol'
+import { printable } from './util.js'
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return value
   if (value === undefined) return 'undefined was thrown'
-  try {
-    const json = JSON.stringify(value)
-    if (json !== undefined) return json
-  } catch {
-    // not JSON: try its string form
-  }
-  try {
-    return String(value)
-  } catch {
-    return `a value that cannot be printed was thrown (${typeof value})`
-  }
+  return printable(value)
 }
 
 export function serializeError<C extends string>(value: unknown, code: C): SerializedError & { code: C } {
   try {
     return serialize(value, code)
   } catch {
-    return { code, name: 'Error', message: `a value that cannot be printed was thrown (${typeof value})` }
+    return { code, name: 'Error', message: `a value that cannot be printed (${typeof value})` }
   }
 }
 

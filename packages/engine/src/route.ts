@@ -6,7 +6,7 @@
 
 import { serializeError } from './errors.js'
 import type { RoutePlan } from './plan.js'
-import { isThenable } from './util.js'
+import { isThenable, printable } from './util.js'
 
 export type RouteChoice =
   | { ok: true; picked: Set<number> }
@@ -19,13 +19,15 @@ export function chooseRoute(
 ): RouteChoice {
   const details = { node_id: nodeId }
   let chosen: unknown
+  let promised: boolean
   try {
     chosen = route.fn(state)
+    promised = isThenable(chosen)
   } catch (err) {
     const message = `the route of "${nodeId}" threw: ${serializeError(err, 'invalid_route').message}`
     return { ok: false, message, details }
   }
-  if (isThenable(chosen)) {
+  if (promised) {
     const message = `the route of "${nodeId}" returned a promise: routes must be synchronous (do async work in a node and route on its result)`
     return { ok: false, message, details }
   }
@@ -33,8 +35,13 @@ export function chooseRoute(
   for (const target of Array.isArray(chosen) ? chosen : [chosen]) {
     const edge = typeof target === 'string' ? route.targets.get(target) : undefined
     if (edge === undefined) {
-      const message = `node "${nodeId}" routed to ${JSON.stringify(target) ?? String(target)}, which its route does not declare (to: ${route.declared.join(', ')})`
-      return { ok: false, message, details: { ...details, target: String(target) } }
+      const shown = printable(target)
+      const message = `node "${nodeId}" routed to ${shown}, which its route does not declare (to: ${route.declared.join(', ')})`
+      return {
+        ok: false,
+        message,
+        details: { ...details, target: typeof target === 'string' ? target : shown },
+      }
     }
     if (edge >= 0) picked.add(edge)
   }

@@ -344,6 +344,43 @@ describe('routes', () => {
     expect(message).toContain('no idea where to go')
   })
 
+  it.each([
+    [
+      'a value that cannot be printed',
+      {
+        toString() {
+          throw new Error('no')
+        },
+        toJSON() {
+          throw new Error('no')
+        },
+      },
+      'a value that cannot be printed (object)',
+    ],
+    ['a Symbol', Symbol('odd'), 'Symbol(odd)'],
+    ['a number', 7, '7'],
+  ])(
+    'ends the run with invalid_route when a route returns %s, and says what it returned',
+    async (_what, target, shown) => {
+      const graph = defineGraph({
+        name: 'odd route',
+        nodes: { a: nothing, b: nothing },
+        edges: [[START, 'a']],
+        routes: { a: { to: ['b', END], route: (() => target) as never } },
+      })
+      const { events, terminal } = await run(graph)
+      expect(trace(events)).toEqual(['start', 'node_start:a', 'node_complete:a', 'error'])
+      expect(terminal).toMatchObject({
+        type: 'error',
+        error: {
+          code: 'invalid_route',
+          message: `node "a" routed to ${shown}, which its route does not declare (to: b, __end__)`,
+          details: { node_id: 'a', target: shown },
+        },
+      })
+    },
+  )
+
   it('ends the run with invalid_route when a route returns a promise', async () => {
     const graph = defineGraph({
       name: 'async route',

@@ -403,7 +403,7 @@ describe('what a node returns or throws', () => {
           },
         }
       },
-      'a value that cannot be printed was thrown (object)',
+      'a value that cannot be printed (object)',
     ],
     [
       'a thrown Symbol',

@@ -98,3 +98,18 @@ function problemIn(value: unknown, open: Set<object>): { what: string; path: str
   open.delete(value)
   return found
 }
+
+/** A value as a message shows it: its JSON, else its string form; never throws. */
+export function printable(value: unknown): string {
+  try {
+    const json = JSON.stringify(value)
+    if (json !== undefined) return json
+  } catch {
+    // not JSON: try its string form
+  }
+  try {
+    return String(value)
+  } catch {
+    return `a value that cannot be printed (${typeof value})`
+  }
+}
