@@ -37,7 +37,7 @@ export interface AutoLayoutOptions {
   /** Called when ELK has laid a graph out: how long it took, thread start included. */
   onLaidOut?: (graph_id: string, ms: number) => void
   /** Called when ELK fails on a graph (the detail then goes without a layout). */
-  onError?: (graph_id: string, error: Error) => void
+  onError?: (graph_id: string, error: unknown) => void
   /** How long the thread may sit idle before it ends (default 30 s). */
   idle_ms?: number
   /** Where layouts are kept by shape key beyond this process (the store); failures are ignored. */
@@ -156,7 +156,7 @@ export function createAutoLayouts(options: AutoLayoutOptions = {}): AutoLayouts 
     if (byShape.size > REUSED_SHAPES) byShape.delete(byShape.keys().next().value as string)
   }
 
-  const fail = (job: Job, error: Error) => {
+  const fail = (job: Job, error: unknown) => {
     job.settle(undefined)
     options.onError?.(job.graph_id, error)
   }
@@ -180,7 +180,7 @@ export function createAutoLayouts(options: AutoLayoutOptions = {}): AutoLayouts 
       thread.postMessage(job.model)
     } catch (error) {
       running = undefined
-      fail(job, error instanceof Error ? error : new Error(String(error)))
+      fail(job, error)
       next()
     }
   }

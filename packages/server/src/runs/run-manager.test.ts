@@ -61,18 +61,12 @@ afterEach(async () => {
   await fs.rm(dir, { recursive: true, force: true })
 })
 
-const start = (n: number) =>
-  Promise.all(
-    Array.from({ length: n }, () =>
-      manager.start({
-        graph: steps,
-        graph_id: 'steps',
-        graph_name: 'Steps',
-        graph_version: 'v1',
-        initial_state: {},
-      }),
-    ),
-  )
+/** Starts a run of `graph` (the Steps graph unless given) from an empty state. */
+const startRun = (graph = steps, graph_id = 'steps') =>
+  manager.start({ graph, graph_id, graph_name: graph_id, graph_version: 'v1', initial_state: {} })
+
+/** Starts `n` runs of the Steps graph in one turn of the event loop. */
+const start = (n: number) => Promise.all(Array.from({ length: n }, () => startRun()))
 
 describe('run manager', () => {
   it('stores every live run’s events of a tick in one call, each log contiguous and in order', async () => {
@@ -163,22 +157,7 @@ describe('run manager', () => {
         ['a', END],
       ],
     }) as unknown as Graph
-    const [bad, good] = await Promise.all([
-      manager.start({
-        graph: poisoned,
-        graph_id: 'p',
-        graph_name: 'P',
-        graph_version: 'v1',
-        initial_state: {},
-      }),
-      manager.start({
-        graph: steps,
-        graph_id: 'steps',
-        graph_name: 'Steps',
-        graph_version: 'v1',
-        initial_state: {},
-      }),
-    ])
+    const [bad, good] = await Promise.all([startRun(poisoned, 'poisoned'), startRun()])
     expect(await bad.finished).toMatchObject({
       type: 'error',
       error: { message: 'the run could not be stored' },

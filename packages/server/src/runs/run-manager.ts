@@ -98,7 +98,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   /**
    * Stores what every run has pending in one transaction (each run's batch in a savepoint of its
    * own), then hands each committed batch to its run's listeners. A run whose batch the store
-   * refused is cut off (endUnstored); the others go on.
+   * refused is cut off; the others go on.
    */
   const flush = (): Promise<void> => {
     flushScheduled = false
@@ -106,7 +106,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       const runs = [...dirty]
       dirty.clear()
       const batches: Batch[] = []
-      const unserializable: [ActiveRun, Error][] = []
+      const unserializable: [ActiveRun, unknown][] = []
       for (const run of runs) {
         if (run.pending.length === 0) continue
         const events = run.pending
@@ -118,7 +118,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
           batches.push({ run, events, json, last: events[events.length - 1] as RunEvent })
         } catch (error) {
           // The engine lets no such event through; if one came anyway, only its run is cut off.
-          unserializable.push([run, error instanceof Error ? error : new Error(String(error))])
+          unserializable.push([run, error])
         }
       }
       let outcomes: (Error | undefined)[] = []
@@ -133,7 +133,9 @@ export function createRunManager(options: RunManagerOptions): RunManager {
             })),
           )
         } catch (error) {
-          outcomes = batches.map(() => (error instanceof Error ? error : new Error(String(error))))
+          // The transaction itself failed: every batch in it was refused.
+          const refused = error instanceof Error ? error : new Error(String(error))
+          outcomes = batches.map(() => refused)
         }
       }
       for (const [run, error] of unserializable) await cutOff(run, error)
@@ -157,20 +159,15 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     return next
   }
 
-  /** A run whose events could not be stored: reported, stopped, and ended as an error. */
-  const cutOff = async (run: ActiveRun, error: Error) => {
+  /**
+   * A run whose events could not be stored: reported and stopped. Its end is recorded as a run
+   * `error` if the store takes it now (a passing failure), so the run does not stay `running`;
+   * either way whoever waits on `finished` is released instead of waiting forever.
+   */
+  const cutOff = async (run: ActiveRun, error: unknown) => {
     options.onStoreError?.(run.run_id, error)
     run.detached = true
     run.handle.cancel('the run could not be stored')
-    await endUnstored(run)
-  }
-
-  /**
-   * A batch could not be stored, so the run was cut off. Its end is recorded as a run `error` if
-   * the store takes it now (a passing failure), so the run does not stay `running`; either way
-   * whoever waits on `finished` is released instead of waiting forever.
-   */
-  const endUnstored = async (run: ActiveRun) => {
     // Events that came in meanwhile would follow the end: they are dropped like later ones.
     run.pending = []
     const event: RunErrorEvent = {
