@@ -1,6 +1,7 @@
 /**
- * @graphrun/protocol: the JSON types every graphrun package shares (events, DTOs, error codes)
- * and the SSE framing helpers. No runtime dependencies, no Node-only APIs: it runs in browsers.
+ * @graphrun/protocol: the JSON types every graphrun package shares (events, DTOs, error codes),
+ * the one fold of a run's log, how a duration reads, and the SSE framing helpers. No runtime
+ * dependencies, no Node-only APIs: it runs in browsers.
  */
 
 export type {
@@ -51,9 +52,24 @@ export type {
   TerminalEvent,
 } from './events.js'
 export { isTerminalEvent, nodeStatusAfter, RUN_EVENT_TYPES, statusAfter } from './events.js'
+export type { DurationStyle } from './format.js'
+export { formatDuration } from './format.js'
 export type { JsonObject, JsonPrimitive, JsonValue, StateObject } from './json.js'
 export type { JsonPatchOperation } from './patch.js'
 export { applyPatch, escapePointerToken } from './patch.js'
+export type { NodeCounts, NodeFold, RunFold } from './run-fold.js'
+export {
+  createRunFold,
+  EMPTY_RUN_FOLD,
+  extendFold,
+  foldEvents,
+  foldEventsInPlace,
+  foldLog,
+  foldRun,
+  idleNode,
+  nodesInOrder,
+  progressOf,
+} from './run-fold.js'
 export type { SseFrame, SseParser, SseParserOptions } from './sse.js'
 export {
   createSseParser,

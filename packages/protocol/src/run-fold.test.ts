@@ -1,0 +1,241 @@
+/**
+ * The run fold's rules on hand-written logs, one rule per test: what a node's status, attempts,
+ * error and progress are after each event, what the counts say, and that the pure fold shares
+ * what did not change. (tests/property/run-fold.test.ts checks it against real engine logs.)
+ */
+
+import { describe, expect, it } from 'vitest'
+import type { RunEvent } from './events.js'
+import type { NodeFold, RunFold } from './run-fold.js'
+import {
+  createRunFold,
+  EMPTY_RUN_FOLD,
+  extendFold,
+  foldEvents,
+  foldEventsInPlace,
+  foldLog,
+  idleNode,
+  nodesInOrder,
+  progressOf,
+} from './run-fold.js'
+
+type Init = RunEvent extends infer E
+  ? E extends RunEvent
+    ? Omit<E, 'run_id' | 'seq' | 'timestamp'>
+    : never
+  : never
+
+/** A log from event bodies: seq 1, 2, 3 … one millisecond apart. */
+function log(...inits: Init[]): RunEvent[] {
+  return inits.map(
+    (init, i) =>
+      ({
+        ...init,
+        run_id: 'r1',
+        seq: i + 1,
+        timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, i)).toISOString(),
+      }) as RunEvent,
+  )
+}
+
+const start = (node_ids: string[]): Init => ({
+  type: 'start',
+  graph_id: 'g',
+  graph_name: 'G',
+  graph_version: 'v1',
+  initial_state: { n: 0 },
+  node_ids,
+})
+const begin = (node_id: string, attempt = 1, iteration = 1): Init => ({
+  type: 'node_start',
+  node_id,
+  attempt,
+  iteration,
+})
+const done = (node_id: string, update: Record<string, unknown> = {}, iteration = 1, attempt = 1): Init => ({
+  type: 'node_complete',
+  node_id,
+  attempt,
+  iteration,
+  duration_ms: 2,
+  update,
+  patch: [],
+})
+const failed = (
+  node_id: string,
+  will_retry: boolean,
+  code: 'node_failed' | 'cancelled' = 'node_failed',
+): Init => ({
+  type: 'node_error',
+  node_id,
+  attempt: 1,
+  iteration: 1,
+  duration_ms: 3,
+  error: { code, name: 'Error', message: `${node_id} broke` },
+  will_retry,
+})
+
+describe('foldEvents', () => {
+  it('folds a run: statuses, counts, the summary and the final state', () => {
+    const events = log(
+      start(['a', 'b', 'c']),
+      begin('a'),
+      done('a', { n: 1 }),
+      begin('b'),
+      failed('b', false),
+      { type: 'node_skipped', node_id: 'c', reason: 'upstream_failed' },
+      {
+        type: 'complete',
+        status: 'failed',
+        final_state: { n: 1 },
+        duration_ms: 9,
+        summary: { succeeded: 1, failed: 1, skipped: 1, executions: 2 },
+      },
+    )
+    const fold = foldLog(events)
+    expect(fold).toMatchObject({
+      run_id: 'r1',
+      graph_id: 'g',
+      status: 'failed',
+      last_seq: 7,
+      started_at: events[0]?.timestamp,
+      final_state: { n: 1 },
+      duration_ms: 9,
+      counts: { idle: 0, running: 0, succeeded: 1, failed: 1, skipped: 1, cancelled: 0 },
+      settled: 3,
+      executions: 2,
+    })
+    expect(fold.nodes.a).toMatchObject({ status: 'succeeded', last_update: { n: 1 }, last_duration_ms: 2 })
+    expect(fold.nodes.b).toMatchObject({
+      status: 'failed',
+      error: { code: 'node_failed', message: 'b broke' },
+    })
+    expect(fold.nodes.c).toMatchObject({ status: 'skipped', skip_reason: 'upstream_failed', iterations: 0 })
+  })
+
+  it('a failed attempt that will be retried keeps its node running; the retry clears the error', () => {
+    const events = log(start(['a']), begin('a'), failed('a', true), begin('a', 2), done('a', {}, 1, 2))
+    const afterFailure = foldLog(events.slice(0, 3))
+    expect(afterFailure.nodes.a).toMatchObject({
+      status: 'running',
+      attempts: 1,
+      error: { code: 'node_failed' },
+    })
+    expect(afterFailure.counts.running).toBe(1)
+    expect(afterFailure.settled).toBe(0)
+    const retried = foldLog(events.slice(0, 4))
+    expect(retried.nodes.a).toMatchObject({ status: 'running', attempts: 2, attempt: 2, iterations: 1 })
+    expect(retried.nodes.a?.error).toBeUndefined()
+    expect(foldLog(events).nodes.a).toMatchObject({ status: 'succeeded', attempts: 2, iterations: 1 })
+  })
+
+  it('a cancel: the running node and the ready one are cancelled, the run too', () => {
+    const fold = foldLog(
+      log(
+        start(['a', 'b']),
+        begin('a'),
+        failed('a', false, 'cancelled'),
+        { type: 'node_skipped', node_id: 'b', reason: 'cancelled' },
+        { type: 'cancelled', reason: 'stop', duration_ms: 4 },
+      ),
+    )
+    expect(fold).toMatchObject({ status: 'cancelled', cancel_reason: 'stop', duration_ms: 4 })
+    expect(fold.counts).toMatchObject({ cancelled: 2, running: 0 })
+  })
+
+  it('a loop: iterations count up, and progress never moves back while the node runs again', () => {
+    const events = log(start(['a', 'b']), begin('a'), done('a'), begin('a', 1, 2))
+    const fold = foldLog(events)
+    expect(fold.nodes.a).toMatchObject({ status: 'running', iterations: 2, iteration: 2 })
+    expect(progressOf(fold)).toEqual({ done: 1, total: 2, running: 1 })
+  })
+
+  it('pause and resume; a run error ends a pause and keeps its details', () => {
+    const paused = foldLog(log(start(['a']), { type: 'paused', reason: 'breakpoint', node_id: 'a' }))
+    expect(paused).toMatchObject({ status: 'paused', paused: { reason: 'breakpoint', node_id: 'a' } })
+    const ended = foldEvents(
+      paused,
+      log(
+        start(['a']),
+        { type: 'paused', reason: 'requested' },
+        {
+          type: 'error',
+          error: { code: 'step_limit_exceeded', message: 'too many', details: { max_steps: 1 } },
+        },
+      ).slice(2),
+    )
+    expect(ended).toMatchObject({
+      status: 'failed',
+      error: { code: 'step_limit_exceeded', details: { max_steps: 1 } },
+    })
+    expect(ended.paused).toBeUndefined()
+    const restarted = foldLog(
+      log(start(['a']), { type: 'error', error: { code: 'server_restarted', message: 'x' } }),
+    )
+    expect(restarted.status).toBe('interrupted')
+  })
+
+  it('progress of a running node, cleared when it ends', () => {
+    const events = log(start(['a']), begin('a'), {
+      type: 'node_progress',
+      node_id: 'a',
+      progress: 0.5,
+      message: 'half',
+    })
+    expect(foldLog(events).nodes.a).toMatchObject({ progress: 0.5, progress_message: 'half' })
+    const ended = foldLog([
+      ...events,
+      ...log(start(['a']), begin('a'), done('a'))
+        .slice(2)
+        .map((e) => ({ ...e, seq: 4 })),
+    ])
+    expect(ended.nodes.a?.progress).toBeUndefined()
+    expect(ended.nodes.a?.progress_message).toBeUndefined()
+  })
+
+  it('is pure and shares what did not change; a replayed batch returns the same value', () => {
+    const events = log(start(['a', 'b']), begin('a'), done('a'), begin('b'))
+    const before = foldLog(events.slice(0, 3))
+    const snapshot = JSON.stringify(before)
+    const after = foldEvents(before, events.slice(3))
+    expect(JSON.stringify(before)).toBe(snapshot)
+    expect(after).not.toBe(before)
+    expect(after.nodes.a).toBe(before.nodes.a)
+    expect(after.nodes.b).not.toBe(before.nodes.b)
+    expect(foldEvents(after, events)).toBe(after)
+    expect(foldEvents(EMPTY_RUN_FOLD, [])).toBe(EMPTY_RUN_FOLD)
+  })
+
+  it('in place, it gives what the pure fold gives', () => {
+    const events = log(start(['a', 'b']), begin('a'), failed('a', true), begin('a', 2), done('a'), begin('b'))
+    const owned = createRunFold(['a', 'b'])
+    foldEventsInPlace(owned, events.slice(0, 2))
+    foldEventsInPlace(owned, events)
+    expect(owned).toEqual(foldLog(events))
+  })
+
+  it("seeds the graph's nodes for a log that lacks its start; unknown nodes come last", () => {
+    const owned = createRunFold(['a', 'b'])
+    expect(owned.counts.idle).toBe(2)
+    foldEventsInPlace(owned, log(start(['a', 'b']), begin('x')).slice(1))
+    expect(nodesInOrder(owned).map((n) => [n.id, n.status])).toEqual([
+      ['a', 'idle'],
+      ['b', 'idle'],
+      ['x', 'running'],
+    ])
+    expect(owned.counts).toMatchObject({ idle: 2, running: 1 })
+  })
+
+  it("extendFold: a host's own node fields are made by its factory and carried over", () => {
+    interface TaggedNode extends NodeFold {
+      tag: string
+    }
+    const tagged = extendFold((id): TaggedNode => ({ ...idleNode(id), tag: `#${id}` }))
+    const empty: RunFold<TaggedNode> = { ...EMPTY_RUN_FOLD, nodes: {} }
+    const fold = tagged.foldEvents(empty, log(start(['a']), begin('a')))
+    expect(fold.nodes.a).toMatchObject({ tag: '#a', status: 'running' })
+    expect(tagged.foldRun(fold, log(start(['a']), begin('a'), done('a'))[2] as RunEvent).nodes.a?.tag).toBe(
+      '#a',
+    )
+  })
+})
