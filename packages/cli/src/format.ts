@@ -3,14 +3,11 @@
  * a (possibly huge) state that stays readable in a terminal. Pure functions, no output.
  */
 
+import { formatDuration as formatDurationOf } from '@graphrun/protocol'
+
+/** A duration as the terminal writes it, compact: `42µs`, `1.42s`. */
 export function formatDuration(ms: number): string {
-  // Fast nodes take microseconds: "0.0ms" would say nothing.
-  if (ms < 0.001) return '<1µs'
-  if (ms < 1) return `${Math.round(ms * 1000)}µs`
-  if (ms < 1000) return `${Math.round(ms)}ms`
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`
-  const minutes = Math.floor(ms / 60_000)
-  return `${minutes}m ${Math.round((ms % 60_000) / 1000)}s`
+  return formatDurationOf(ms)
 }
 
 export function truncate(text: string, max: number): string {

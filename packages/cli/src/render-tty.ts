@@ -6,6 +6,7 @@
  * It must never leave the cursor hidden: `close` and `abort` both restore it.
  */
 
+import { progressOf } from '@graphrun/protocol'
 import { formatDuration } from './format.js'
 import { createRunTracker } from './run-tracker.js'
 import type { RunInfo, RunView } from './run-view.js'
@@ -30,26 +31,26 @@ export function createTtyView(out: NodeJS.WriteStream, info: RunInfo, style: Sty
   let closed = false
 
   const liveArea = (): string[] => {
-    const done = tracker.finished
-    const total = Math.max(tracker.total, 1)
+    const { done, total: count } = progressOf(tracker.run)
+    const total = Math.max(count, 1)
     const filled = Math.round((Math.min(done, total) / total) * BAR_WIDTH)
     const bar = `${style.green('█'.repeat(filled))}${style.dim('░'.repeat(BAR_WIDTH - filled))}`
     const elapsed = formatDuration(performance.now() - tracker.since)
-    const lines = [`${bar} ${done}/${tracker.total} nodes · ${elapsed}`]
+    const lines = [`${bar} ${done}/${count} nodes · ${elapsed}`]
     const now = performance.now()
     const rows = out.rows || 24
     const shown = Math.max(3, Math.min(12, rows - 4))
-    const running = [...tracker.running.values()]
-    for (const node of running.slice(0, shown)) {
+    const running = tracker.running()
+    for (const { node, since } of running.slice(0, shown)) {
       const spinner = style.cyan(FRAMES[frame % FRAMES.length] ?? '·')
       const extra = [
         node.iteration > 1 ? `#${node.iteration}` : '',
         node.attempt > 1 ? `attempt ${node.attempt}` : '',
         node.progress === undefined ? '' : `${Math.round(node.progress * 100)}%`,
-        node.message ?? '',
+        node.progress_message ?? '',
       ].filter(Boolean)
       lines.push(
-        `  ${spinner} ${node.node_id.padEnd(idWidth)} ${formatDuration(now - node.since).padStart(6)}${
+        `  ${spinner} ${node.id.padEnd(idWidth)} ${formatDuration(now - since).padStart(6)}${
           extra.length > 0 ? style.dim(`  ${extra.join(' ')}`) : ''
         }`,
       )

@@ -153,7 +153,7 @@ export function summaryLines(
       )
       break
   }
-  for (const [node_id, error] of tracker.failures) {
+  for (const [node_id, error] of tracker.failures()) {
     if (error.code === 'cancelled') continue
     const goesOn = continue_ids.has(node_id) ? style.dim(' (on_error: continue)') : ''
     lines.push(`  ${style.red('✗')} ${node_id}: ${describeError(error)}${goesOn}`)

@@ -1,15 +1,12 @@
 /** Human formats used across the studio: durations (`212 ms`, `1.42 s`, `3 m 12 s`) and times. */
 
+import { formatDuration as formatDurationOf } from '@graphrun/protocol'
+
+/** A duration as the studio writes it (`42 µs`, `1.42 s`); `–` when there is none. */
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '–'
   if (ms === 0) return '0 ms'
-  if (ms < 0.001) return '<1 µs'
-  if (ms < 1) return `${Math.round(ms * 1000)} µs`
-  if (ms < 1000) return `${Math.round(ms)} ms`
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`
-  const minutes = Math.floor(ms / 60_000)
-  const seconds = Math.round((ms % 60_000) / 1000)
-  return `${minutes} m ${seconds} s`
+  return formatDurationOf(ms, { space: true })
 }
 
 /** Local time with milliseconds, for log lines: `14:02:01.113`. */

@@ -111,7 +111,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         if (run.pending.length === 0) continue
         const events = run.pending
         run.pending = []
-        for (const event of events) run.results.apply(event)
+        run.results.apply(events)
         try {
           // Serialized once, here: the store keeps this text and live streams send it.
           const json = events.map((e) => JSON.stringify(e))

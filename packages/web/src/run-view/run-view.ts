@@ -1,5 +1,7 @@
 /**
- * The studio's model of one run: a pure reducer `(view, events) => view` over the RunEvent log.
+ * The studio's model of one run: a pure reducer `(view, events) => view` over the RunEvent log,
+ * extending the protocol's one fold (`foldEvents`: statuses, counts, errors) with the attempts,
+ * run-relative times, the state after each merge and the log lines.
  * Every panel (canvas statuses, progress bar, inspector, logs, timeline) reads this value, so a
  * live run, a reload mid-run, a second tab and a replay of an old run all show the same thing:
  * what the log says. Never touches the DOM, the network or the clock.
@@ -7,14 +9,13 @@
 
 import type {
   JsonPatchOperation,
+  NodeFold,
   NodeStatus,
   RunEvent,
-  RunStatus,
-  RunSummary,
+  RunFold,
   SerializedError,
-  SkipReason,
 } from '@graphrun/protocol'
-import { applyPatch, nodeStatusAfter, statusAfter } from '@graphrun/protocol'
+import { applyPatch, EMPTY_RUN_FOLD, extendFold, idleNode, progressOf } from '@graphrun/protocol'
 
 export type { NodeStatus }
 
@@ -36,175 +37,91 @@ export interface AttemptView {
   will_retry: boolean
 }
 
-export interface NodeView {
-  id: string
-  status: NodeStatus
-  /** Executions started (retries of one execution count once). */
-  iterations: number
-  /** The attempt of the current or last execution. */
-  attempt: number
-  last_duration_ms: number | undefined
-  progress: number | undefined
-  progress_message: string | undefined
-  error: SerializedError | undefined
-  skip_reason: SkipReason | undefined
+/** A node as the protocol's fold tells it, plus where its attempts are in `RunView.attempts`. */
+export interface NodeView extends NodeFold {
   /** Index into `attempts` of every attempt of this node, in order. */
   attempt_ids: number[]
 }
 
-export interface RunView {
-  run_id: string | undefined
-  graph_id: string | undefined
-  graph_name: string | undefined
-  graph_version: string | undefined
-  status: RunStatus | 'idle'
-  paused: { reason: 'breakpoint' | 'requested'; node_id?: string } | undefined
+/** The protocol's fold of the run, plus what only the studio draws: attempts, times, the state. */
+export interface RunView extends RunFold<NodeView> {
   /** Wall-clock ms of the start event, for turning timestamps into run-relative times. */
   started_at_ms: number | undefined
   /** ms from start to the last event seen (the run's duration once it ended). */
   elapsed_ms: number
-  last_seq: number
-  initial_state: Record<string, unknown> | undefined
   /** The state after every merge so far (initial state + all patches). */
   state: Record<string, unknown>
-  final_state: Record<string, unknown> | undefined
-  summary: RunSummary | undefined
-  error: { code: string; message: string } | undefined
-  cancel_reason: string | undefined
-  node_order: string[]
-  nodes: Readonly<Record<string, NodeView>>
   attempts: readonly AttemptView[]
   /** Every event, in seq order (the log panel's lines). */
   events: readonly RunEvent[]
 }
 
 export const EMPTY_RUN_VIEW: RunView = {
-  run_id: undefined,
-  graph_id: undefined,
-  graph_name: undefined,
-  graph_version: undefined,
-  status: 'idle',
-  paused: undefined,
+  ...EMPTY_RUN_FOLD,
+  nodes: {},
   started_at_ms: undefined,
   elapsed_ms: 0,
-  last_seq: 0,
-  initial_state: undefined,
   state: {},
-  final_state: undefined,
-  summary: undefined,
-  error: undefined,
-  cancel_reason: undefined,
-  node_order: [],
-  nodes: {},
   attempts: [],
   events: [],
 }
 
 /** A node the run has not reached (yet): idle, no iterations. */
 export function idleNodeView(id: string): NodeView {
+  return { ...idleNode(id), attempt_ids: [] }
+}
+
+const fold = extendFold(idleNodeView)
+
+/** Opens or closes attempts: copies the attempt list, and each attempt, at most once per batch. */
+function attemptsDraft(view: RunView) {
+  let attempts: AttemptView[] | undefined
+  const touched = new Set<number>()
+  const list = () => {
+    attempts ??= view.attempts.slice()
+    return attempts
+  }
   return {
-    id,
-    status: 'idle',
-    iterations: 0,
-    attempt: 0,
-    last_duration_ms: undefined,
-    progress: undefined,
-    progress_message: undefined,
-    error: undefined,
-    skip_reason: undefined,
-    attempt_ids: [],
+    list,
+    /** The open attempt of a node (its last one, if still running), writable. */
+    open(node: NodeView): AttemptView | undefined {
+      const index = node.attempt_ids[node.attempt_ids.length - 1]
+      if (index === undefined) return undefined
+      const all = list()
+      const current = all[index]
+      if (current?.status !== 'running') return undefined
+      if (touched.has(index)) return current
+      touched.add(index)
+      const copy = { ...current }
+      all[index] = copy
+      return copy
+    },
+    push(attempt: AttemptView): number {
+      const all = list()
+      touched.add(all.length)
+      all.push(attempt)
+      return all.length - 1
+    },
+    done: () => attempts,
   }
 }
 
-/** A view being built from one batch: copies each collection at most once. */
-interface Draft {
-  view: RunView
-  nodes: Record<string, NodeView> | undefined
-  attempts: AttemptView[] | undefined
-  touched: Set<string>
-  touchedAttempts: Set<number>
-}
-
-function nodeOf(d: Draft, id: string): NodeView {
-  if (!d.nodes) d.nodes = { ...d.view.nodes }
-  let node = d.nodes[id] ?? idleNodeView(id)
-  if (!d.touched.has(id)) {
-    node = { ...node, attempt_ids: node.attempt_ids }
-    d.touched.add(id)
-  }
-  d.nodes[id] = node
-  return node
-}
-
-function attemptsOf(d: Draft): AttemptView[] {
-  if (!d.attempts) d.attempts = d.view.attempts.slice()
-  return d.attempts
-}
-
-function attemptOf(d: Draft, index: number): AttemptView {
-  const attempts = attemptsOf(d)
-  let attempt = attempts[index] as AttemptView
-  if (!d.touchedAttempts.has(index)) {
-    attempt = { ...attempt }
-    attempts[index] = attempt
-    d.touchedAttempts.add(index)
-  }
-  return attempt
-}
-
-/** The open attempt of a node (its last one, if still running). */
-function openAttempt(d: Draft, node: NodeView): AttemptView | undefined {
-  const index = node.attempt_ids[node.attempt_ids.length - 1]
-  if (index === undefined) return undefined
-  const current = (d.attempts ?? d.view.attempts)[index]
-  return current?.status === 'running' ? attemptOf(d, index) : undefined
-}
-
-function closeAttempt(
-  d: Draft,
-  node: NodeView,
-  event: { seq: number; duration_ms: number },
-  at: number,
-  status: AttemptView['status'],
-): AttemptView | undefined {
-  const attempt = openAttempt(d, node)
-  if (!attempt) return undefined
-  attempt.status = status
-  attempt.end_seq = event.seq
-  attempt.end_ms = at
-  attempt.duration_ms = event.duration_ms
-  return attempt
-}
-
-function apply(d: Draft, event: RunEvent): void {
-  const v = d.view
+/**
+ * What the studio adds to the fold for one event. `v` and its node table are this batch's own
+ * copies (foldEvents made them); a node with a start or an end in this batch is its own copy too,
+ * because the fold changed it — which is why its attempt_ids may be replaced here.
+ */
+function extend(v: RunView, attempts: ReturnType<typeof attemptsDraft>, event: RunEvent): void {
   const at = v.started_at_ms === undefined ? 0 : Date.parse(event.timestamp) - v.started_at_ms
   if (event.type !== 'start') v.elapsed_ms = Math.max(v.elapsed_ms, at)
-  v.status = statusAfter(event) ?? v.status
   switch (event.type) {
     case 'start':
-      v.run_id = event.run_id
-      v.graph_id = event.graph_id
-      v.graph_name = event.graph_name
-      v.graph_version = event.graph_version
       v.started_at_ms = Date.parse(event.timestamp)
-      v.initial_state = event.initial_state
       v.state = event.initial_state
-      v.node_order = event.node_ids
-      d.nodes = Object.fromEntries(event.node_ids.map((id) => [id, idleNodeView(id)]))
-      break
+      return
     case 'node_start': {
-      const node = nodeOf(d, event.node_id)
-      node.status = 'running'
-      node.attempt = event.attempt
-      node.error = undefined
-      node.progress = undefined
-      node.progress_message = undefined
-      if (event.attempt === 1) node.iterations += 1
-      const attempts = attemptsOf(d)
-      node.attempt_ids = [...node.attempt_ids, attempts.length]
-      d.touchedAttempts.add(attempts.length)
-      attempts.push({
+      const node = v.nodes[event.node_id] as NodeView
+      const index = attempts.push({
         node_id: event.node_id,
         iteration: event.iteration,
         attempt: event.attempt,
@@ -219,78 +136,42 @@ function apply(d: Draft, event: RunEvent): void {
         error: undefined,
         will_retry: false,
       })
-      break
+      node.attempt_ids = [...node.attempt_ids, index]
+      return
     }
-    case 'node_progress': {
-      const node = nodeOf(d, event.node_id)
-      node.progress = event.progress
-      node.progress_message = event.message
-      break
-    }
-    case 'node_complete': {
-      const node = nodeOf(d, event.node_id)
-      node.status = 'succeeded'
-      node.last_duration_ms = event.duration_ms
-      node.progress = undefined
-      const attempt = closeAttempt(d, node, event, at, 'succeeded')
-      if (attempt) {
+    case 'node_complete':
+    case 'node_error': {
+      const attempt = attempts.open(v.nodes[event.node_id] as NodeView)
+      if (event.type === 'node_complete' && event.patch.length > 0) v.state = applyPatch(v.state, event.patch)
+      if (!attempt) return
+      attempt.end_seq = event.seq
+      attempt.end_ms = at
+      attempt.duration_ms = event.duration_ms
+      if (event.type === 'node_complete') {
+        attempt.status = 'succeeded'
         attempt.update = event.update
         attempt.patch = event.patch
-      }
-      if (event.patch.length > 0) v.state = applyPatch(v.state, event.patch)
-      break
-    }
-    case 'node_error': {
-      const node = nodeOf(d, event.node_id)
-      node.status = nodeStatusAfter(event) ?? node.status
-      node.last_duration_ms = event.duration_ms
-      node.error = event.error
-      const attempt = closeAttempt(
-        d,
-        node,
-        event,
-        at,
-        event.error.code === 'cancelled' ? 'cancelled' : 'failed',
-      )
-      if (attempt) {
+      } else {
+        attempt.status = event.error.code === 'cancelled' ? 'cancelled' : 'failed'
         attempt.error = event.error
         attempt.will_retry = event.will_retry
       }
-      break
+      return
     }
-    case 'node_skipped': {
-      const node = nodeOf(d, event.node_id)
-      node.status = nodeStatusAfter(event) ?? node.status
-      node.skip_reason = event.reason
-      break
-    }
-    case 'log':
-      break
-    case 'paused':
-      v.paused =
-        event.node_id === undefined
-          ? { reason: event.reason }
-          : { reason: event.reason, node_id: event.node_id }
-      break
-    case 'resumed':
-      v.paused = undefined
-      break
     case 'complete':
-      v.final_state = event.final_state
       v.state = event.final_state
-      v.summary = event.summary
       v.elapsed_ms = event.duration_ms
-      v.paused = undefined
-      break
-    case 'error':
-      v.error = { code: event.error.code, message: event.error.message }
-      v.paused = undefined
-      break
+      return
     case 'cancelled':
-      v.cancel_reason = event.reason
       v.elapsed_ms = event.duration_ms
-      v.paused = undefined
-      break
+      return
+    case 'node_progress':
+    case 'node_skipped':
+    case 'log':
+    case 'paused':
+    case 'resumed':
+    case 'error':
+      return
   }
 }
 
@@ -300,28 +181,21 @@ function apply(d: Draft, event: RunEvent): void {
  * client that resumes by Last-Event-ID never leaves one.
  */
 export function applyEvents(view: RunView, events: readonly RunEvent[]): RunView {
-  const fresh = events.filter((e) => e.seq > view.last_seq)
-  if (fresh.length === 0) return view
-  const d: Draft = {
-    view: { ...view },
-    nodes: undefined,
-    attempts: undefined,
-    touched: new Set(),
-    touchedAttempts: new Set(),
-  }
-  let last = view.last_seq
+  const next = fold.foldEvents(view, events)
+  if (next === view) return view
+  const attempts = attemptsDraft(view)
   const appended: RunEvent[] = []
-  for (const event of fresh) {
+  let last = view.last_seq
+  for (const event of events) {
     if (event.seq <= last) continue
-    apply(d, event)
+    extend(next, attempts, event)
     appended.push(event)
     last = event.seq
   }
-  d.view.last_seq = last
-  d.view.events = view.events.concat(appended)
-  if (d.nodes) d.view.nodes = d.nodes
-  if (d.attempts) d.view.attempts = d.attempts
-  return d.view
+  next.events = view.events.concat(appended)
+  const changed = attempts.done()
+  if (changed) next.attempts = changed
+  return next
 }
 
 export function runViewReducer(view: RunView, event: RunEvent): RunView {
@@ -332,17 +206,8 @@ export function runViewOf(events: readonly RunEvent[]): RunView {
   return applyEvents(EMPTY_RUN_VIEW, events)
 }
 
-/** Counts for the progress bar: nodes finished (any end state) of all nodes. */
-export function progressOf(view: RunView): { done: number; total: number; running: number } {
-  let done = 0
-  let running = 0
-  for (const id of view.node_order) {
-    const status = view.nodes[id]?.status
-    if (status === 'running') running++
-    else if (status !== 'idle' && status !== undefined) done++
-  }
-  return { done, total: view.node_order.length, running }
-}
+/** Counts for the progress bar: nodes that reached an outcome (at least once) of all nodes. */
+export { progressOf }
 
 /**
  * The states around one attempt: `input` as the node saw it when it started, `before` and `after`

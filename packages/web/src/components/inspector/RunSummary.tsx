@@ -13,16 +13,8 @@ import { Section } from './Section.js'
 
 function countsOf(view: RunView): { succeeded: number; failed: number; skipped: number; executions: number } {
   if (view.summary) return view.summary
-  const counts = { succeeded: 0, failed: 0, skipped: 0, executions: 0 }
-  for (const id of view.node_order) {
-    const node = view.nodes[id]
-    if (!node) continue
-    if (node.status === 'succeeded') counts.succeeded++
-    else if (node.status === 'failed') counts.failed++
-    else if (node.status === 'skipped') counts.skipped++
-    counts.executions += node.iterations
-  }
-  return counts
+  const { succeeded, failed, skipped } = view.counts
+  return { succeeded, failed, skipped, executions: view.executions }
 }
 
 export function RunEmpty({ graph }: { graph: GraphDetailDto | undefined }) {
