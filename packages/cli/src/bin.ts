@@ -16,6 +16,7 @@ Commands:
   validate <file>     check a graph file: errors name the culprit, warnings are listed
   graph <file>        print a graph as a Mermaid flowchart or as JSON
   serve [workspace]   the HTTP API and studio for a folder of graph files (http://127.0.0.1:8000)
+  runs [workspace]    list the runs a server stored (--status, --graph, --json)
 
 Exit codes: 0 succeeded · 1 the run failed or was cancelled · 2 bad usage or an unusable graph
 
@@ -24,6 +25,7 @@ Examples:
   graphrun validate examples/flaky-pipeline.ts
   graphrun graph examples/agent-loop.ts --format mermaid
   graphrun serve examples
+  graphrun runs examples --status failed
 
 Run "graphrun <command> --help" for a command's options and examples.
 `
@@ -32,6 +34,7 @@ const COMMANDS = {
   run: async () => (await import('./run.js')).run,
   validate: async () => (await import('./validate.js')).validate,
   graph: async () => (await import('./graph.js')).graph,
+  runs: async () => (await import('./runs.js')).runs,
   serve: async () => {
     const { serve } = await import('./serve.js')
     return async (argv: string[]) => {
@@ -62,7 +65,9 @@ async function main(argv: string[]): Promise<number | undefined> {
     return 0
   }
   if (!isCommand(command)) {
-    throw new UsageError(`unknown command "${command}"; the commands are run, validate, graph and serve`)
+    throw new UsageError(
+      `unknown command "${command}"; the commands are run, validate, graph, serve and runs`,
+    )
   }
   return (await COMMANDS[command]())(rest)
 }

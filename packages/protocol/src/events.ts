@@ -210,6 +210,16 @@ export function nodeStatusAfter(event: RunEvent): NodeStatus | undefined {
 /** A run's lifecycle status, as stored and shown (SPEC §8). */
 export type RunStatus = 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted'
 
+/** Every run status, in lifecycle order (for filters and their error messages). */
+export const RUN_STATUSES = [
+  'running',
+  'paused',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'interrupted',
+] as const satisfies readonly RunStatus[]
+
 /** The status a run has once `event` has been applied; `undefined` when the event changes nothing. */
 export function statusAfter(event: RunEvent): RunStatus | undefined {
   switch (event.type) {

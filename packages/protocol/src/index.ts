@@ -51,7 +51,7 @@ export type {
   StartEvent,
   TerminalEvent,
 } from './events.js'
-export { isTerminalEvent, nodeStatusAfter, RUN_EVENT_TYPES, statusAfter } from './events.js'
+export { isTerminalEvent, nodeStatusAfter, RUN_EVENT_TYPES, RUN_STATUSES, statusAfter } from './events.js'
 export type { DurationStyle } from './format.js'
 export { formatDuration } from './format.js'
 export type { JsonObject, JsonPrimitive, JsonValue, StateObject } from './json.js'
