@@ -54,11 +54,4 @@ export { isTerminalEvent, nodeStatusAfter, RUN_EVENT_TYPES, statusAfter } from '
 export type { JsonObject, JsonPrimitive, JsonValue, StateObject } from './json.js'
 export type { JsonPatchOperation } from './patch.js'
 export { applyPatch, escapePointerToken } from './patch.js'
-export type { SseFrame, SseParser, SseParserOptions } from './sse.js'
-export {
-  createSseParser,
-  encodeSseComment,
-  encodeSseEvent,
-  encodeSseEventJson,
-  encodeSseFrame,
-} from './sse.js'
+export { encodeSseComment, encodeSseEvent, encodeSseEventJson } from './sse.js'
