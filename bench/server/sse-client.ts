@@ -57,8 +57,8 @@ const TERMINAL = new Set(['complete', 'error', 'cancelled'])
 
 /**
  * Opens an SSE stream and reads it to the run's terminal event. When the server cuts the stream
- * (SPEC §7: a client past the buffer cap is disconnected), it resumes from the last seq with
- * Last-Event-ID, as @graphrun/client does, and counts the reconnect.
+ * (docs/http-api.md, Streaming: a client past the buffer cap is disconnected), it resumes from the
+ * last seq with Last-Event-ID, as @graphrun/client does, and counts the reconnect.
  */
 export async function watch(url: string, options: WatchOptions = {}): Promise<Watched> {
   const result: Watched = {

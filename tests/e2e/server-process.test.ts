@@ -1,7 +1,7 @@
-// `graphrun serve` as a real process (SPEC §8, §10): killed with SIGKILL mid-run and restarted on
-// the same database, stopped with SIGTERM while streams are open, and its start-up contract. The
-// child runs from TypeScript source with no build (see from-source.ts for why not `--import
-// jiti/register`, in from-source.ts); the test talks to it over loopback HTTP only.
+// `graphrun serve` as a real process (docs/storage.md, docs/cli.md): killed with SIGKILL mid-run
+// and restarted on the same database, stopped with SIGTERM while streams are open, and its start-up
+// contract. The child runs from TypeScript source with no build (see from-source.ts for why not
+// `--import jiti/register`, in from-source.ts); the test talks to it over loopback HTTP only.
 
 import type { ChildProcess } from 'node:child_process'
 import { spawn } from 'node:child_process'

@@ -1,8 +1,8 @@
 /**
- * Server-Sent Events framing (docs/http-api.md (Streaming)): the encoders the server writes its
- * frames with. Must stay dependency-free and browser-safe. There is no parser here: clients,
- * tests and benches parse with eventsource-parser, so what the server writes is checked against
- * a parser it does not share code with.
+ * Server-Sent Events framing as docs/http-api.md (Streaming) defines it: the encoders the server
+ * writes its frames with. Must stay dependency-free and browser-safe. There is no parser here:
+ * clients, tests and benches parse with eventsource-parser, so what the server writes is checked
+ * against a parser it does not share code with.
  */
 
 import type { RunEvent } from './events.js'

@@ -197,7 +197,7 @@ describe('graphs of examples/', () => {
       '/api/runs/{run_id}/resume': ['post'],
     }
     const apiPaths = Object.keys(doc.paths).filter((p) => p.startsWith('/api'))
-    // Every route of SPEC §6 is documented (a newer route may be too).
+    // Every route of docs/http-api.md (Routes) is documented (a newer route may be too).
     expect(apiPaths).toEqual(expect.arrayContaining(Object.keys(expected)))
     for (const [path, methods] of Object.entries(expected)) {
       const item = doc.paths[path] ?? {}

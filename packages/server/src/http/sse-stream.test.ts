@@ -1,8 +1,8 @@
-// The server's streaming promise (SPEC §7), through the real surface: buildApp on a loopback port,
-// a real SQLite file, fixture graphs in a temp workspace, real fetch and node:http clients. A
-// stream never loses, duplicates or hangs: live delivery, resume at random cuts, many watchers,
-// disconnects, cancel, pause, heartbeats, slow clients, and commit before send (checked from a
-// second, read-only SQLite connection at the moment each event arrives).
+// The server's streaming promise (docs/http-api.md, Streaming), through the real surface: buildApp
+// on a loopback port, a real SQLite file, fixture graphs in a temp workspace, real fetch and
+// node:http clients. A stream never loses, duplicates or hangs: live delivery, resume at random
+// cuts, many watchers, disconnects, cancel, pause, heartbeats, slow clients, and commit before send
+// (checked from a second, read-only SQLite connection at the moment each event arrives).
 
 import type { IncomingMessage } from 'node:http'
 import { request as httpRequest } from 'node:http'
