@@ -121,7 +121,7 @@ export interface TargetCheck {
   met: boolean
 }
 
-/** Prints the SPEC §12 targets of one bench as a table. */
+/** Prints the targets of one bench (docs/targets.md) as a table. */
 export function printTargets(title: string, checks: readonly TargetCheck[]): void {
   console.log('')
   console.log(

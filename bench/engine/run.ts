@@ -167,7 +167,7 @@ async function measure(workload: Workload): Promise<Measurement[]> {
 
 function header(env: Environment): string {
   return [
-    'graphrun engine bench (SPEC §12)',
+    'graphrun engine bench (docs/targets.md, Engine)',
     `machine   ${env.cpu}, ${env.cores} cores, ${env.memory_gb} GB, ${env.os}, load average ${env.load_average.toFixed(2)}`,
     `node      ${env.node}`,
     `packages  ${Object.entries(env.versions)
@@ -313,7 +313,7 @@ async function main() {
   } else console.log(`memory check FAILED:\n${leakError}`)
 
   const checks = targets(rows)
-  printTargets('SPEC §12 target (graphrun)', checks)
+  printTargets('docs/targets.md target (graphrun)', checks)
   writeResults(ROOT, 'engine', {
     quick,
     environment: env,

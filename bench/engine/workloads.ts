@@ -1,8 +1,9 @@
 /**
- * The four engine workloads of SPEC §12 and the node functions every implementation runs. Each
- * implementation gets fresh closures from the same factories, so the node code is identical and no
- * implementation warms up another's call sites. Node bodies stay trivial (the 50 ms sleep is the
- * point of the sleep workload): the numbers must measure the runner, never the nodes.
+ * The four engine workloads of docs/targets.md (Engine) and the node functions every implementation
+ * runs. Each implementation gets fresh closures from the same factories, so the node code is
+ * identical and no implementation warms up another's call sites. Node bodies stay trivial (the 50
+ * ms sleep is the point of the sleep workload): the numbers must measure the runner, never the
+ * nodes.
  */
 
 import { setTimeout as sleep } from 'node:timers/promises'

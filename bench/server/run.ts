@@ -1,6 +1,7 @@
 /**
- * The server benchmark (SPEC §12): the built @graphrun/server in a child process (server-child.ts,
- * so the clients never share its event loop), driven over loopback HTTP from here:
+ * The server benchmark (docs/targets.md, Server): the built @graphrun/server in a child process
+ * (server-child.ts, so the clients never share its event loop), driven over loopback HTTP from
+ * here:
  *
  *   a. throughput — one 10,000-node chain streamed to one SSE client, every event stored
  *   b. watchers   — 200 clients on live runs at once (20 runs × 10 watchers, 200 runs × 1):
@@ -394,7 +395,7 @@ function throughputTable(tp: readonly ThroughputRow[]): string {
       1,
     ),
     'total ms: POST …/execute/stream sent → terminal event parsed, every event JSON-parsed; stored count checked after.',
-    'reconnects: the server cut the client for falling behind (SPEC §7); it resumed from the store by Last-Event-ID.',
+    'reconnects: the server cut the client for falling behind (docs/http-api.md, Streaming); it resumed from the store by Last-Event-ID.',
     "run ms: the run's own duration_ms (engine + store, no client); stored/s: events over it.",
     'server CPU: user + system time of the server process over the rep (load-insensitive, unlike wall time).',
   ].join('\n')
@@ -523,7 +524,7 @@ async function main() {
       })
     }
 
-    printTargets('SPEC §12 target (server)', targets)
+    printTargets('docs/targets.md target (server)', targets)
     writeResults(ROOT, 'server', { quick, environment: env, ...results, targets })
     if (profile)
       console.log(

@@ -1,13 +1,13 @@
 /**
- * The bench's HTTP side: JSON calls and an SSE watcher over node:http with the protocol's parser
- * (built dist). A watcher consumes every event as a real client would (parses its JSON), checks
+ * The bench's HTTP side: JSON calls and an SSE watcher over node:http with eventsource-parser
+ * (what @graphrun/client parses with). A watcher consumes every event as a real client would (parses its JSON), checks
  * that seqs come 1, 2, 3 … with nothing missing or repeated, and can record each event's delivery
  * latency: receive time minus the event's own timestamp (ms resolution, same machine clock).
  */
 
 import { Agent, request } from 'node:http'
 import type { RunEvent } from '@graphrun/protocol'
-import { createSseParser } from '@graphrun/protocol'
+import { createParser } from 'eventsource-parser'
 
 /** Many streams at once: no pooling limit, no keep-alive reuse between benches. */
 const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY })
@@ -57,8 +57,8 @@ const TERMINAL = new Set(['complete', 'error', 'cancelled'])
 
 /**
  * Opens an SSE stream and reads it to the run's terminal event. When the server cuts the stream
- * (SPEC §7: a client past the buffer cap is disconnected), it resumes from the last seq with
- * Last-Event-ID, as @graphrun/client does, and counts the reconnect.
+ * (docs/http-api.md, Streaming: a client past the buffer cap is disconnected), it resumes from the
+ * last seq with Last-Event-ID, as @graphrun/client does, and counts the reconnect.
  */
 export async function watch(url: string, options: WatchOptions = {}): Promise<Watched> {
   const result: Watched = {
@@ -100,8 +100,8 @@ function connect(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let connectedWall = Number.NaN
-    const parser = createSseParser({
-      onFrame(frame) {
+    const parser = createParser({
+      onEvent(frame) {
         const received = latency ? wallNow() : 0
         const event = JSON.parse(frame.data) as RunEvent
         if (event.seq !== result.events + 1 || Number(frame.id) !== event.seq) result.in_order = false
@@ -135,7 +135,9 @@ function connect(
         reject(new Error(`${url}: status ${response.statusCode}`))
         return
       }
-      response.on('data', (chunk: Buffer) => parser.feed(chunk))
+      // setEncoding decodes UTF-8 across chunk boundaries; eventsource-parser takes text.
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => parser.feed(chunk))
       // A cut stream errors ('aborted'); either way it is over once it closes.
       response.on('error', () => undefined)
       response.on('close', () => resolve())

@@ -1,6 +1,6 @@
 /**
- * The studio benchmark (SPEC §12), on the BUILT studio and packages served by `graphrun serve` in
- * a child process, driven in Debian's Chromium through playwright-core:
+ * The studio benchmark (docs/targets.md, Studio), on the BUILT studio and packages served by
+ * `graphrun serve` in a child process, driven in Debian's Chromium through playwright-core:
  *
  *   a. first draw — navigation to /graphs/big-graph (1,000 nodes, no saved positions) until the
  *                   laid-out nodes are drawn and the canvas settled. Cold loads: a new browser
@@ -564,7 +564,7 @@ async function main() {
       })
     }
 
-    printTargets('SPEC §12 target (studio)', targets)
+    printTargets('docs/targets.md target (studio)', targets)
     writeResults(ROOT, 'web', { quick, environment: env, ...results, targets })
   } finally {
     await browser.close()

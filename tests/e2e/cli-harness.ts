@@ -116,8 +116,9 @@ export function parseNdjson(stdout: string): RunEvent[] {
 }
 
 /**
- * The event log's invariants (SPEC §5): `start` first, one run_id, seq 1..N contiguous, exactly
- * one terminal event and it is last; for a `complete`, the patches rebuild the final state.
+ * The event log's invariants (docs/events.md, Invariants): `start` first, one run_id, seq 1..N
+ * contiguous, exactly one terminal event and it is last; for a `complete`, the patches rebuild the
+ * final state.
  */
 export function expectRunInvariants(events: readonly RunEvent[]): RunEvent {
   expect(events.length).toBeGreaterThan(1)

@@ -4,10 +4,11 @@
  * help, and every bad input — exit 2 with a message that says what to do.
  */
 
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { RunEvent } from '@graphrun/protocol'
 import { afterAll, describe, expect, it } from 'vitest'
-import { EXAMPLES, expectRunInvariants, parseNdjson, runCli, tempGraphs } from './cli-harness.js'
+import { EXAMPLES, expectRunInvariants, parseNdjson, ROOT, runCli, tempGraphs } from './cli-harness.js'
 
 const example = (name: string) => path.join(EXAMPLES, `${name}.ts`)
 const ofType = <T extends RunEvent['type']>(events: RunEvent[], type: T) =>
@@ -207,6 +208,17 @@ describe.concurrent('help', { timeout: 60_000 }, () => {
       expect(result.stdout).toMatch(new RegExp(`Examples:\\n {2}graphrun ${command} `))
     })
   }
+
+  it('graphrun --version prints the version of packages/cli/package.json', async () => {
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'packages/cli/package.json'), 'utf8')) as {
+      version: string
+    }
+    for (const flag of ['--version', '-v']) {
+      const result = await runCli([flag])
+      expect(result.code).toBe(0)
+      expect(result.stdout).toBe(`graphrun ${version}\n`)
+    }
+  })
 
   it('graphrun --help lists every command', async () => {
     const result = await runCli(['--help'])

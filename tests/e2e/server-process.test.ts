@@ -1,7 +1,7 @@
-// `graphrun serve` as a real process (SPEC §8, §10): killed with SIGKILL mid-run and restarted on
-// the same database, stopped with SIGTERM while streams are open, and its start-up contract. The
-// child runs from TypeScript source with no build (see from-source.ts for why not `--import
-// jiti/register`, in from-source.ts); the test talks to it over loopback HTTP only.
+// `graphrun serve` as a real process (docs/storage.md, docs/cli.md): killed with SIGKILL mid-run
+// and restarted on the same database, stopped with SIGTERM while streams are open, and its start-up
+// contract. The child runs from TypeScript source with no build (see from-source.ts for why not
+// `--import jiti/register`, in from-source.ts); the test talks to it over loopback HTTP only.
 
 import type { ChildProcess } from 'node:child_process'
 import { spawn } from 'node:child_process'
@@ -10,7 +10,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { RunErrorEvent, RunEvent } from '@graphrun/protocol'
-import { createSseParser } from '@graphrun/protocol'
+import { createParser } from 'eventsource-parser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLI_ARGV, ROOT, sourceEnv } from './from-source.js'
 
@@ -156,8 +156,8 @@ async function readStream(
     ended: false,
     error: undefined,
   }
-  const parser = createSseParser({
-    onFrame(frame) {
+  const parser = createParser({
+    onEvent(frame) {
       const event = { seq: Number(frame.id), type: frame.event ?? '', data: frame.data }
       stream.events.push(event)
       options.onEvent?.(event, stream)
@@ -165,10 +165,11 @@ async function readStream(
   })
   try {
     const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    const decoder = new TextDecoder()
     for (;;) {
       const chunk = await reader.read()
       if (chunk.done) break
-      parser.feed(chunk.value)
+      parser.feed(decoder.decode(chunk.value, { stream: true }))
     }
     stream.ended = true
   } catch (error) {

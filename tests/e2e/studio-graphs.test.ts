@@ -1,6 +1,6 @@
-// The studio on the other examples and in the dark (SPEC §9): a failing pipeline shows its failed
-// nodes, their errors in the inspector and the skipped dependents; the 1,000-node graph renders
-// and runs, laid out by the server; with the system in dark mode the studio is dark.
+// The studio on the other examples and in the dark (docs/studio.md): a failing pipeline shows its
+// failed nodes, their errors in the inspector and the skipped dependents; the 1,000-node graph
+// renders and runs, laid out by the server; with the system in dark mode the studio is dark.
 
 import type { GraphDetailDto } from '@graphrun/protocol'
 import { describe, expect, it } from 'vitest'

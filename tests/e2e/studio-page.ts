@@ -1,9 +1,10 @@
 /**
  * What the studio's browser tests read from a page, through what a user's own browser automation
- * could use: roles and names, the `data-*` attributes SPEC §9 fixes, and the HTTP API. The
- * recorder, injected into every page before the studio's scripts, notes every status the canvas
- * showed, so a test can assert what was on screen for 150 ms without racing it. The other helpers
- * read or wait for the page now, and say what the canvas must show from the server's log.
+ * could use: roles and names, the `data-*` attributes of docs/studio.md (Stable hooks), and the
+ * HTTP API. The recorder, injected into every page before the studio's scripts, notes every status
+ * the canvas showed, so a test can assert what was on screen for 150 ms without racing it. The
+ * other helpers read or wait for the page now, and say what the canvas must show from the server's
+ * log.
  */
 
 /// <reference lib="dom" />
@@ -105,9 +106,10 @@ export function expectForwardOnly(seen: readonly string[], id: string, runsAgain
 }
 
 /**
- * What the canvas must show at the end of a run, read straight from the server's log (SPEC §5,
- * §9): the last word on each node. A failed attempt that will be retried leaves it running; a
- * node skipped because the run was cancelled shows cancelled.
+ * What the canvas must show at the end of a run, read straight from the server's log
+ * (docs/events.md, Statuses; docs/studio.md, Stable hooks): the last word on each node. A failed
+ * attempt that will be retried leaves it running; a node skipped because the run was cancelled
+ * shows cancelled.
  */
 export function statusesFromEvents(
   events: readonly RunEvent[],

@@ -1,8 +1,9 @@
-// The truth of a run under reconnects (SPEC §9): reload mid-run, reload while paused at a
-// breakpoint, a second tab on the same run, and history — an older run opened from the run list
-// and replayed on the canvas. Every view must match the server's log: same statuses, and log
-// lines with unique, contiguous seq. This file's server runs with --no-auto-layout, so the page
-// lays graphs out itself (the path a server without its layout, or a slow one, leaves to it).
+// The truth of a run under reconnects (docs/studio.md, Required behaviour: catch-up): reload
+// mid-run, reload while paused at a breakpoint, a second tab on the same run, and history — an
+// older run opened from the run list and replayed on the canvas. Every view must match the server's
+// log: same statuses, and log lines with unique, contiguous seq. This file's server runs with
+// --no-auto-layout, so the page lays graphs out itself (the path a server without its layout, or a
+// slow one, leaves to it).
 
 import { readLayout, toElkGraph } from '@graphrun/layout'
 import type { GraphDetailDto } from '@graphrun/protocol'

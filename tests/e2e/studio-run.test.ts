@@ -1,6 +1,6 @@
-// The studio in Chromium against a real `graphrun serve examples` (SPEC §9): open a graph, run it
-// and watch it live — node statuses, animated edges, the run status, streaming logs, the state
-// diff in the inspector — stop it mid-run, drive it from the keyboard, and start it with an
+// The studio in Chromium against a real `graphrun serve examples` (docs/studio.md): open a graph,
+// run it and watch it live — node statuses, animated edges, the run status, streaming logs, the
+// state diff in the inspector — stop it mid-run, drive it from the keyboard, and start it with an
 // initial state from the editor. Screenshots: test-artifacts/studio/.
 
 import { describe, expect, it } from 'vitest'

@@ -6,6 +6,7 @@
  */
 
 import { UsageError } from './usage-error.js'
+import { cliVersion } from './version.js'
 
 const HELP = `graphrun — write a state graph in TypeScript, run it, watch it run.
 
@@ -61,7 +62,7 @@ async function main(argv: string[]): Promise<number | undefined> {
     return 0
   }
   if (command === '-v' || command === '--version') {
-    process.stdout.write('graphrun 0.1.0\n')
+    process.stdout.write(`graphrun ${cliVersion()}\n`)
     return 0
   }
   if (!isCommand(command)) {

@@ -1,6 +1,6 @@
 /**
- * The typed graphrun client for Node 20+ and browsers: one method per HTTP route (SPEC §6) plus
- * the resumable event streams. Uses only global fetch, AbortController, TextDecoder and
+ * The typed graphrun client for Node 20+ and browsers: one method per HTTP route (docs/http-api.md)
+ * plus the resumable event streams. Uses only global fetch, AbortController, TextDecoder and
  * ReadableStream: it must never import a Node-only module or anything but @graphrun/protocol.
  *
  * Contract with the server (the server's integration tests check the same list):

@@ -1,10 +1,11 @@
 /**
  * A small real HTTP server for the client's tests (node:http, so tests only: the build excludes
  * test-*.ts). It answers canned JSON for REST routes and serves scripted run event logs over SSE
- * the way SPEC §7 says (resume by Last-Event-ID or ?after, 204 past the end), and can misbehave on
- * purpose: drop the connection after N events or N bytes, end early, replay duplicates, send
- * heartbeats, split frames into tiny chunks. It records every request and SSE connection. It must
- * never stand in for the real server's behaviour beyond what the client's contract names.
+ * the way docs/http-api.md (Streaming) says (resume by Last-Event-ID or ?after, 204 past the end),
+ * and can misbehave on purpose: drop the connection after N events or N bytes, end early, replay
+ * duplicates, send heartbeats, split frames into tiny chunks. It records every request and SSE
+ * connection. It must never stand in for the real server's behaviour beyond what the client's
+ * contract names.
  */
 
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'

@@ -1,6 +1,6 @@
 /**
- * Shapes of the HTTP API's bodies (SPEC §6), snake_case as they go over the wire. The server
- * produces them and the client and studio consume them; both sides import these types.
+ * Shapes of the HTTP API's bodies (docs/http-api.md, Routes), snake_case as they go over the wire.
+ * The server produces them and the client and studio consume them; both sides import these types.
  */
 
 import type { NodeErrorEvent, NodeStatus, RunStatus, RunSummary } from './events.js'

@@ -1,6 +1,6 @@
 /**
- * The HTTP API's error codes and body (SPEC §6). One closed set, shared by the server that sends
- * them and the clients that branch on them.
+ * The HTTP API's error codes and body (docs/http-api.md, Errors). One closed set, shared by the
+ * server that sends them and the clients that branch on them.
  */
 
 export const API_ERROR_STATUS = {

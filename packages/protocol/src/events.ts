@@ -1,5 +1,5 @@
 /**
- * The RunEvent union (SPEC §5): the one event type that the engine emits, the store saves, SSE
+ * The RunEvent union (docs/events.md): the one event type that the engine emits, the store saves, SSE
  * sends, the CLI prints and the studio reduces. Plain JSON only: ids, never object references.
  */
 
@@ -175,7 +175,7 @@ export function isTerminalEvent(event: RunEvent): event is TerminalEvent {
   return event.type === 'complete' || event.type === 'error' || event.type === 'cancelled'
 }
 
-/** A node's status in a run (SPEC §9's `data-status` of a node element). */
+/** A node's status in a run (the `data-status` of a node element: docs/studio.md, Stable hooks). */
 export type NodeStatus = 'idle' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled'
 
 /**
@@ -207,7 +207,7 @@ export function nodeStatusAfter(event: RunEvent): NodeStatus | undefined {
   }
 }
 
-/** A run's lifecycle status, as stored and shown (SPEC §8). */
+/** A run's lifecycle status, as stored and shown (docs/storage.md, Run status). */
 export type RunStatus = 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted'
 
 /** Every run status, in lifecycle order (for filters and their error messages). */

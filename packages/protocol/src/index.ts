@@ -70,11 +70,4 @@ export {
   nodesInOrder,
   progressOf,
 } from './run-fold.js'
-export type { SseFrame, SseParser, SseParserOptions } from './sse.js'
-export {
-  createSseParser,
-  encodeSseComment,
-  encodeSseEvent,
-  encodeSseEventJson,
-  encodeSseFrame,
-} from './sse.js'
+export { encodeSseComment, encodeSseEvent, encodeSseEventJson } from './sse.js'

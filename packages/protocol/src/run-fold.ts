@@ -3,7 +3,7 @@
  * run's status, each node's status, attempts, iterations, last duration, last error and last
  * update, the counts by status and the progress. The server's run detail, the CLI's live view and
  * the studio's run view all extend this fold; none of them re-derives a status. The rules are
- * those of docs/events.md (Node status and Run status): a failed attempt that will be retried
+ * those of docs/events.md (Statuses): a failed attempt that will be retried
  * keeps its node running; a node ended or never started because of a cancel is `cancelled`.
  *
  * `foldEvents` is pure (a new value, unchanged parts shared, so a UI can compare by identity);

@@ -29,8 +29,8 @@ import { createRunManager } from './runs/run-manager.js'
 import type { RunStore } from './store/run-store.js'
 import { StoreError } from './store/run-store.js'
 import { openSqliteRunStore } from './store/sqlite-run-store.js'
+import { VERSION } from './version.js'
 
-export const VERSION = '0.1.0'
 export const BODY_LIMIT = 1024 * 1024
 
 export interface AppOptions {

@@ -4,7 +4,7 @@
  */
 
 export type { AppOptions, GraphrunApp } from './app.js'
-export { BODY_LIMIT, buildApp, VERSION } from './app.js'
+export { BODY_LIMIT, buildApp } from './app.js'
 export { ServerError, toServerError } from './errors.js'
 export type { RunningServer, ServeOptions } from './main.js'
 export { closeOnSignals, startServer } from './main.js'
@@ -18,3 +18,4 @@ export type {
 } from './store/run-store.js'
 export { StoreError } from './store/run-store.js'
 export { openSqliteRunStore } from './store/sqlite-run-store.js'
+export { VERSION } from './version.js'

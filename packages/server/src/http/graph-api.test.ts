@@ -4,6 +4,7 @@
  * /docs. Examples are served from examples/ itself (read only: the store is a temp file).
  */
 
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { readLayout, toElkGraph } from '@graphrun/layout'
 import type {
@@ -151,14 +152,17 @@ describe('graphs of examples/', () => {
     expect((await call(server.url, 'POST', '/api/graphs/nope/reload')).status).toBe(404)
   })
 
-  it('GET /api/health', async () => {
+  it('GET /api/health, with the version of packages/server/package.json', async () => {
     const answer = await call<{ status: string; version: string; uptime_s: number }>(
       server.url,
       'GET',
       '/api/health',
     )
     expect(answer.status).toBe(200)
-    expect(answer.body).toEqual({ status: 'ok', version: expect.any(String), uptime_s: expect.any(Number) })
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string
+    }
+    expect(answer.body).toEqual({ status: 'ok', version, uptime_s: expect.any(Number) })
   })
 
   it('/openapi.json is an OpenAPI 3 document listing every /api path', async () => {
@@ -193,7 +197,7 @@ describe('graphs of examples/', () => {
       '/api/runs/{run_id}/resume': ['post'],
     }
     const apiPaths = Object.keys(doc.paths).filter((p) => p.startsWith('/api'))
-    // Every route of SPEC §6 is documented (a newer route may be too).
+    // Every route of docs/http-api.md (Routes) is documented (a newer route may be too).
     expect(apiPaths).toEqual(expect.arrayContaining(Object.keys(expected)))
     for (const [path, methods] of Object.entries(expected)) {
       const item = doc.paths[path] ?? {}

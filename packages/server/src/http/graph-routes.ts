@@ -1,6 +1,7 @@
 /**
- * Graph routes (SPEC §6): load a file, list, get with layout, save layout, reload, delete, and the
- * three ways to run one — wait for the result, stream it (the seed's call), or start it detached.
+ * Graph routes (docs/http-api.md, Routes): load a file, list, get with layout, save layout, reload,
+ * delete, and the three ways to run one — wait for the result, stream it (the seed's call), or
+ * start it detached.
  */
 
 import { validateInitialState } from '@graphrun/engine'

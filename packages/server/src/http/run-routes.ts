@@ -1,6 +1,7 @@
 /**
- * Run routes (SPEC §6, §7): history, one run with per-node results, its events (SSE with resume
- * by Last-Event-ID or ?after=, or a JSON array), and cancel / pause / resume.
+ * Run routes (docs/http-api.md: Routes, Streaming): history, one run with per-node results, its
+ * events (SSE with resume by Last-Event-ID or ?after=, or a JSON array), and cancel / pause /
+ * resume.
  */
 
 import type { NodeResultDto, RunDetailDto, RunSummaryDto } from '@graphrun/protocol'

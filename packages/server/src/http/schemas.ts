@@ -1,5 +1,5 @@
 /**
- * Request schemas of the HTTP API (SPEC §6), in zod: they validate requests (400
+ * Request schemas of the HTTP API (docs/http-api.md, Routes), in zod: they validate requests (400
  * validation_failed with the issues) and generate the OpenAPI document served at /openapi.json.
  */
 

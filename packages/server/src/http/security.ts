@@ -1,8 +1,9 @@
 /**
- * Request guards of SPEC §11, as one Fastify onRequest hook: the Host must be one of the
- * server's own names with the port the request came in on (DNS rebinding), a state-changing request must not come from a foreign
- * Origin (CSRF from any web page), and with a token every request must carry it (bearer header,
- * the studio's cookie, or `?token=` for EventSource, which cannot set headers).
+ * Request guards of docs/http-api.md (Security), as one Fastify onRequest hook: the Host must be
+ * one of the server's own names with the port the request came in on (DNS rebinding), a
+ * state-changing request must not come from a foreign Origin (CSRF from any web page), and with a
+ * token every request must carry it (bearer header, the studio's cookie, or `?token=` for
+ * EventSource, which cannot set headers).
  */
 
 import { timingSafeEqual } from 'node:crypto'

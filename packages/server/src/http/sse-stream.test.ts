@@ -1,15 +1,15 @@
-// The server's streaming promise (SPEC §7), through the real surface: buildApp on a loopback port,
-// a real SQLite file, fixture graphs in a temp workspace, real fetch and node:http clients. A
-// stream never loses, duplicates or hangs: live delivery, resume at random cuts, many watchers,
-// disconnects, cancel, pause, heartbeats, slow clients, and commit before send (checked from a
-// second, read-only SQLite connection at the moment each event arrives).
+// The server's streaming promise (docs/http-api.md, Streaming), through the real surface: buildApp
+// on a loopback port, a real SQLite file, fixture graphs in a temp workspace, real fetch and
+// node:http clients. A stream never loses, duplicates or hangs: live delivery, resume at random
+// cuts, many watchers, disconnects, cancel, pause, heartbeats, slow clients, and commit before send
+// (checked from a second, read-only SQLite connection at the moment each event arrives).
 
 import type { IncomingMessage } from 'node:http'
 import { request as httpRequest } from 'node:http'
 import path from 'node:path'
 import type { RunEvent } from '@graphrun/protocol'
-import { createSseParser } from '@graphrun/protocol'
 import Database from 'better-sqlite3'
+import { createParser } from 'eventsource-parser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { GraphrunApp } from '../app.js'
 import { buildApp } from '../app.js'
@@ -156,7 +156,7 @@ interface StreamOptions {
 let commitChecks = 0
 
 /**
- * Reads an SSE response with fetch and the protocol's parser. Every event is checked against the
+ * Reads an SSE response with fetch and eventsource-parser. Every event is checked against the
  * store the moment it is parsed: it must already be committed, with the same bytes.
  */
 async function openStream(
@@ -188,8 +188,8 @@ async function openStream(
     return result
   }
   let stop = false
-  const parser = createSseParser({
-    onFrame(frame) {
+  const parser = createParser({
+    onEvent(frame) {
       if (stop) return
       const event: Received = {
         seq: Number(frame.id),
@@ -211,7 +211,7 @@ async function openStream(
       if (text === 'heartbeat') result.heartbeats.push(performance.now())
     },
   })
-  const reader = response.body.getReader()
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
   for (;;) {
     const chunk = await reader.read()
     if (chunk.done) {
@@ -602,8 +602,8 @@ function stalledClient(server: Server, run_id: string): Promise<RawClient> {
 /** The events of a received body that were complete (a cut may leave half a frame). */
 function framesOf(body: string): Received[] {
   const events: Received[] = []
-  const parser = createSseParser({
-    onFrame: (frame) =>
+  const parser = createParser({
+    onEvent: (frame) =>
       events.push({
         seq: Number(frame.id),
         type: frame.event ?? '',
@@ -612,7 +612,6 @@ function framesOf(body: string): Received[] {
       }),
   })
   parser.feed(body)
-  parser.end()
   return events
 }
 

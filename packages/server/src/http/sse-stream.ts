@@ -1,9 +1,9 @@
 /**
- * Streams one run's events to one HTTP client as Server-Sent Events (SPEC §7). It subscribes to
- * the live run first, then catches up from the store, then goes live — deduplicating by seq, so
- * every event after the client's position arrives exactly once, in order, whatever the timing.
- * A slow client is cut off once its buffer passes the cap and resumes from the store; a
- * disconnect never touches the run.
+ * Streams one run's events to one HTTP client as Server-Sent Events (docs/http-api.md, Streaming).
+ * It subscribes to the live run first, then catches up from the store, then goes live —
+ * deduplicating by seq, so every event after the client's position arrives exactly once, in order,
+ * whatever the timing. A slow client is cut off once its buffer passes the cap and resumes from the
+ * store; a disconnect never touches the run.
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http'

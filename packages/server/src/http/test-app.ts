@@ -8,8 +8,8 @@
 import { promises as fs } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type { RunEvent, SseFrame } from '@graphrun/protocol'
-import { createSseParser } from '@graphrun/protocol'
+import type { RunEvent } from '@graphrun/protocol'
+import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import type { AppOptions, GraphrunApp } from '../app.js'
 import { buildApp } from '../app.js'
 import type { RunStore } from '../store/run-store.js'
@@ -93,27 +93,26 @@ export async function call<T = unknown>(
 }
 
 export interface SseRead {
-  frames: SseFrame[]
+  frames: EventSourceMessage[]
   events: RunEvent[]
   comments: string[]
 }
 
 /** Reads an SSE response to its end; every frame's data is parsed as a RunEvent. */
 export async function readSse(response: Response): Promise<SseRead> {
-  const frames: SseFrame[] = []
+  const frames: EventSourceMessage[] = []
   const comments: string[] = []
-  const parser = createSseParser({
-    onFrame: (frame) => frames.push(frame),
+  const parser = createParser({
+    onEvent: (frame) => frames.push(frame),
     onComment: (text) => comments.push(text),
   })
-  const reader = response.body?.getReader()
+  const reader = response.body?.pipeThrough(new TextDecoderStream()).getReader()
   if (!reader) throw new Error('the response has no body')
   for (;;) {
     const chunk = await reader.read()
     if (chunk.done) break
     parser.feed(chunk.value)
   }
-  parser.end()
   return { frames, comments, events: frames.map((f) => JSON.parse(f.data) as RunEvent) }
 }
 

@@ -1,9 +1,9 @@
 /**
- * The embedded RunStore (SPEC §8): one SQLite file in WAL mode through better-sqlite3. Events are
- * kept exactly as JSON.stringify wrote them, so readers (SSE) can send them without re-encoding;
- * `appendEvents` is one transaction that either writes a whole contiguous batch or nothing;
- * `appendEventsMany` writes several runs' batches in one, each in a savepoint of its own. Every
- * statement is prepared once and takes its values as parameters — never interpolate SQL here.
+ * The embedded RunStore (docs/storage.md): one SQLite file in WAL mode through better-sqlite3.
+ * Events are kept exactly as JSON.stringify wrote them, so readers (SSE) can send them without
+ * re-encoding; `appendEvents` is one transaction that either writes a whole contiguous batch or
+ * nothing; `appendEventsMany` writes several runs' batches in one, each in a savepoint of its own.
+ * Every statement is prepared once and takes its values as parameters — never interpolate SQL here.
  */
 
 import { mkdirSync } from 'node:fs'

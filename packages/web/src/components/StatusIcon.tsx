@@ -1,6 +1,7 @@
 /**
- * The status language of the studio (DESIGN.md): one icon and one word per status, used by node
- * cards, run lists, log lines and the timeline, so colour is never the only signal.
+ * The status language of the studio (docs/studio.md, Status language): one icon and one word per
+ * status, used by node cards, run lists, log lines and the timeline, so colour is never the only
+ * signal.
  */
 
 export type AnyStatus =

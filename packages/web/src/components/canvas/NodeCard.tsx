@@ -1,6 +1,6 @@
 /**
  * A node on the canvas: label, status icon, a muted second line and chips for the last duration,
- * iterations, retries and errors (DESIGN.md "Node card"). It reads only its own node from the
+ * iterations, retries and errors (docs/studio.md, Node card). It reads only its own node from the
  * view store, so a status change re-renders this card and nothing else; it never fetches.
  */
 

@@ -1,6 +1,6 @@
 /**
- * A collapsible inspector section with the small uppercase header of DESIGN.md (`─ Update ───`):
- * a real button with aria-expanded, an optional count or hint on the right.
+ * A collapsible inspector section with the small uppercase header of docs/studio.md (Layout):
+ * `─ Update ───`, a real button with aria-expanded, an optional count or hint on the right.
  */
 
 import type { ReactNode } from 'react'

@@ -1,7 +1,7 @@
 /**
  * The icon of a log line: a status icon for lifecycle lines (same glyphs and colours as the status
- * language in DESIGN.md, but never spinning — a log line is a moment, not a live state) and a level
- * icon for `ctx.log` lines. Each carries its word for screen readers and tooltips.
+ * language in docs/studio.md, but never spinning — a log line is a moment, not a live state) and a
+ * level icon for `ctx.log` lines. Each carries its word for screen readers and tooltips.
  */
 
 import type { LineIcon as LineIconName } from '../../run-view/log-lines.js'
