@@ -29,14 +29,20 @@ const inPage = async (g: Graph): Promise<LayoutResult> =>
   readLayout(await new ElkBundle.default().layout(toElkGraph(shape(g))))
 
 let layouts: AutoLayouts | undefined
+/**
+ * Tests that read a layout wait for it as long as it takes: a loaded machine (CI running other
+ * suites beside this one) can need more than the 5 s a detail waits by default. The limit itself
+ * is tested on its own below.
+ */
+const PATIENT = { wait_ms: 60_000 }
 afterEach(async () => {
   await layouts?.close()
   layouts = undefined
 })
 
-describe('auto-layout in a worker thread', () => {
+describe('auto-layout in a worker thread', { timeout: 60_000 }, () => {
   it('gives every canvas node exactly the position the studio would compute', async () => {
-    layouts = createAutoLayouts()
+    layouts = createAutoLayouts(PATIENT)
     layouts.prepare('research-report', 'v1', shape(researchReport))
     layouts.prepare('agent-loop', 'v1', shape(agentLoop))
     for (const graph of [researchReport, agentLoop]) {
@@ -48,7 +54,7 @@ describe('auto-layout in a worker thread', () => {
   })
 
   it('lays out the 1,000-node graph off the main thread: the event loop keeps turning', async () => {
-    layouts = createAutoLayouts()
+    layouts = createAutoLayouts(PATIENT)
     layouts.prepare('big-graph', 'v1', shape(bigGraph))
     let ticks = 0
     const timer = setInterval(() => ticks++, 10)
@@ -62,7 +68,7 @@ describe('auto-layout in a worker thread', () => {
   })
 
   it('a new version replaces the old; an unknown version, an unknown or forgotten graph have none', async () => {
-    layouts = createAutoLayouts()
+    layouts = createAutoLayouts(PATIENT)
     layouts.prepare('g', 'v1', shape(researchReport))
     const first = layouts.get('g', 'v1')
     layouts.prepare('g', 'v2', shape(agentLoop))
@@ -76,7 +82,7 @@ describe('auto-layout in a worker thread', () => {
   })
 
   it('a version of a shape laid out before reuses that layout at once (an edit to node code)', async () => {
-    layouts = createAutoLayouts()
+    layouts = createAutoLayouts(PATIENT)
     layouts.prepare('g', 'v1', shape(researchReport))
     const first = await layouts.get('g', 'v1')
     expect(first).toEqual(await inPage(researchReport))
@@ -105,7 +111,7 @@ describe('auto-layout in a worker thread', () => {
       }
       const laidOut: string[] = []
       const onLaidOut = (graph_id: string) => laidOut.push(graph_id)
-      layouts = createAutoLayouts({ cache, onLaidOut })
+      layouts = createAutoLayouts({ ...PATIENT, cache, onLaidOut })
       layouts.prepare('research-report', 'v1', shape(researchReport))
       const first = await layouts.get('research-report', 'v1')
       expect(laidOut).toEqual(['research-report'])
@@ -114,7 +120,7 @@ describe('auto-layout in a worker thread', () => {
       await layouts.close()
 
       // The next process: the same shape comes from the store, and ELK does not run.
-      layouts = createAutoLayouts({ cache, onLaidOut })
+      layouts = createAutoLayouts({ ...PATIENT, cache, onLaidOut })
       layouts.prepare('research-report', 'v2', shape(researchReport))
       expect(await layouts.get('research-report', 'v2')).toEqual(first)
       layouts.prepare('agent-loop', 'v1', shape(agentLoop))
@@ -134,7 +140,7 @@ describe('auto-layout in a worker thread', () => {
   })
 
   it('an idle thread ends; the next version starts a new one', async () => {
-    layouts = createAutoLayouts({ idle_ms: 20 })
+    layouts = createAutoLayouts({ ...PATIENT, idle_ms: 20 })
     layouts.prepare('g', 'v1', shape(researchReport))
     expect(await layouts.get('g', 'v1')).toEqual(await inPage(researchReport))
     await new Promise((resolve) => setTimeout(resolve, 200))
@@ -143,7 +149,7 @@ describe('auto-layout in a worker thread', () => {
   })
 
   it('close() gives up on what is queued and later calls lay nothing out', async () => {
-    layouts = createAutoLayouts()
+    layouts = createAutoLayouts(PATIENT)
     layouts.prepare('big-graph', 'v1', shape(bigGraph))
     layouts.prepare('research-report', 'v1', shape(researchReport))
     const waiting = layouts.get('research-report', 'v1')
