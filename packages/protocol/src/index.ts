@@ -3,6 +3,8 @@
  * and the SSE framing helpers. No runtime dependencies, no Node-only APIs: it runs in browsers.
  */
 
+export type { ChangeEvent, ChangesReadyEvent, GraphsChangedEvent, RunsChangedEvent } from './changes.js'
+export { CHANGE_EVENT_TYPES } from './changes.js'
 export type {
   AutoLayoutDto,
   EdgeKind,
