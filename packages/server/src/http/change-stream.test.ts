@@ -5,7 +5,9 @@
  * away leaving the server as it was.
  */
 
+import { promises as fs } from 'node:fs'
 import { request } from 'node:http'
+import path from 'node:path'
 import type { ChangeEvent, GraphDetailDto } from '@graphrun/protocol'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { TestWorkspace } from '../loader/test-workspace.js'
@@ -219,6 +221,38 @@ describe('GET /api/changes', () => {
       '/openapi.json',
     )
     expect(doc.body.paths['/api/changes']?.get?.tags).toEqual(['server'])
+  })
+})
+
+describe('GET /api/changes on a watched workspace', () => {
+  let ws: TestWorkspace
+  let server: TestServer
+  beforeAll(async () => {
+    ws = await createTestWorkspace()
+    server = await startTestServer({ workspace: ws.root, watch: true })
+  })
+  afterAll(async () => {
+    await server.close()
+    await ws.cleanup()
+  })
+
+  it('tells of a file that appears and of one that goes', async () => {
+    const w = await watch(server.url)
+    await w.next(1)
+    await ws.write('fresh.ts', graphSource('Fresh', ['a']))
+    const [, added] = await w.next(2)
+    const listed = await call<{ id: string; version: string }[]>(server.url, 'GET', '/api/graphs')
+    const version = listed.body.find((g) => g.id === 'fresh')?.version as string
+    expect(added).toEqual(graphsChanged([{ id: 'fresh', version }]))
+    await fs.rm(path.join(ws.root, 'fresh.ts'))
+    const removal = graphsChanged([], ['fresh'])
+    await eventually(
+      async () => w.changes().some((c) => JSON.stringify(c) === JSON.stringify(removal)),
+      'removal',
+    )
+    // Whatever the watcher saw in between (it may load a file twice), it ends with the removal.
+    expect(w.changes().at(-1)).toEqual(removal)
+    w.close()
   })
 })
 
