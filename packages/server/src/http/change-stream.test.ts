@@ -7,6 +7,7 @@
 
 import { promises as fs } from 'node:fs'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import path from 'node:path'
 import type { ChangeEvent, GraphDetailDto } from '@graphrun/protocol'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -221,6 +222,54 @@ describe('GET /api/changes', () => {
       '/openapi.json',
     )
     expect(doc.body.paths['/api/changes']?.get?.tags).toEqual(['server'])
+  })
+})
+
+describe('GET /api/changes and a client that stops reading', () => {
+  let ws: TestWorkspace
+  let server: TestServer
+  beforeAll(async () => {
+    ws = await createTestWorkspace()
+    server = await startTestServer({ workspace: ws.root, sse: { max_buffer_bytes: 64 * 1024 } })
+  })
+  afterAll(async () => {
+    await server.close()
+    await ws.cleanup()
+  })
+
+  it('is dropped once its unsent output passes the cap; the others go on', async () => {
+    const { port } = new URL(server.url)
+    const stuck = connect({ host: '127.0.0.1', port: Number(port) })
+    await new Promise<void>((resolve) => stuck.once('connect', () => resolve()))
+    stuck.write(`GET /api/changes HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`)
+    stuck.pause()
+    const closed = new Promise<void>((resolve) => stuck.once('close', () => resolve()))
+    await eventually(
+      async () => server.context.changes.listenerCount() === 1,
+      'the stuck client to subscribe',
+    )
+    const reader = await watch(server.url)
+    await reader.next(1)
+    // Far more than the socket buffers hold: the server's own buffer for it passes the cap.
+    const big = 'x'.repeat(64 * 1024)
+    let published = 0
+    while (published < 400 && server.context.changes.listenerCount() === 2) {
+      server.context.changes.graphsChanged({
+        graphs: [{ id: `${big}${published}`, version: 'v' }],
+        removed: [],
+      })
+      published++
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(server.context.changes.listenerCount()).toBe(1)
+    stuck.destroy()
+    await closed
+    // The reader that keeps up gets every change, in order.
+    const got = (await reader.next(published + 1)).slice(1)
+    expect(got.map((c) => (c.type === 'graphs_changed' ? c.graphs[0]?.id : c.type))).toEqual(
+      Array.from({ length: published }, (_, i) => `${big}${i}`),
+    )
+    reader.close()
   })
 })
 
