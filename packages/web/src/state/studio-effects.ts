@@ -19,6 +19,7 @@ import { prepareLayout } from '../layout/layout.js'
 import type { Route } from '../router.js'
 import type { CanvasMemory } from './canvas-memory.js'
 import { createCanvasMemory } from './canvas-memory.js'
+import { frameSchedule } from './frame-schedule.js'
 import type { Replay } from './replay.js'
 import { startReplay } from './replay.js'
 import type { RunSource } from './run-source.js'
@@ -78,39 +79,6 @@ function messageOf(error: unknown): string {
 
 function codeOf(error: unknown): string {
   return error instanceof GraphrunError ? error.code : 'network_error'
-}
-
-/**
- * When the view store applies queued events: on the next animation frame, or after
- * FRAME_FALLBACK_MS if no frame comes first. A page that draws no frames for a while (a background
- * tab; headless Chromium on a busy machine held one at times for a second) still applies its
- * events, so its queue never grows with the run and its DOM stays current. A frame that comes
- * first finds nothing left to apply at the fallback, and a flood still costs one render per frame.
- */
-export const FRAME_FALLBACK_MS = 100
-
-/** The view store's `schedule`: one animation frame asked for at a time, one fallback timer. */
-function frameSchedule(): (flush: () => void) => void {
-  let due: (() => void) | undefined
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let frameAsked = false
-  const run = () => {
-    clearTimeout(timer)
-    timer = undefined
-    const flush = due
-    due = undefined
-    flush?.()
-  }
-  return (flush) => {
-    due = flush
-    timer ??= setTimeout(run, FRAME_FALLBACK_MS)
-    if (frameAsked) return
-    frameAsked = true
-    requestAnimationFrame(() => {
-      frameAsked = false
-      run()
-    })
-  }
 }
 
 export function createStudio(options: StudioOptions): Studio {
