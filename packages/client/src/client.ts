@@ -28,6 +28,8 @@
  *                       → 200 SSE, header `Content-Location: /api/runs/{run_id}/events`
  *   watchRun(id, o?) and every resume: GET /api/runs/{id}/events with `Last-Event-ID: <last seq>`
  *                       → 200 SSE of the events after it, or 204 when the run has ended and none are left
+ *   watchChanges(o?)    GET    /api/changes (Accept: text/event-stream) → 200 SSE of ChangeEvents,
+ *                       `ready` first; reopened after every break (see changes.ts)
  *
  * - Errors: a non-2xx answer with `{error: {code, message, details?}}` throws GraphrunError with that
  *   code, message, details and the HTTP status; any other non-2xx throws code `internal` with its
@@ -43,6 +45,7 @@
  */
 
 import type {
+  ChangeEvent,
   ExecuteRequest,
   GraphDetailDto,
   GraphSummaryDto,
@@ -54,6 +57,7 @@ import type {
   RunStatus,
   RunSummaryDto,
 } from '@graphrun/protocol'
+import { changeEvents } from './changes.js'
 import { errorFromResponse, GraphrunError, networkError } from './errors.js'
 import { type ResolvedRetry, resumableEvents } from './stream.js'
 
@@ -96,6 +100,12 @@ export interface WatchRunOptions {
   signal?: AbortSignal
 }
 
+export interface WatchChangesOptions {
+  signal?: AbortSignal
+  /** Told each time the stream breaks (it reconnects by itself; `ready` says it is back). */
+  onDisconnect?: (error: GraphrunError) => void
+}
+
 export interface GraphrunClient {
   health(): Promise<HealthDto>
   listGraphs(): Promise<GraphSummaryDto[]>
@@ -128,6 +138,12 @@ export interface GraphrunClient {
   ): AsyncIterableIterator<RunEvent>
   /** Yields a run's events after `after`, then live until the terminal event, resuming after drops. */
   watchRun(run_id: string, options?: WatchRunOptions): AsyncIterableIterator<RunEvent>
+  /**
+   * Yields the server's graph-list and run-list changes until aborted, reconnecting after every
+   * break with the retry backoff; each connection starts with `ready` (refetch then). Throws only
+   * on a 4xx (e.g. a wrong token, or a server without the route).
+   */
+  watchChanges(options?: WatchChangesOptions): AsyncIterableIterator<ChangeEvent>
 }
 
 interface SendOptions {
@@ -241,6 +257,15 @@ export function createClient(options: ClientOptions): GraphrunClient {
         after: watchOptions.after ?? 0,
         signal: watchOptions.signal,
         retry,
+      })
+    },
+
+    watchChanges(watchOptions = {}) {
+      return changeEvents({
+        open: (signal) => send('GET', '/api/changes', { accept: 'text/event-stream', signal }),
+        signal: watchOptions.signal,
+        retry,
+        onDisconnect: watchOptions.onDisconnect,
       })
     },
   }

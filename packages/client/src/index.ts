@@ -9,6 +9,7 @@ export type {
   ListRunsQuery,
   RetryOptions,
   StreamRunOptions,
+  WatchChangesOptions,
   WatchRunOptions,
 } from './client.js'
 export { createClient } from './client.js'

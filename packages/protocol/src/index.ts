@@ -4,6 +4,8 @@
  * dependencies, no Node-only APIs: it runs in browsers.
  */
 
+export type { ChangeEvent, ChangesReadyEvent, GraphsChangedEvent, RunsChangedEvent } from './changes.js'
+export { CHANGE_EVENT_TYPES } from './changes.js'
 export type {
   AutoLayoutDto,
   EdgeKind,
@@ -70,4 +72,4 @@ export {
   nodesInOrder,
   progressOf,
 } from './run-fold.js'
-export { encodeSseComment, encodeSseEvent, encodeSseEventJson } from './sse.js'
+export { encodeSseComment, encodeSseData, encodeSseEvent, encodeSseEventJson } from './sse.js'

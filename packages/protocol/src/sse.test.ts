@@ -5,7 +5,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { describe, expect, it } from 'vitest'
 import type { NodeCompleteEvent, RunEvent } from './events.js'
-import { encodeSseComment, encodeSseEvent, encodeSseEventJson } from './sse.js'
+import { encodeSseComment, encodeSseData, encodeSseEvent, encodeSseEventJson } from './sse.js'
 
 interface Frame {
   id?: string | undefined
@@ -200,6 +200,14 @@ describe('encoders', () => {
   it('encodes a comment, which a parser reads as a comment and not as a frame', () => {
     expect(encodeSseComment('heartbeat')).toBe(': heartbeat\n\n')
     expect(parse([encodeSseComment('heartbeat')])).toEqual({ frames: [], comments: ['heartbeat'] })
+  })
+
+  it('encodes a frame without an id (the change stream), which a parser reads back', () => {
+    const json = JSON.stringify({ run_id: 'r\n1', status: 'running' })
+    const encoded = encodeSseData('runs_changed', json)
+    expect(encoded).toBe(`event: runs_changed\ndata: ${json}\n\n`)
+    expect(parse([encoded]).frames).toEqual([{ id: undefined, event: 'runs_changed', data: json }])
+    expect(() => encodeSseData('a\nb', '{}')).toThrow(/event/)
   })
 
   it('throws on a comment that cannot round-trip', () => {

@@ -25,6 +25,15 @@ export function encodeSseEventJson(seq: number, type: RunEvent['type'], json: st
   return `id: ${seq}\nevent: ${type}\ndata: ${json}\n\n`
 }
 
+/**
+ * A frame without an id (a stream with no positions to resume from, like the change stream):
+ * `event` its name, `data` JSON from JSON.stringify (one line).
+ */
+export function encodeSseData(event: string, json: string): string {
+  assertSingleLine('event', event)
+  return `event: ${event}\ndata: ${json}\n\n`
+}
+
 /** A comment frame, e.g. `: heartbeat` to keep an idle connection open. */
 export function encodeSseComment(text: string): string {
   assertSingleLine('comment', text)

@@ -16,6 +16,8 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { ServerError, toServerError } from './errors.js'
 import { createAutoLayouts } from './graphs/auto-layout.js'
 import { createGraphRegistry } from './graphs/graph-registry.js'
+import { createChangeFeed } from './http/change-feed.js'
+import { registerChangeRoutes } from './http/change-routes.js'
 import type { ServerContext } from './http/context.js'
 import { registerGraphRoutes } from './http/graph-routes.js'
 import { registerRunRoutes } from './http/run-routes.js'
@@ -117,17 +119,20 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
             set: (key, layout) => store.saveAutoLayout(key, layout),
           },
         })
-  const registry = createGraphRegistry(store, loader, layouts)
+  const changes = createChangeFeed((error) => app.log.error({ err: error }, 'a change listener failed'))
+  const registry = createGraphRegistry(store, loader, layouts, (change) => changes.graphsChanged(change))
   const manager = createRunManager({
     store,
     onStoreError: (run_id, error) => app.log.error({ run_id, err: error }, 'could not store run events'),
     onListenerError: (run_id, error) => app.log.error({ run_id, err: error }, 'a run listener failed'),
+    onStatus: (change) => changes.runsChanged(change),
   })
   const context: ServerContext = {
     workspace,
     store,
     registry,
     manager,
+    changes,
     sse: { ...DEFAULT_SSE_OPTIONS, ...options.sse },
     openStreams: new Set<ServerResponse>(),
     started_at: Date.now(),
@@ -172,6 +177,7 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
   }))
   registerGraphRoutes(app, context)
   registerRunRoutes(app, context)
+  registerChangeRoutes(app, context)
 
   const load_errors = await registry.scan()
   for (const error of load_errors) app.log.warn({ details: error.details }, error.message)

@@ -1,11 +1,11 @@
 /**
  * The studio's shell: top bar and progress bar, then graphs and runs on the left, the canvas in
- * the centre, the inspector on the right and logs / timeline / state below (DESIGN.md). It wires
- * the page state (use-studio) to the panels; the panels read the run view from the store.
+ * the centre, the inspector on the right and logs / timeline / state below (docs/studio.md). It
+ * wires the page state (the studio store, read through use-studio) to the panels; the panels read
+ * the run view from the view store. It never calls the network: the studio's commands do.
  */
 
-import { useCallback, useEffect, useRef, useState } from 'react'
-import { api } from './api.js'
+import { useEffect, useState } from 'react'
 import { CompareView } from './components/CompareView.js'
 import { GraphCanvas } from './components/canvas/GraphCanvas.js'
 import { EmptyGraphs } from './components/EmptyGraphs.js'
@@ -15,23 +15,21 @@ import { BottomPanel } from './components/panels/BottomPanel.js'
 import { Sidebar } from './components/Sidebar.js'
 import { Splitter } from './components/Splitter.js'
 import { TopBar } from './components/TopBar.js'
-import { useRoute } from './router.js'
 import { useBreakpoints } from './state/breakpoints.js'
 import { usePanels } from './state/panels.js'
-import type { Replay } from './state/replay.js'
-import { startReplay } from './state/replay.js'
+import type { Studio } from './state/studio-effects.js'
 import { useStudio } from './state/use-studio.js'
 import { useRunView } from './state/view-store.js'
 
-export function App() {
-  const route = useRoute()
-  const studio = useStudio(route)
+export function App({ studio }: { studio: Studio }) {
+  const state = useStudio(studio)
+  const { route, detail: graph, graph_id, run_id } = state
+  const store = studio.view
   const [selected, setSelected] = useState<string>()
-  const [breakpoints, toggleBreakpoint] = useBreakpoints(studio.graph)
+  const [breakpoints, toggleBreakpoint] = useBreakpoints(graph)
   const { panels, toggle: togglePanel, setBottomHeight } = usePanels()
-  const [replaying, setReplaying] = useState(false)
-  const replayRef = useRef<Replay>(undefined)
-  const status = useRunView(studio.store, (v) => v.status)
+  const replaying = state.replay !== undefined
+  const status = useRunView(store, (v) => v.status)
   const ended = status !== 'idle' && status !== 'running' && status !== 'paused'
 
   // Selecting a node while the inspector is collapsed opens it: a click on a card asks to see it.
@@ -44,52 +42,33 @@ export function App() {
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the graph changes
   useEffect(() => {
     setSelected(undefined)
-  }, [studio.graph_id])
-
-  // Leaving a run stops its replay.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: stop only when the run changes
-  useEffect(() => {
-    replayRef.current?.stop()
-    setReplaying(false)
-  }, [studio.run_id])
-
-  const replay = useCallback(
-    async (speed: number) => {
-      if (!studio.run_id) return
-      replayRef.current?.stop()
-      const events = await api.getEvents(studio.run_id)
-      setReplaying(true)
-      const r = startReplay(events, studio.store, speed)
-      replayRef.current = r
-      void r.done.then(() => setReplaying(false))
-    },
-    [studio.run_id, studio.store],
-  )
+  }, [graph_id])
 
   if (route.kind === 'compare') {
     return (
       <div className="app compare-app">
-        <CompareView a={route.a} b={route.b} />
+        <CompareView compare={state.compare} />
       </div>
     )
   }
 
-  const noGraphs = studio.graphs !== undefined && studio.graphs.length === 0
+  const graphs = state.graphs.list
+  const noGraphs = graphs !== undefined && graphs.length === 0
   return (
     <div className="app">
       <TopBar
-        graphName={studio.graph?.name}
-        graphId={studio.graph?.id}
-        store={studio.store}
-        hasRun={studio.run_id !== undefined}
-        onRun={(state) => studio.startRun(state, [...breakpoints])}
+        graphName={graph?.name}
+        graphId={graph?.id}
+        store={store}
+        hasRun={run_id !== undefined}
+        onRun={(initial) => studio.startRun(initial, [...breakpoints])}
         onControl={(action) => void studio.control(action)}
-        onReplay={ended && studio.run_id ? (speed) => void replay(speed) : undefined}
+        onReplay={ended && run_id ? (speed) => void studio.replay(speed) : undefined}
         replaying={replaying}
         panels={panels}
         onTogglePanel={togglePanel}
       />
-      <ProgressBar store={studio.store} />
+      <ProgressBar store={store} />
       <div
         className="workspace"
         style={{
@@ -99,26 +78,28 @@ export function App() {
       >
         <Sidebar
           hidden={!panels.rail}
-          graphs={studio.graphs}
-          graphId={studio.graph_id}
-          runs={studio.runs}
-          runId={studio.run_id}
+          graphs={graphs}
+          graphId={graph_id}
+          runs={state.runs.list}
+          runId={run_id}
           onLoadFile={studio.loadFile}
         />
         <main className="canvas" aria-label="Graph">
-          {studio.error ? (
+          {state.error ? (
             <div className="error-box banner" role="alert">
-              {studio.error}
+              {state.error}
               <button type="button" className="btn ghost" onClick={() => studio.setError(undefined)}>
                 Dismiss
               </button>
             </div>
           ) : null}
           {noGraphs ? <EmptyGraphs onLoadFile={studio.loadFile} /> : null}
-          {studio.graph ? (
+          {graph ? (
             <GraphCanvas
-              graph={studio.graph}
-              store={studio.store}
+              graph={graph}
+              store={store}
+              memory={studio.canvas}
+              saveLayout={studio.saveLayout}
               selected={selected}
               onSelect={setSelected}
               breakpoints={breakpoints}
@@ -126,7 +107,7 @@ export function App() {
             />
           ) : null}
           <div className="canvas-status">
-            <ProgressText store={studio.store} />
+            <ProgressText store={store} />
             {replaying ? (
               <span className="pill" data-status="paused">
                 replaying
@@ -135,21 +116,11 @@ export function App() {
           </div>
         </main>
         <aside className="inspector" aria-label="Inspector" hidden={!panels.inspector}>
-          <Inspector
-            store={studio.store}
-            graph={studio.graph}
-            node_id={selected}
-            onClose={() => setSelected(undefined)}
-          />
+          <Inspector store={store} graph={graph} node_id={selected} onClose={() => setSelected(undefined)} />
         </aside>
         <section className="dock" aria-label="Logs and timeline" hidden={!panels.bottom}>
           <Splitter height={panels.bottomHeight} onResize={setBottomHeight} />
-          <BottomPanel
-            store={studio.store}
-            graph={studio.graph}
-            onSelectNode={setSelected}
-            selectedNode={selected}
-          />
+          <BottomPanel store={store} graph={graph} onSelectNode={setSelected} selectedNode={selected} />
         </section>
       </div>
     </div>

@@ -55,12 +55,15 @@ export function navigate(route: Route, options: { replace?: boolean } = {}): voi
   update()
 }
 
+/** The URL's route and its changes, for the studio store (which follows it outside React). */
+export const routeSource = {
+  get: (): Route => current,
+  subscribe(listener: () => void): () => void {
+    listeners.add(listener)
+    return () => listeners.delete(listener)
+  },
+}
+
 export function useRoute(): Route {
-  return useSyncExternalStore(
-    (listener) => {
-      listeners.add(listener)
-      return () => listeners.delete(listener)
-    },
-    () => current,
-  )
+  return useSyncExternalStore(routeSource.subscribe, routeSource.get)
 }

@@ -42,16 +42,30 @@ export interface GraphRegistry {
   detail(entry: RegisteredGraph): Promise<GraphDetailDto>
 }
 
-/** `layouts`, when given, lays out every graph version as it registers (see auto-layout.ts). */
+/** What changed in the registry: graphs (re)registered with their versions, and ids that left. */
+export interface RegistryChange {
+  graphs: { id: string; version: string }[]
+  removed: string[]
+}
+
+/**
+ * `layouts`, when given, lays out every graph version as it registers (see auto-layout.ts);
+ * `onChanged` hears of every load, reload and removal (the change stream, http/change-routes.ts).
+ */
 export function createGraphRegistry(
   store: RunStore,
   loader: GraphLoader,
   layouts?: AutoLayouts,
+  onChanged?: (change: RegistryChange) => void,
 ): GraphRegistry {
   const graphs = new Map<string, RegisteredGraph>()
-  const drop = (id: string) => {
-    graphs.delete(id)
+  /** Drops a graph; true when it was registered. */
+  const drop = (id: string): boolean => {
     layouts?.forget(id)
+    return graphs.delete(id)
+  }
+  const changed = (change: RegistryChange) => {
+    if (change.graphs.length > 0 || change.removed.length > 0) onChanged?.(change)
   }
   // id -> the file (and export) that owns it: `flows/chain.ts` and `flows-chain.ts` would both
   // be `flows-chain`; the second one gets a suffix from its path instead of replacing the first.
@@ -106,9 +120,14 @@ export function createGraphRegistry(
       entries.push(entry)
     }
     // Exports that disappeared from the file leave the registry.
+    const removed: string[] = []
     for (const [id, entry] of graphs) {
-      if (entry.record.file_path === file.relative && !entries.some((e) => e.record.id === id)) drop(id)
+      if (entry.record.file_path === file.relative && !entries.some((e) => e.record.id === id)) {
+        drop(id)
+        removed.push(id)
+      }
     }
+    changed({ graphs: entries.map((e) => ({ id: e.record.id, version: e.record.version })), removed })
     return entries
   }
 
@@ -145,9 +164,10 @@ export function createGraphRegistry(
       return graphs.get(id) as RegisteredGraph
     },
     async remove(id) {
-      const known = graphs.has(id)
-      drop(id)
-      return (await store.deleteGraph(id)) || known
+      const known = drop(id)
+      const deleted = await store.deleteGraph(id)
+      if (known || deleted) changed({ graphs: [], removed: [id] })
+      return deleted || known
     },
     get: (id) => graphs.get(id),
     list: () => [...graphs.values()].sort((a, b) => a.record.name.localeCompare(b.record.name)),
@@ -162,7 +182,8 @@ export function createGraphRegistry(
             error instanceof ServerError &&
             (error.code === 'not_found' || error.code === 'path_outside_workspace')
           ) {
-            for (const entry of known) drop(entry.record.id)
+            const removed = known.filter((entry) => drop(entry.record.id)).map((entry) => entry.record.id)
+            changed({ graphs: [], removed })
           }
         }
       }

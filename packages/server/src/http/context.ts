@@ -1,9 +1,13 @@
-/** What the route handlers share: the store, the graph registry, the run manager, open streams. */
+/**
+ * What the route handlers share: the store, the graph registry, the run manager, the change feed,
+ * open streams.
+ */
 
 import type { ServerResponse } from 'node:http'
 import type { GraphRegistry } from '../graphs/graph-registry.js'
 import type { RunManager } from '../runs/run-manager.js'
 import type { RunStore } from '../store/run-store.js'
+import type { ChangeFeed } from './change-feed.js'
 import type { SseOptions } from './sse-stream.js'
 
 export interface ServerContext {
@@ -11,6 +15,8 @@ export interface ServerContext {
   store: RunStore
   registry: GraphRegistry
   manager: RunManager
+  /** Graph and run list changes, for `GET /api/changes`. */
+  changes: ChangeFeed
   sse: SseOptions
   openStreams: Set<ServerResponse>
   started_at: number

@@ -44,3 +44,7 @@ export const EventsQuery = z.object({
   after: z.string().optional().describe('Send events with seq greater than this (Last-Event-ID wins)'),
   token: z.string().optional(),
 })
+
+export const ChangesQuery = z.object({
+  token: z.string().optional().describe('The server token, for EventSource (which cannot set headers)'),
+})

@@ -10,8 +10,8 @@
 
 import type { Graph, RunHandle } from '@graphrun/engine'
 import { runGraph } from '@graphrun/engine'
-import type { NodeResultDto, RunErrorEvent, RunEvent, TerminalEvent } from '@graphrun/protocol'
-import { isTerminalEvent } from '@graphrun/protocol'
+import type { NodeResultDto, RunErrorEvent, RunEvent, RunStatus, TerminalEvent } from '@graphrun/protocol'
+import { isTerminalEvent, statusAfter } from '@graphrun/protocol'
 import type { RunStore } from '../store/run-store.js'
 import type { NodeResultsFold } from './node-results.js'
 import { createNodeResultsFold } from './node-results.js'
@@ -45,6 +45,9 @@ export interface StartRunRequest {
 
 interface ActiveRun {
   run_id: string
+  graph_id: string
+  /** As of the events stored so far (what the run list shows). */
+  status: RunStatus
   handle: RunHandle
   /** Events not stored yet (the next flush takes them). */
   pending: RunEvent[]
@@ -66,6 +69,11 @@ export interface RunManagerOptions {
   onStoreError?: (run_id: string, error: unknown) => void
   /** Called when a listener throws; the other listeners and runs are told all the same. */
   onListenerError?: (run_id: string, error: unknown) => void
+  /**
+   * Called when a run is created and whenever its stored status changes (paused, resumed, ended,
+   * interrupted), once the store has it: the change stream (http/change-routes.ts) tells watchers.
+   */
+  onStatus?: (change: { run_id: string; graph_id: string; status: RunStatus }) => void
 }
 
 export type ControlResult = 'ok' | 'ended' | 'unknown'
@@ -88,6 +96,16 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const { store } = options
   const maxBatch = options.max_batch ?? 1000
   const active = new Map<string, ActiveRun>()
+
+  /** Tells onStatus of the status the stored events give the run, when it changed. */
+  const statusOf = (run: ActiveRun, events: readonly RunEvent[]) => {
+    if (!options.onStatus) return
+    let status = run.status
+    for (const event of events) status = statusAfter(event) ?? status
+    if (status === run.status) return
+    run.status = status
+    options.onStatus({ run_id: run.run_id, graph_id: run.graph_id, status })
+  }
 
   /** Runs with events waiting for the next flush. */
   const dirty = new Set<ActiveRun>()
@@ -148,6 +166,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         run.committedSeq = last.seq
         const batch: CommittedBatch = { events, json }
         publish(run, batch)
+        statusOf(run, events)
         if (isTerminalEvent(last)) {
           run.resolveFinished(last)
           finish(run)
@@ -182,6 +201,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       run.committedSeq = event.seq
       const batch: CommittedBatch = { events: [event], json: [JSON.stringify(event)] }
       publish(run, batch)
+      statusOf(run, batch.events)
     } catch {
       // Still failing: the next start-up marks the run interrupted.
     }
@@ -237,6 +257,8 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       })
       const run: ActiveRun = {
         run_id,
+        graph_id: request.graph_id,
+        status: 'running',
         handle: undefined as unknown as RunHandle,
         pending: [],
         committedSeq: 0,
@@ -256,6 +278,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         ...(request.breakpoints === undefined ? {} : { breakpoints: request.breakpoints }),
         on_event: (event) => onEvent(run, event),
       })
+      options.onStatus?.({ run_id, graph_id: request.graph_id, status: 'running' })
       return { run_id, finished }
     },
     isActive: (run_id) => active.has(run_id),
@@ -290,6 +313,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         const events = await store.readEvents(run.run_id, run.committedSeq)
         const batch: CommittedBatch = { events, json: events.map((e) => JSON.stringify(e)) }
         publish(run, batch)
+        statusOf(run, events)
         const last = events[events.length - 1]
         if (last && isTerminalEvent(last)) run.resolveFinished(last)
         finish(run)

@@ -1,13 +1,13 @@
 /**
  * Two runs side by side (`/compare?a=…&b=…`): status and duration of each, every node's outcome
- * and duration in both with the difference, and the diff of their final states.
+ * and duration in both with the difference, and the diff of their final states. The runs come
+ * from the studio store (fetched by its effects for the route); this only draws them.
  */
 
 import type { RunDetailDto } from '@graphrun/protocol'
-import { useEffect, useState } from 'react'
-import { api } from '../api.js'
 import { formatDuration, formatWhen } from '../format.js'
 import { hrefOf } from '../router.js'
+import type { StudioState } from '../state/studio-reducer.js'
 import { JsonDiff } from './json/JsonDiff.js'
 import type { AnyStatus } from './StatusIcon.js'
 import { StatusIcon } from './StatusIcon.js'
@@ -35,15 +35,9 @@ function delta(a: number | undefined, b: number | undefined): string {
   return `${sign}${formatDuration(Math.abs(d))}`
 }
 
-export function CompareView({ a, b }: { a: string; b: string }) {
-  const [runs, setRuns] = useState<[RunDetailDto, RunDetailDto]>()
-  const [error, setError] = useState<string>()
-  useEffect(() => {
-    Promise.all([api.getRun(a), api.getRun(b)]).then(
-      ([ra, rb]) => setRuns([ra, rb]),
-      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
-    )
-  }, [a, b])
+export function CompareView({ compare }: { compare: StudioState['compare'] }) {
+  const error = compare?.error
+  const runs = compare?.runs
   if (error) return <div className="error-box">Could not load the runs to compare: {error}</div>
   if (!runs) return <div className="empty muted">Loading the two runs…</div>
   const [ra, rb] = runs

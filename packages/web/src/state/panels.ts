@@ -1,6 +1,6 @@
 /**
- * Which of the studio's panels are shown, and how tall the bottom one is (DESIGN.md: all panels
- * collapse; the canvas is the hero). Remembered in localStorage, for every graph alike.
+ * Which of the studio's panels are shown, and how tall the bottom one is (docs/studio.md: all
+ * panels collapse; the canvas is the hero). Remembered in localStorage, for every graph alike.
  */
 
 import { useCallback, useState } from 'react'

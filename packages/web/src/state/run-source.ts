@@ -1,12 +1,12 @@
 /**
- * Feeds a view store from the server: the run's log from the start, then live, through the
- * client's `watchRun` (which resumes by Last-Event-ID after a dropped connection). A reload or a
- * second tab simply does the same: the view catches up from the log and goes on live.
+ * Feeds a view store from a run's event stream: the log from the start, then live, through the
+ * client's `watchRun` (which resumes by Last-Event-ID after a dropped connection), handed in by
+ * the effects module, the studio's only caller of the network. A reload or a second tab simply
+ * does the same: the view catches up from the log and goes on live.
  */
 
 import { GraphrunError } from '@graphrun/client'
 import type { RunEvent } from '@graphrun/protocol'
-import { api } from '../api.js'
 import type { ViewStore } from './view-store.js'
 
 export interface RunSource {
@@ -16,7 +16,7 @@ export interface RunSource {
 }
 
 export function followRun(
-  run_id: string,
+  watch: (signal: AbortSignal) => AsyncIterable<RunEvent>,
   store: ViewStore,
   onError?: (error: GraphrunError) => void,
 ): RunSource {
@@ -24,7 +24,7 @@ export function followRun(
   const done = (async () => {
     const batch: RunEvent[] = []
     try {
-      for await (const event of api.watchRun(run_id, { signal: controller.signal })) {
+      for await (const event of watch(controller.signal)) {
         batch.push(event)
         // The iterator yields synchronously buffered events back to back; hand them over together.
         queueMicrotask(() => {

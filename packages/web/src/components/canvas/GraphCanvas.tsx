@@ -28,6 +28,7 @@ import { FlowEdge } from './FlowEdge.js'
 import type { FlowEdgeType, FlowNode } from './flow-elements.js'
 import { NodeCard, TerminalCard, zoomedOut } from './NodeCard.js'
 import { StatusMiniMap } from './StatusMiniMap.js'
+import type { CanvasServices } from './use-canvas-layout.js'
 import { useCanvasLayout } from './use-canvas-layout.js'
 
 const nodeTypes = { card: NodeCard, terminal: TerminalCard } satisfies NodeTypes
@@ -35,7 +36,7 @@ const edgeTypes = { flow: FlowEdge } satisfies EdgeTypes
 const MAP_FROM_NODES = 20
 const NO_EDGES: FlowEdgeType[] = []
 
-export interface GraphCanvasProps {
+export interface GraphCanvasProps extends CanvasServices {
   graph: GraphDetailDto
   store: ViewStore
   selected: string | undefined
@@ -52,12 +53,21 @@ export function GraphCanvas(props: GraphCanvasProps) {
   )
 }
 
-function Canvas({ graph, store, selected, onSelect, breakpoints, onToggleBreakpoint }: GraphCanvasProps) {
+function Canvas({
+  graph,
+  store,
+  memory,
+  saveLayout,
+  selected,
+  onSelect,
+  breakpoints,
+  onToggleBreakpoint,
+}: GraphCanvasProps) {
   // The minimap earns its corner on graphs too big to take in at once; the toolbar toggles it.
   const [showMap, setShowMap] = useState<boolean | undefined>(undefined)
   const mapShown = showMap ?? graph.nodes.length > MAP_FROM_NODES
   const toggleMap = useCallback(() => setShowMap(!mapShown), [mapShown])
-  const layout = useCanvasLayout(graph, mapShown)
+  const layout = useCanvasLayout(graph, mapShown, { memory, saveLayout })
 
   // Cards and edges read the store and breakpoints through context; the value only changes
   // with the store, so toggling a breakpoint re-renders one card, not all of them.

@@ -1,17 +1,18 @@
 /**
  * Where the canvas's nodes are, and how that changes: saved positions first and ELK for the rest,
- * the user's drags (saved through the API), Re-layout, and file reloads that keep unchanged nodes
- * in place. Knows nothing about run state; never renders.
+ * the user's drags (saved through `saveLayout`, the studio's command), Re-layout, and file reloads
+ * that keep unchanged nodes in place. What it remembers of each graph lives in the studio's
+ * CanvasMemory (state/canvas-memory.ts), not here. Knows nothing about run state; never renders.
  */
 
 import type { Positions, Routes } from '@graphrun/layout'
 import { canvasNodeIds, isTerminal, sizeOf } from '@graphrun/layout'
-import type { GraphDetailDto } from '@graphrun/protocol'
+import type { GraphDetailDto, NodePosition } from '@graphrun/protocol'
 import type { NodeChange, OnMove, OnNodeDrag, Viewport } from '@xyflow/react'
 import { useReactFlow, useStoreApi } from '@xyflow/react'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { api } from '../../api.js'
 import { arrangeGraph, gridPositions, layoutWithRoutes } from '../../layout/layout.js'
+import type { CanvasMemory } from '../../state/canvas-memory.js'
 import { boundsOf, fitViewport } from './fit.js'
 import type { FlowEdgeType, FlowNode } from './flow-elements.js'
 import { buildEdges, buildNodes, dropRoutes, graphContentKey } from './flow-elements.js'
@@ -20,19 +21,20 @@ import { createLayoutSaver } from './layout-saver.js'
 
 export type Notice = { kind: 'save' | 'layout'; text: string; detail: string }
 
-/**
- * The last arrangement and view of each graph this page showed. The canvas may unmount and come
- * back (another graph, a route change); the graph then reappears as it was, without a new layout
- * and at the zoom and place the user left it.
- */
-const memory = new Map<string, { key: string; positions: Positions; routes: Routes; viewport?: Viewport }>()
+export interface CanvasServices {
+  /** The last arrangement and view of each graph the page showed (the studio's). */
+  memory: CanvasMemory
+  /** Saves a graph's arrangement (`PUT /api/graphs/{id}/layout`, through the studio). */
+  saveLayout(graph_id: string, positions: Record<string, NodePosition>): Promise<void>
+}
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
 /** `map`: whether the minimap is shown (a fitted view leaves it room). */
-export function useCanvasLayout(graph: GraphDetailDto, map: boolean) {
+export function useCanvasLayout(graph: GraphDetailDto, map: boolean, services: CanvasServices) {
+  const { memory, saveLayout } = services
   const flow = useReactFlow<FlowNode, FlowEdgeType>()
   const [nodes, setNodes] = useState<FlowNode[]>([])
   const [edges, setEdges] = useState<FlowEdgeType[]>([])
@@ -62,16 +64,16 @@ export function useCanvasLayout(graph: GraphDetailDto, map: boolean) {
   const show = useCallback(
     (positions: Positions, routes: Routes) => {
       placed.current = { graph_id: graph.id, positions, routes }
-      memory.set(graph.id, { ...memory.get(graph.id), key: contentKey, positions, routes })
+      memory.remember(graph.id, { key: contentKey, positions, routes })
       setNodes(buildNodes(graph, positions))
       setEdges(buildEdges(graph, positions, routes))
     },
-    [graph, contentKey],
+    [graph, contentKey, memory],
   )
 
   // One saver per graph; leaving a graph sends what it still holds.
   useEffect(() => {
-    const s = createLayoutSaver((p) => api.saveLayout(graph.id, p), {
+    const s = createLayoutSaver((p) => saveLayout(graph.id, p), {
       saved: () => setNotice((n) => (n?.kind === 'save' ? undefined : n)),
       failed: (e) => setNotice({ kind: 'save', text: 'Layout not saved', detail: messageOf(e) }),
     })
@@ -80,7 +82,7 @@ export function useCanvasLayout(graph: GraphDetailDto, map: boolean) {
       s.destroy()
       if (saver.current === s) saver.current = undefined
     }
-  }, [graph.id])
+  }, [graph.id, saveLayout])
 
   // Lay out when the graph or its drawn content changes. A graph this page has shown before comes
   // back as it was; a new one starts from its saved positions. Either way nodes already placed
@@ -189,15 +191,10 @@ export function useCanvasLayout(graph: GraphDetailDto, map: boolean) {
       const toSave: Positions = {}
       for (const [id, p] of Object.entries(current.positions)) if (!isTerminal(id)) toSave[id] = p
       unroute(settled)
-      memory.set(graph.id, {
-        ...memory.get(graph.id),
-        key: contentKey,
-        positions: current.positions,
-        routes: current.routes,
-      })
+      memory.remember(graph.id, { key: contentKey, positions: current.positions, routes: current.routes })
       saver.current?.queue(toSave)
     },
-    [graph.id, contentKey, unroute],
+    [graph.id, contentKey, unroute, memory],
   )
 
   // A dragged node's edges leave their laid-out routes at once and follow it as plain curves.
@@ -207,11 +204,8 @@ export function useCanvasLayout(graph: GraphDetailDto, map: boolean) {
   )
 
   const onMoveEnd = useCallback<OnMove>(
-    (_event, viewport) => {
-      const entry = memory.get(graph.id)
-      if (entry) entry.viewport = viewport
-    },
-    [graph.id],
+    (_event, viewport) => memory.rememberViewport(graph.id, viewport),
+    [graph.id, memory],
   )
 
   return { nodes, edges, busy, notice, relayout, applyMoves, onNodeDragStart, onMoveEnd }

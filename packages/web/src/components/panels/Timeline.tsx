@@ -7,11 +7,11 @@
 import type { GraphDetailDto } from '@graphrun/protocol'
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import type { RunView } from '../../run-view/run-view.js'
-import type { TimelineBar as Bar } from '../../run-view/timeline.js'
 import { axisTicks, criticalPath, lanesOf } from '../../run-view/timeline.js'
 import type { ViewStore } from '../../state/view-store.js'
 import { StatusIcon } from '../StatusIcon.js'
 import { TimelineBar, TimelineLegend, TimelineTooltip } from './TimelineParts.js'
+import type { Hover } from './timeline-hover.js'
 import './timeline.css'
 
 const LANE = 26
@@ -59,12 +59,6 @@ function niceCeil(ms: number): number {
   const power = 10 ** Math.floor(Math.log10(Math.max(ms, 1)))
   const m = NICE_STEPS.find((n) => n * power >= ms) ?? 10
   return m * power
-}
-
-export interface Hover {
-  bar: Bar
-  x: number
-  y: number
 }
 
 interface Viewport {

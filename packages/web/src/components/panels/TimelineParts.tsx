@@ -8,7 +8,7 @@ import { formatDuration } from '../../format.js'
 import type { TimelineBar as Bar } from '../../run-view/timeline.js'
 import { STATUS_LABEL, StatusIcon } from '../StatusIcon.js'
 import { LineIcon } from './LineIcon.js'
-import type { Hover } from './Timeline.js'
+import type { Hover } from './timeline-hover.js'
 
 const CHAR = 6.8
 const ICON = 18

@@ -1,0 +1,135 @@
+/**
+ * The reconnecting reader behind watchChanges(): `GET /api/changes` as an async iterator of
+ * ChangeEvents. A connection that fails or ends is opened again after a backoff, forever, and
+ * each new connection starts with `ready` (the caller refetches what it shows then: the server
+ * keeps no history of changes). Only a 4xx, the server's final word, ends it with an error; an
+ * abort ends it quietly. Must never leave a reader or a request open once it ends.
+ */
+
+import type { ChangeEvent } from '@graphrun/protocol'
+import { CHANGE_EVENT_TYPES } from '@graphrun/protocol'
+import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import { errorFromResponse, GraphrunError } from './errors.js'
+import type { ResolvedRetry } from './stream.js'
+
+export interface ChangeFeedSource {
+  open: (signal: AbortSignal) => Promise<Response>
+  signal?: AbortSignal | undefined
+  retry: ResolvedRetry
+  /** Told each time a connection fails or ends, before the wait to reconnect. */
+  onDisconnect?: ((error: GraphrunError) => void) | undefined
+}
+
+const KNOWN = new Set<string>(CHANGE_EVENT_TYPES)
+
+export function changeEvents(source: ChangeFeedSource): AsyncIterableIterator<ChangeEvent> {
+  const controller = new AbortController()
+  const outer = source.signal
+  const onAbort = (): void => controller.abort(outer?.reason)
+  if (outer?.aborted) controller.abort(outer.reason)
+  else outer?.addEventListener('abort', onAbort, { once: true })
+  const detach = (): void => outer?.removeEventListener('abort', onAbort)
+
+  const events = generate(source, controller.signal, detach)
+  const iterator: AsyncIterableIterator<ChangeEvent> = {
+    next: () => events.next(),
+    async return() {
+      controller.abort()
+      detach()
+      await events.return(undefined)
+      return { done: true, value: undefined }
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  }
+  return iterator
+}
+
+async function* generate(
+  source: ChangeFeedSource,
+  signal: AbortSignal,
+  detach: () => void,
+): AsyncGenerator<ChangeEvent, void, undefined> {
+  const { retry } = source
+  let delay = retry.initial_ms
+  try {
+    while (!signal.aborted) {
+      let cause: GraphrunError
+      const opened = Date.now()
+      try {
+        const response = await source.open(signal)
+        if (!response.ok) {
+          const error = await errorFromResponse(response)
+          if (response.status < 500) throw error
+          cause = error
+        } else {
+          const reader = response.body?.getReader()
+          const decoder = new TextDecoder()
+          const messages: EventSourceMessage[] = []
+          const parser = createParser({ onEvent: (message) => messages.push(message) })
+          try {
+            for (;;) {
+              const chunk = reader ? await reader.read() : { done: true as const, value: undefined }
+              parser.feed(chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true }))
+              for (const message of messages.splice(0)) {
+                const change = parseChange(message)
+                if (change === undefined) continue
+                yield change
+                if (signal.aborted) return
+              }
+              if (chunk.done) break
+            }
+          } finally {
+            reader?.cancel().catch(() => {})
+          }
+          cause = new GraphrunError('stream_ended_early', 'the server ended the change stream')
+        }
+      } catch (err) {
+        if (signal.aborted) return
+        if (err instanceof GraphrunError && err.status >= 400 && err.status < 500) throw err
+        cause =
+          err instanceof GraphrunError
+            ? err
+            : new GraphrunError('network_error', `the change stream broke off: ${String(err)}`, {
+                cause: err,
+              })
+      }
+      source.onDisconnect?.(cause)
+      // A connection that held a while was a good one: the wait starts short again. One that
+      // breaks at once (a server restarting, a proxy refusing) backs off.
+      if (Date.now() - opened >= retry.max_ms) delay = retry.initial_ms
+      await sleep(delay, signal)
+      delay = Math.min(delay * 2, retry.max_ms)
+    }
+  } finally {
+    detach()
+  }
+}
+
+/** A change the client knows; frames of types it does not know (a newer server's) are skipped. */
+function parseChange(message: EventSourceMessage): ChangeEvent | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(message.data)
+  } catch {
+    value = undefined
+  }
+  const change = value as Partial<ChangeEvent> | null | undefined
+  if (change === null || typeof change !== 'object' || typeof change.type !== 'string') {
+    const data = message.data.length > 200 ? `${message.data.slice(0, 200)}…` : message.data
+    throw new GraphrunError('internal', `The server sent an SSE frame that is not a change: ${data}`)
+  }
+  return KNOWN.has(change.type) ? (change as ChangeEvent) : undefined
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
