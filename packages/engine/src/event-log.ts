@@ -3,7 +3,18 @@
  * first event. Appending never blocks and never drops; a reader that is behind just reads on.
  */
 
-import type { RunEvent } from '@graphrun/protocol'
+import type { RunEvent, TerminalEvent } from '@graphrun/protocol'
+
+/** An event as the scheduler writes it; `emit` adds `run_id`, `seq` and `timestamp`. */
+// Distributive Omit, so each event variant keeps its own fields.
+export type EventInit = RunEvent extends infer E
+  ? E extends RunEvent
+    ? Omit<E, 'run_id' | 'seq' | 'timestamp'>
+    : never
+  : never
+
+/** A terminal event (`complete`, `error`, `cancelled`) as the scheduler writes it. */
+export type TerminalEventInit = Extract<EventInit, { type: TerminalEvent['type'] }>
 
 export interface EventLog {
   readonly events: AsyncIterable<RunEvent>
