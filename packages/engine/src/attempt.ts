@@ -4,7 +4,8 @@
  * JSON update merged into the state (`node_complete`), or its `node_error` (docs/semantics.md,
  * "State", "Timeouts and retries"; docs/events.md). What follows (a retry, the route, skipping
  * downstream, the run's end) is the scheduler's, told through `hooks`. A node's odd return or
- * throw must never escape from here: every read of user data is guarded.
+ * throw must never escape from here: every read of user data is guarded. Its `ctx.log` and
+ * `ctx.progress` become `log` and `node_progress` events.
  */
 
 import type { NodeErrorCode } from '@graphrun/protocol'
@@ -16,7 +17,7 @@ import { abortExecution, createNodeContext } from './execution.js'
 import type { Plan } from './plan.js'
 import { shouldRetry } from './retry-policy.js'
 import type { StateStore } from './state.js'
-import { isThenable, jsonProblem, round3, withoutUndefined } from './util.js'
+import { isThenable, jsonProblem, jsonSnapshot, round3, withoutUndefined } from './util.js'
 
 export interface AttemptHooks {
   emit(init: EventInit): unknown
@@ -51,14 +52,22 @@ function messageOf(error: unknown): string {
   return serializeError(error, 'invalid_update').message
 }
 
-export function createAttempts(
-  plan: Plan,
-  run_id: string,
-  capture: boolean,
-  sink: ContextSink,
-  hooks: AttemptHooks,
-): Attempts {
+export function createAttempts(plan: Plan, run_id: string, capture: boolean, hooks: AttemptHooks): Attempts {
   const running = new Set<Execution>()
+  const sink: ContextSink = {
+    log: (node_id, level, message, data) =>
+      hooks.emit(
+        data === undefined
+          ? { type: 'log', node_id, level, message }
+          : { type: 'log', node_id, level, message, data: jsonSnapshot(data) },
+      ),
+    progress: (node_id, progress, message) =>
+      hooks.emit(
+        message === undefined
+          ? { type: 'node_progress', node_id, progress }
+          : { type: 'node_progress', node_id, progress, message },
+      ),
+  }
 
   const start = (w: number, attempt: number, iteration: number) => {
     const node = plan.nodeOf(w)

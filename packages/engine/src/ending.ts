@@ -12,8 +12,6 @@ import { abortExecution } from './execution.js'
 import type { TerminalInit } from './lifecycle.js'
 import { round3 } from './util.js'
 
-export const DEFAULT_GRACE_MS = 5_000
-
 /** Aborts the signal of every running attempt, with the reason the run ends. */
 export function abortAll(running: Iterable<Execution>, init: TerminalInit): void {
   const reason =
@@ -77,4 +75,18 @@ export function endingEvent(init: TerminalInit, duration_ms: number): TerminalEv
       ? { code: init.code, message: init.message }
       : { code: init.code, message: init.message, details: init.details }
   return { type: 'error', error }
+}
+
+/** The cancel an aborted `options.signal` asks for, with the reason it was aborted with. */
+export function abortedBy(signal: AbortSignal | undefined): TerminalInit {
+  const reason: unknown = signal?.reason
+  return {
+    type: 'cancelled',
+    reason:
+      reason instanceof Error
+        ? reason.message
+        : typeof reason === 'string'
+          ? reason
+          : 'the abort signal fired',
+  }
 }

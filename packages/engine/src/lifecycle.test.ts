@@ -13,6 +13,18 @@ const run = (actions: readonly LifecycleAction[], from: Lifecycle = PENDING): Li
 const timer = setTimeout(() => {}, 0)
 clearTimeout(timer)
 
+const summary = { succeeded: 0, failed: 0, skipped: 0, executions: 0 }
+const complete = (status: 'succeeded' | 'failed') =>
+  ({
+    type: 'terminate',
+    event: { type: 'complete', status, final_state: {}, duration_ms: 1, summary },
+  }) as const
+const cancelled = { type: 'terminate', event: { type: 'cancelled', duration_ms: 1 } } as const
+const failed = {
+  type: 'terminate',
+  event: { type: 'error', error: { code: 'internal', message: 'x' } },
+} as const
+
 describe('transition', () => {
   it('starts pending and begins running', () => {
     expect(PENDING).toEqual({ type: 'pending', paused: false, cancel: undefined })
@@ -108,7 +120,7 @@ describe('transition', () => {
     expect(transition(ending, { type: 'pause', reason: 'requested' })).toBe(ending)
     expect(transition(ending, { type: 'resume' })).toBe(ending)
     expect(controllable(ending)).toBe(false)
-    const ended = transition(ending, { type: 'terminate', status: 'cancelled' })
+    const ended = transition(ending, cancelled)
     expect(transition(ended, { type: 'pause', reason: 'requested' })).toBe(ended)
     expect(transition(ended, { type: 'resume' })).toBe(ended)
     expect(controllable(ended)).toBe(false)
@@ -125,16 +137,24 @@ describe('transition', () => {
     expect(transition(running, { type: 'grace', timer })).toBe(running)
   })
 
+  it('ends with the status its terminal event says', () => {
+    const running = run([{ type: 'begin' }])
+    expect(transition(running, complete('succeeded'))).toEqual({ type: 'ended', status: 'succeeded' })
+    expect(transition(running, complete('failed'))).toEqual({ type: 'ended', status: 'failed' })
+    expect(transition(running, cancelled)).toEqual({ type: 'ended', status: 'cancelled' })
+    expect(transition(running, failed)).toEqual({ type: 'ended', status: 'failed' })
+  })
+
   it('terminates from any state, once; the status is the terminal one', () => {
     for (const from of [
       PENDING,
       { type: 'running' } as const,
       run([{ type: 'begin' }, { type: 'end', init: { type: 'cancelled' } }]),
     ]) {
-      const ended = transition(from, { type: 'terminate', status: 'failed' })
+      const ended = transition(from, failed)
       expect(ended).toEqual({ type: 'ended', status: 'failed' })
       expect(controlStatus(ended)).toBe('failed')
-      expect(transition(ended, { type: 'terminate', status: 'succeeded' })).toBe(ended)
+      expect(transition(ended, complete('succeeded'))).toBe(ended)
       expect(transition(ended, { type: 'end', init: { type: 'cancelled' } })).toBe(ended)
       expect(transition(ended, { type: 'begin' })).toBe(ended)
     }

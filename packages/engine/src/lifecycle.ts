@@ -7,7 +7,7 @@
  */
 
 import type { TerminalEvent } from '@graphrun/protocol'
-import type { EventInit } from './event-log.js'
+import type { EventInit, TerminalEventInit } from './event-log.js'
 import type { RunControlStatus } from './types.js'
 
 export type PauseReason = 'breakpoint' | 'requested'
@@ -51,7 +51,8 @@ export type LifecycleAction =
   | { type: 'end'; init: TerminalInit }
   /** The ending waits for running nodes at most until this timer fires. */
   | { type: 'grace'; timer: ReturnType<typeof setTimeout> }
-  | { type: 'terminate'; status: 'succeeded' | 'failed' | 'cancelled' }
+  /** The terminal event is about to be written. */
+  | { type: 'terminate'; event: TerminalEventInit }
 
 export const PENDING: Lifecycle = { type: 'pending', paused: false, cancel: undefined }
 const RUNNING: Lifecycle = { type: 'running' }
@@ -86,8 +87,14 @@ export function transition(state: Lifecycle, action: LifecycleAction): Lifecycle
     case 'grace':
       return state.type === 'ending' && state.grace === undefined ? { ...state, grace: action.timer } : state
     case 'terminate':
-      return state.type === 'ended' ? state : { type: 'ended', status: action.status }
+      if (state.type === 'ended') return state
+      return { type: 'ended', status: endStatus(action.event) }
   }
+}
+
+function endStatus(event: TerminalEventInit): 'succeeded' | 'failed' | 'cancelled' {
+  if (event.type === 'complete') return event.status
+  return event.type === 'cancelled' ? 'cancelled' : 'failed'
 }
 
 /** What `handle.status` says in each state. */
