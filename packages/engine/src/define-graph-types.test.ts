@@ -1,6 +1,7 @@
 // Compile-time tests for defineGraph (tsc checks test files): the state type inside node functions
 // comes from a zod schema, from an explicit type argument, or is the loose default that lets the
-// SPEC §3 example compile as written; edges to unknown nodes are type errors. Each graph also runs.
+// example of docs/semantics.md (Defining graphs) compile as written; edges to unknown nodes are
+// type errors. Each graph also runs.
 
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { z } from 'zod'
@@ -75,13 +76,14 @@ describe('state types (checked by tsc)', () => {
     })
   })
 
-  it('lets the SPEC §3 example compile as written with the loose default state', async () => {
-    // Copied from SPEC §3, unchanged apart from formatting: the loose default must accept it.
+  it('lets the docs/semantics.md example compile as written with the loose default state', async () => {
+    // Copied from docs/semantics.md (Defining graphs), unchanged apart from formatting: the loose
+    // default must accept it.
     const graph = defineGraph({
       name: 'Research report',
       description: 'Plans topics, researches them in parallel, writes and reviews a report',
       reducers: { notes: append }, // per-key merge rule; default: replace
-      // biome-ignore-start lint/correctness/noUnusedFunctionParameters: the SPEC's parameters, kept as written
+      // biome-ignore-start lint/correctness/noUnusedFunctionParameters: the example's parameters, kept as written
       nodes: {
         plan: async (s, ctx) => ({ topics: ['a', 'b'] }),
         search: {

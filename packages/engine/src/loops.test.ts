@@ -1,4 +1,4 @@
-// Tests for loops in runGraph (SPEC §4 "Loop edges", "Loops"): iterations numbered per node,
+// Tests for loops in runGraph (docs/semantics.md, "Loop edges", "Loops"): iterations numbered per node,
 // agent and review loops, joins inside loops, a node never overlapping itself, and max_steps.
 // Every test asserts the exact event sequence; orders are forced with sleeps far apart.
 

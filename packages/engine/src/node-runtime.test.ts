@@ -451,8 +451,8 @@ describe('ctx', () => {
   })
 
   it('records log data as it was when logged, as plain JSON', async () => {
-    // SPEC §5: events are plain JSON, and the object emitted is the one stored and streamed. A node
-    // that goes on changing an object it logged must not rewrite a log event already emitted.
+    // docs/events.md: events are plain JSON, and the object emitted is the one stored and streamed.
+    // A node that goes on changing an object it logged must not rewrite a log event already emitted.
     const graph = defineGraph({
       name: 'log data snapshot',
       nodes: {

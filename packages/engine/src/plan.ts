@@ -25,6 +25,10 @@ export interface Plan {
   ids: string[]
   index: Map<string, number>
   nodes: NormalizedNode[]
+  /** The id of node `w` (a node index, not START_INDEX). */
+  idOf(w: number): string
+  /** The normalized node `w`. */
+  nodeOf(w: number): NormalizedNode
   edgeSource: Int32Array
   edgeTarget: Int32Array
   edgeLoop: Uint8Array
@@ -138,6 +142,17 @@ function compile(graph: Graph): Plan {
     }
   }
 
+  const idOf = (w: number): string => {
+    const id = ids[w]
+    if (id === undefined) throw new RangeError(`no node ${w} in the plan of "${graph.name}"`)
+    return id
+  }
+  const nodeOf = (w: number): NormalizedNode => {
+    const node = nodes[w]
+    if (node === undefined) throw new RangeError(`no node ${w} in the plan of "${graph.name}"`)
+    return node
+  }
+
   const reachCache = new Map<number, Uint8Array>()
   const reach = (i: number): Uint8Array => {
     let set = reachCache.get(i)
@@ -162,6 +177,8 @@ function compile(graph: Graph): Plan {
     ids,
     index,
     nodes,
+    idOf,
+    nodeOf,
     edgeSource,
     edgeTarget,
     edgeLoop,

@@ -1,69 +1,34 @@
 /**
- * `runGraph`: runs a graph in-process and emits its RunEvents. Scheduling is eager: a node starts
- * the moment its inputs are settled, with no superstep barrier. Node inputs follow dead-path
- * elimination (every non-loop edge carries exactly one signal per round: delivered, not selected
- * or failed), loop edges start new iterations directly, and in graphs with loops a join whose
- * missing inputs can no longer arrive fires with their last values. No I/O happens here.
+ * `runGraph`: runs a graph in-process and emits its RunEvents (docs/semantics.md, "Run
+ * semantics"; docs/events.md). This file only orchestrates, wiring pieces that each own one
+ * concern: the dataflow decides which node may run next (`dataflow.ts`), the ready queue when it
+ * starts (`ready-queue.ts`), an attempt runs it (`attempt.ts`), the retry policy says when to try
+ * again (`retry-policy.ts`), the lifecycle is one state changed by `transition` (`lifecycle.ts`),
+ * and an ending run ends through `ending.ts`. No I/O happens here.
  */
 
-import type { NodeErrorCode, RunEvent, SerializedError, TerminalEvent } from '@graphrun/protocol'
-import { runCapturing } from './console-capture.js'
+import type { Attempts } from './attempt.js'
+import { createAttempts } from './attempt.js'
 import { createDataflow } from './dataflow.js'
 import { isGraph } from './define-graph.js'
+import { abortAll, abortedBy, cutOffEvent, endingEvent, startGrace } from './ending.js'
 import { serializeError } from './errors.js'
+import type { EventInit, TerminalEventInit } from './event-log.js'
 import { createEventLog } from './event-log.js'
-import type { ContextSink, Execution } from './execution.js'
-import { abortExecution, createNodeContext } from './execution.js'
+import type { Execution } from './execution.js'
 import { GraphError } from './graph-error.js'
 import { validateInitialState } from './initial-state.js'
-import type { Plan } from './plan.js'
+import type { Lifecycle, LifecycleAction, TerminalInit } from './lifecycle.js'
+import { controllable, controlStatus, PENDING, pausedEvent, resumedEvent, transition } from './lifecycle.js'
 import { getPlan, START_INDEX } from './plan.js'
+import { createReadyQueue } from './ready-queue.js'
+import { backoffDelay } from './retry-policy.js'
 import { chooseRoute } from './route.js'
+import { readRunOptions } from './run-options.js'
 import { createStateStore } from './state.js'
-import type { AnyState, Graph, RunControlStatus, RunHandle, RunOptions } from './types.js'
-import { isoNow, isThenable, jsonProblem, jsonSnapshot, round3, withoutUndefined } from './util.js'
-
-// Node outcomes, for the summary (0: never ran).
-const SUCCEEDED = 1
-const FAILED_OUTCOME = 2
-const SKIPPED = 3
-const CANCELLED = 4
-
-/** A node's update refused (not an object, not JSON, unreadable, or its reducer threw): never retried. */
-function invalidUpdate(message: string, cause?: unknown): SerializedError & { code: 'invalid_update' } {
-  return { code: 'invalid_update', name: cause instanceof Error ? cause.name : 'TypeError', message }
-}
-
-function messageOf(error: unknown): string {
-  return serializeError(error, 'invalid_update').message
-}
-
-const DEFAULT_MAX_STEPS = 10_000
-const DEFAULT_GRACE_MS = 5_000
-
-interface Ticket {
-  node: number
-  attempt: number
-  iteration: number
-  retry: boolean
-  breakpoint_passed: boolean
-}
-
-type TerminalInit =
-  | { type: 'cancelled'; reason?: string }
-  | {
-      type: 'error'
-      code: Extract<TerminalEvent, { type: 'error' }>['error']['code']
-      message: string
-      details?: Record<string, unknown>
-    }
-
-// Distributive Omit, so each event variant keeps its own fields.
-type EventInit = RunEvent extends infer E
-  ? E extends RunEvent
-    ? Omit<E, 'run_id' | 'seq' | 'timestamp'>
-    : never
-  : never
+import { CANCELLED, FAILED, SKIPPED, SUCCEEDED, summarize } from './summary.js'
+import type { AnyState, Graph, RunHandle, RunOptions } from './types.js'
+import { round3 } from './util.js'
 
 export function runGraph<S extends AnyState>(
   graph: Graph<S>,
@@ -73,567 +38,212 @@ export function runGraph<S extends AnyState>(
   if (!isGraph(graph)) {
     throw new GraphError('not_a_graph', 'runGraph needs a graph made by defineGraph({ name, nodes, edges })')
   }
-  const plan: Plan = getPlan(graph as Graph)
-  const n = plan.ids.length
-  const run_id = options.run_id ?? globalThis.crypto.randomUUID()
-  const maxSteps = options.max_steps ?? plan.max_steps ?? DEFAULT_MAX_STEPS
-  const maxConcurrency = options.max_concurrency ?? Number.POSITIVE_INFINITY
-  const graceMs = options.grace_ms ?? DEFAULT_GRACE_MS
-  const capture = options.capture_console !== false
-  const onEvent = options.on_event
-  const breakpoints = new Set<number>()
-  for (const id of options.breakpoints ?? []) {
-    const i = plan.index.get(id)
-    if (i === undefined)
-      throw new GraphError('unknown_node', `breakpoint on unknown node "${id}"`, { node_id: id })
-    breakpoints.add(i)
-  }
-  if (!(maxConcurrency >= 1)) throw new GraphError('invalid_option', 'max_concurrency must be at least 1')
-  if (!Number.isInteger(maxSteps) || maxSteps < 1)
-    throw new GraphError('invalid_option', 'max_steps must be a positive integer')
-
-  const log = createEventLog()
-  let resolveDone!: (event: TerminalEvent) => void
-  const done = new Promise<TerminalEvent>((resolve) => {
-    resolveDone = resolve
+  const plan = getPlan(graph)
+  const settings = readRunOptions(graph, plan, options)
+  const signal = options.signal
+  // A failing host sink (say, a full disk) ends the run rather than breaking the scheduler.
+  const log = createEventLog(settings.run_id, options.on_event, (message) => {
+    queueMicrotask(() => end({ type: 'error', code: 'internal', message }))
   })
-
-  const iterations = new Int32Array(n)
-  const outcome = new Uint8Array(n)
-
-  const queue: Ticket[] = []
-  let queueHead = 0
-  const running = new Set<Execution>()
-  const backoffs = new Map<ReturnType<typeof setTimeout>, number>()
-
+  const outcome = new Uint8Array(plan.ids.length) // per node, summary.ts
   let store = createStateStore({}, plan.reducers)
-  let seq = 0
-  let steps = 0
-  let executions = 0
+  let life: Lifecycle = PENDING
   let hardFailure = false
   let startedAt = 0
-  let paused: { reason: 'breakpoint' | 'requested'; node_id?: string } | undefined
-  let ending: TerminalInit | undefined
-  let graceTimer: ReturnType<typeof setTimeout> | undefined
-  let ended = false
-  let begun = false
-  let pendingCancel: { reason?: string } | undefined
-  let status: RunControlStatus = 'running'
 
-  const emit = (init: EventInit): RunEvent | undefined => {
-    if (ended) return undefined
-    // Every caller passes a fresh object literal: completing it in place saves an allocation per
-    // event (the common fields come last in the JSON, after the type and its own fields).
-    const event = init as RunEvent
-    event.run_id = run_id
-    event.seq = ++seq
-    event.timestamp = isoNow()
-    log.append(event)
-    if (onEvent) {
-      try {
-        onEvent(event)
-      } catch (err) {
-        // A failing host sink (say, a full disk) ends the run rather than breaking the scheduler.
-        const message = `the on_event callback threw: ${serializeError(err, 'internal').message}`
-        queueMicrotask(() => beginEnding({ type: 'error', code: 'internal', message }))
-      }
-    }
-    return event
+  /** Changes the lifecycle; returns the state it was in. */
+  const dispatch = (action: LifecycleAction): Lifecycle => {
+    const was = life
+    life = transition(life, action)
+    return was
+  }
+  const stopping = () => life.type === 'ending' || life.type === 'ended'
+  const emit = (init: EventInit): void => {
+    if (life.type !== 'ended') log.write(init)
   }
 
   const flow = createDataflow(plan, {
-    run: (w) => queue.push({ node: w, attempt: 1, iteration: 0, retry: false, breakpoint_passed: false }),
+    run: (w) => ready.add(w),
     skip: (w, reason) => {
       // A node reported once; a loop round that does not select a node that ran says nothing.
-      if (outcome[w] === SKIPPED || (reason === 'not_selected' && iterations[w] !== 0)) return
+      if (outcome[w] === SKIPPED || (reason === 'not_selected' && ready.iterations(w) !== 0)) return
       outcome[w] = SKIPPED
-      emit({ type: 'node_skipped', node_id: plan.ids[w] as string, reason })
+      emit({ type: 'node_skipped', node_id: plan.idOf(w), reason })
     },
-    stopped: () => ending !== undefined,
+    stopped: stopping,
   })
 
-  // ---- after a node ------------------------------------------------------------------------
+  const ready = createReadyQueue(plan, settings.max_steps, settings.breakpoints, {
+    open: () => life.type === 'running' && attempts.running.size < settings.max_concurrency,
+    start: (w, attempt, iteration) => attempts.start(w, attempt, iteration),
+    overLimit: (init) => end(init),
+    breakpoint: (w) => {
+      life = transition(life, { type: 'pause', reason: 'breakpoint', node_id: plan.idOf(w) })
+      if (life.type === 'paused') emit(pausedEvent(life))
+    },
+    retryDue: () => advance(),
+  })
 
   /** Evaluates `w`'s route (if any) and signals its outputs; false when the route ended the run. */
   const routeOf = (w: number): boolean => {
-    const slot = w === START_INDEX ? n : w
-    const route = plan.routes[slot]
-    const ownId = w === START_INDEX ? 'START' : (plan.ids[w] as string)
+    const route = plan.routes[w === START_INDEX ? plan.ids.length : w]
     if (!route) {
       flow.deliver(w)
       return true
     }
-    const choice = chooseRoute(route, store.snapshot(), ownId)
+    const choice = chooseRoute(route, store.snapshot(), w === START_INDEX ? 'START' : plan.idOf(w))
     if (!choice.ok) {
-      beginEnding({ type: 'error', code: 'invalid_route', message: choice.message, details: choice.details })
+      end({ type: 'error', code: 'invalid_route', message: choice.message, details: choice.details })
       return false
     }
     flow.deliver(w, choice.picked)
     return true
   }
 
+  /** Fires what pending signals made ready, starts what may start, and ends a run with nothing left. */
   const advance = () => {
-    if (ending) return
+    if (stopping()) return
     flow.settle()
-    if (ending) return
-    pump()
-    if (flow.busyCount() === 0 && !ending) finishNaturally()
+    if (stopping()) return
+    ready.pump()
+    if (flow.busyCount() === 0 && !stopping()) finish()
   }
 
-  // ---- executions --------------------------------------------------------------------------
-
-  const sink: ContextSink = {
-    log: (node_id, level, message, data) =>
-      emit(
-        data === undefined
-          ? { type: 'log', node_id, level, message }
-          : { type: 'log', node_id, level, message, data: jsonSnapshot(data) },
-      ),
-    progress: (node_id, progress, message) =>
-      emit(
-        message === undefined
-          ? { type: 'node_progress', node_id, progress }
-          : { type: 'node_progress', node_id, progress, message },
-      ),
-  }
-
-  const pump = () => {
-    while (!paused && !ending && queueHead < queue.length && running.size < maxConcurrency) {
-      const t = queue[queueHead] as Ticket
-      if (!t.retry) {
-        if (steps >= maxSteps) {
-          beginEnding({
-            type: 'error',
-            code: 'step_limit_exceeded',
-            message: `the run exceeded max_steps (${maxSteps}) node executions; raise max_steps or check the loop's exit condition`,
-            details: { max_steps: maxSteps, node_id: plan.ids[t.node] as string },
-          })
-          return
-        }
-        if (breakpoints.has(t.node) && !t.breakpoint_passed) {
-          t.breakpoint_passed = true
-          paused = { reason: 'breakpoint', node_id: plan.ids[t.node] as string }
-          status = 'paused'
-          emit({ type: 'paused', reason: 'breakpoint', node_id: plan.ids[t.node] as string })
-          return
-        }
-      }
-      queueHead++
-      if (queueHead > 1024 && queueHead * 2 > queue.length) {
-        queue.splice(0, queueHead)
-        queueHead = 0
-      }
-      start(t)
-    }
-  }
-
-  const start = (t: Ticket) => {
-    const w = t.node
-    if (!t.retry) {
-      steps++
-      executions++
-      t.iteration = (iterations[w] as number) + 1
-      iterations[w] = t.iteration
-    }
-    const node = plan.nodes[w] as Plan['nodes'][number]
-    const exec: Execution = {
-      node: w,
-      attempt: t.attempt,
-      iteration: t.iteration,
-      started: performance.now(),
-      version: store.version,
-      controller: undefined,
-      abort_reason: undefined,
-      timer: undefined,
-      settled: false,
-    }
-    running.add(exec)
-    const node_id = node.id
-    emit({ type: 'node_start', node_id, attempt: exec.attempt, iteration: exec.iteration })
-    const ctx = createNodeContext(run_id, node_id, exec, sink)
-    if (node.timeout_ms !== undefined) exec.timer = setTimeout(onTimeout, node.timeout_ms, exec)
-    let result: unknown
-    try {
-      result = capture
-        ? runCapturing(
-            (level, message) => ctx.log(message, undefined, level),
-            node.run,
-            store.snapshot(),
-            ctx,
-          )
-        : node.run(store.snapshot(), ctx)
-    } catch (err) {
-      queueMicrotask(() => settle(exec, false, err))
-      return
-    }
-    // A node's return value is user data too: reading `then` may throw, and a hand-made thenable's
-    // `then` may throw or misbehave. Promise.resolve adopts it safely (a native promise as is).
-    let thenable: boolean
-    try {
-      thenable = isThenable(result)
-    } catch (err) {
-      queueMicrotask(() => settle(exec, false, err))
-      return
-    }
-    if (thenable) {
-      Promise.resolve(result).then(
-        (value) => settle(exec, true, value),
-        (err) => settle(exec, false, err),
-      )
-    } else queueMicrotask(() => settle(exec, true, result))
-  }
-
-  const onTimeout = (exec: Execution) => {
-    if (exec.settled) return
-    const ms = (plan.nodes[exec.node] as Plan['nodes'][number]).timeout_ms
-    const err = new Error(`node "${plan.ids[exec.node]}" timed out after ${ms} ms`)
-    err.name = 'TimeoutError'
-    abortExecution(exec, err)
-    settle(exec, false, err, 'node_timeout')
-  }
-
-  const settle = (exec: Execution, ok: boolean, value: unknown, code: NodeErrorCode = 'node_failed') => {
-    if (exec.settled) return
-    exec.settled = true
-    if (exec.timer !== undefined) clearTimeout(exec.timer)
-    running.delete(exec)
-    const w = exec.node
-    const node_id = plan.ids[w] as string
-    const duration_ms = round3(performance.now() - exec.started)
-    const base = { node_id, attempt: exec.attempt, iteration: exec.iteration, duration_ms }
-    if (ending) {
-      cancelledError(exec, duration_ms)
-      if (running.size === 0) finishEnding()
-      return
-    }
-    if (
-      ok &&
-      !(value === undefined || value === null || (typeof value === 'object' && !Array.isArray(value)))
-    ) {
-      const err = new TypeError(
-        `node "${node_id}" returned ${Array.isArray(value) ? 'an array' : `a ${typeof value}`}; a node must return an object of state updates, or nothing`,
-      )
-      return failAttempt(
-        exec,
-        { ...serializeError(err, 'invalid_update'), stack: undefined },
-        duration_ms,
-        false,
-      )
-    }
-    if (!ok) return failAttempt(exec, serializeError(value, code), duration_ms, true)
-    // The update is user data: reading it may run a getter or a proxy trap that throws.
-    let update: Record<string, unknown>
-    let notJson: string | undefined
-    try {
-      update = withoutUndefined((value ?? {}) as Record<string, unknown>)
-      notJson = jsonProblem(update)
-    } catch (err) {
-      return failAttempt(
-        exec,
-        invalidUpdate(`reading the update of "${node_id}" threw: ${messageOf(err)}`, err),
-        duration_ms,
-        false,
-      )
-    }
-    if (notJson !== undefined) {
-      const message = `node "${node_id}" returned an update that cannot be JSON: ${notJson}; state travels as JSON (objects, arrays, strings, numbers, booleans, null)`
-      return failAttempt(exec, invalidUpdate(message), duration_ms, false)
-    }
-    const merged = store.merge(update, node_id, exec.version)
-    if (merged.failure) {
-      const { key, error } = merged.failure
-      const message = `the reducer of state key "${key}" threw on the update of "${node_id}": ${messageOf(error)}`
-      return failAttempt(exec, invalidUpdate(message, error), duration_ms, false)
-    }
-    if (!merged.ok) {
-      const { key, other_node } = merged.conflict
-      const message = `write conflict on state key "${key}": "${other_node}" changed it while "${node_id}" was running, and "${node_id}" wrote a different value. Give "${key}" a reducer (e.g. append or merge), or order the two nodes with an edge.`
-      emit({
-        type: 'node_error',
-        ...base,
-        error: { code: 'invalid_update', name: 'WriteConflict', message },
-        will_retry: false,
-      })
-      outcome[w] = FAILED_OUTCOME
-      beginEnding({
-        type: 'error',
-        code: 'write_conflict',
-        message,
-        details: { key, nodes: [other_node, node_id] },
-      })
-      return
-    }
-    emit({
-      type: 'node_complete',
-      node_id,
-      attempt: exec.attempt,
-      iteration: exec.iteration,
-      duration_ms,
-      update,
-      patch: merged.patch,
-    })
-    outcome[w] = SUCCEEDED
-    if (routeOf(w)) {
-      flow.release(w)
-      advance()
-    }
-  }
-
-  const failAttempt = (
-    exec: Execution,
-    error: ReturnType<typeof serializeError<NodeErrorCode>>,
-    duration_ms: number,
-    retryable: boolean,
-  ) => {
-    const w = exec.node
-    const node = plan.nodes[w] as Plan['nodes'][number]
-    const node_id = node.id
-    if (error.stack === undefined) delete error.stack
-    const retry = node.retry
-    const willRetry = retryable && retry !== undefined && exec.attempt < retry.attempts
-    emit({
-      type: 'node_error',
-      node_id,
-      attempt: exec.attempt,
-      iteration: exec.iteration,
-      duration_ms,
-      error,
-      will_retry: willRetry,
-    })
-    if (willRetry) {
-      const base = (retry.backoff_ms ?? 100) * 2 ** (exec.attempt - 1)
-      const capped = Math.min(base, retry.max_backoff_ms ?? 30_000)
-      const delay = retry.jitter === false ? capped : capped / 2 + Math.random() * (capped / 2)
-      const timer = setTimeout(() => {
-        backoffs.delete(timer)
-        if (ending) return
-        queue.push({
-          node: w,
-          attempt: exec.attempt + 1,
-          iteration: exec.iteration,
-          retry: true,
-          breakpoint_passed: true,
-        })
-        advance()
-      }, delay)
-      backoffs.set(timer, w)
-      advance()
-      return
-    }
-    outcome[w] = FAILED_OUTCOME
-    if (node.on_error === 'continue') {
-      if (!routeOf(w)) return
-    } else {
-      hardFailure = true
-      flow.fail(w)
-    }
+  /** `w`'s execution is over (succeeded or failed for good) and its outputs are signalled. */
+  const release = (w: number) => {
     flow.release(w)
     advance()
   }
 
-  const cancelledError = (exec: Execution, duration_ms: number) => {
-    const reason =
-      ending?.type === 'cancelled'
-        ? (ending.reason ?? 'the run was cancelled')
-        : `the run ended: ${ending?.type === 'error' ? ending.code : 'error'}`
+  /** `exec` settled, or its grace period ran out, while the run was ending. */
+  const cutOff = (exec: Execution, duration_ms: number) => {
     outcome[exec.node] = CANCELLED
-    emit({
-      type: 'node_error',
-      node_id: plan.ids[exec.node] as string,
-      attempt: exec.attempt,
-      iteration: exec.iteration,
-      duration_ms,
-      error: { code: 'cancelled', name: 'AbortError', message: `cancelled: ${reason}` },
-      will_retry: false,
-    })
+    if (life.type === 'ending') emit(cutOffEvent(life.init, plan.idOf(exec.node), exec, duration_ms))
+    if (attempts.running.size === 0) finishEnding()
   }
 
-  // ---- ending ------------------------------------------------------------------------------
+  const attempts: Attempts = createAttempts(plan, settings.run_id, settings.capture_console, {
+    emit,
+    store: () => store,
+    stopping,
+    cutOff,
+    completed: (exec) => {
+      outcome[exec.node] = SUCCEEDED
+      if (routeOf(exec.node)) release(exec.node)
+    },
+    failed: (exec, willRetry) => {
+      const w = exec.node
+      const node = plan.nodeOf(w)
+      if (willRetry && node.retry !== undefined) {
+        ready.retryAfter(w, exec.attempt, exec.iteration, backoffDelay(node.retry, exec.attempt, Math.random))
+        return advance()
+      }
+      outcome[w] = FAILED
+      if (node.on_error === 'continue') {
+        if (!routeOf(w)) return
+      } else {
+        hardFailure = true
+        flow.fail(w)
+      }
+      release(w)
+    },
+    conflicted: (exec, message, details) => {
+      outcome[exec.node] = FAILED
+      end({ type: 'error', code: 'write_conflict', message, details })
+    },
+  })
 
-  const summary = () => {
-    let succeeded = 0
-    let failed = 0
-    let skipped = 0
-    for (let i = 0; i < n; i++) {
-      if (outcome[i] === SUCCEEDED) succeeded++
-      else if (outcome[i] === FAILED_OUTCOME) failed++
-      else if (outcome[i] === SKIPPED) skipped++
-    }
-    return { succeeded, failed, skipped, executions }
+  // ---- the end ----------------------------------------------------------------------------
+
+  /** Emits the terminal event; the run has ended first, so nothing on_event does can follow it. */
+  const terminate = (init: TerminalEventInit) => {
+    if (life.type === 'ended') return
+    dispatch({ type: 'terminate', event: init })
+    signal?.removeEventListener('abort', onAbort)
+    log.finish(init)
   }
 
-  const terminate = (init: EventInit & { type: TerminalEvent['type'] }) => {
-    if (ended) return
-    const event = emit(init) as TerminalEvent
-    ended = true
-    status = init.type === 'complete' ? init.status : init.type === 'cancelled' ? 'cancelled' : 'failed'
-    options.signal?.removeEventListener('abort', onAbort)
-    log.close()
-    resolveDone(event)
-  }
-
-  const finishNaturally = () => {
+  const finish = () =>
     terminate({
       type: 'complete',
       status: hardFailure ? 'failed' : 'succeeded',
       final_state: store.snapshot(),
       duration_ms: round3(performance.now() - startedAt),
-      summary: summary(),
+      summary: summarize(outcome, ready.executions()),
     })
-  }
 
   const finishEnding = () => {
-    if (graceTimer !== undefined) clearTimeout(graceTimer)
-    const init = ending as TerminalInit
-    const duration_ms = round3(performance.now() - startedAt)
-    if (init.type === 'cancelled') {
-      terminate(
-        init.reason === undefined
-          ? { type: 'cancelled', duration_ms }
-          : { type: 'cancelled', reason: init.reason, duration_ms },
-      )
-    } else {
-      const error =
-        init.details === undefined
-          ? { code: init.code, message: init.message }
-          : { code: init.code, message: init.message, details: init.details }
-      terminate({ type: 'error', error })
-    }
+    if (life.type !== 'ending') return
+    if (life.grace !== undefined) clearTimeout(life.grace)
+    terminate(endingEvent(life.init, round3(performance.now() - startedAt)))
   }
 
   /** Stops the run: nothing new starts, running nodes are aborted and get `grace_ms` to settle. */
-  const beginEnding = (init: TerminalInit) => {
-    if (ending || ended) return
-    ending = init
-    const skipTicket = (w: number) => {
+  const end = (init: TerminalInit) => {
+    const was = dispatch({ type: 'end', init })
+    if (life.type !== 'ending' || was.type === 'ending') return
+    ready.clear((w) => {
       outcome[w] = CANCELLED
-      emit({ type: 'node_skipped', node_id: plan.ids[w] as string, reason: 'cancelled' })
-    }
-    for (let i = queueHead; i < queue.length; i++) skipTicket((queue[i] as Ticket).node)
-    queue.length = 0
-    queueHead = 0
-    for (const [timer, w] of backoffs) {
-      clearTimeout(timer)
-      skipTicket(w)
-    }
-    backoffs.clear()
-    const reason =
-      init.type === 'cancelled'
-        ? new DOMException(init.reason ?? 'The run was cancelled', 'AbortError')
-        : new DOMException(init.message, 'AbortError')
-    for (const exec of running) abortExecution(exec, reason)
-    if (running.size === 0) {
-      finishEnding()
-      return
-    }
-    graceTimer = setTimeout(() => {
-      const now = performance.now()
-      for (const exec of running) {
-        exec.settled = true
-        if (exec.timer !== undefined) clearTimeout(exec.timer)
-        cancelledError(exec, round3(now - exec.started))
-      }
-      running.clear()
-      finishEnding()
-    }, graceMs)
-  }
-
-  const onAbort = () => {
-    const reason = options.signal?.reason
-    beginEnding({
-      type: 'cancelled',
-      reason:
-        reason instanceof Error
-          ? reason.message
-          : typeof reason === 'string'
-            ? reason
-            : 'the abort signal fired',
+      emit({ type: 'node_skipped', node_id: plan.idOf(w), reason: 'cancelled' })
     })
+    abortAll(attempts.running, init)
+    if (attempts.running.size === 0) return finishEnding()
+    dispatch({ type: 'grace', timer: startGrace(attempts.running, settings.grace_ms, cutOff, finishEnding) })
   }
 
-  // ---- start -------------------------------------------------------------------------------
+  const onAbort = () => end(abortedBy(signal))
+
+  // ---- the start --------------------------------------------------------------------------
 
   const begin = async () => {
     startedAt = performance.now()
-    const graph_id = options.graph_id ?? graph.name
-    const graph_version = options.graph_version ?? graph.version
-    const startEvent = (state: Record<string, unknown>): EventInit => ({
-      type: 'start',
-      graph_id,
-      graph_name: options.graph_name ?? graph.name,
-      graph_version,
-      initial_state: state,
-      node_ids: plan.ids,
-    })
-    const checked = await validateInitialState(graph as Graph, initial_state)
+    const startEvent = (initial_state: Record<string, unknown>): EventInit => {
+      return { type: 'start', ...settings.graph, initial_state, node_ids: plan.ids }
+    }
+    const checked = await validateInitialState(graph, initial_state)
     if (!checked.ok) {
       emit(startEvent(checked.state))
-      terminate({ type: 'error', error: { code: 'invalid_state', message: checked.message } })
-      return
+      return terminate({ type: 'error', error: { code: 'invalid_state', message: checked.message } })
     }
-    const state = checked.state
-    store = createStateStore(state, plan.reducers)
-    emit(startEvent(state))
-    begun = true
-    if (paused) emit({ type: 'paused', reason: 'requested' })
-    if (pendingCancel) {
-      beginEnding({ type: 'cancelled', ...pendingCancel })
-      return
-    }
-    if (options.signal?.aborted) {
-      onAbort()
-      return
-    }
-    options.signal?.addEventListener('abort', onAbort)
+    store = createStateStore(checked.state, plan.reducers)
+    emit(startEvent(checked.state))
+    const was = dispatch({ type: 'begin' })
+    if (life.type === 'paused') emit(pausedEvent(life))
+    if (was.type === 'pending' && was.cancel) return end({ type: 'cancelled', ...was.cancel })
+    if (signal?.aborted) return onAbort()
+    signal?.addEventListener('abort', onAbort)
     if (routeOf(START_INDEX)) advance()
   }
 
   queueMicrotask(() => {
     begin().catch((err: unknown) => {
-      terminate({
-        type: 'error',
-        error: { code: 'internal', message: `internal error: ${serializeError(err, 'x').message}` },
-      })
+      const message = `internal error: ${serializeError(err, 'x').message}`
+      terminate({ type: 'error', error: { code: 'internal', message } })
     })
   })
 
   return {
-    run_id,
+    run_id: settings.run_id,
     events: log.events,
-    done,
+    done: log.done,
     get status() {
-      return status
+      return controlStatus(life)
     },
     cancel(reason?: string) {
-      if (ended) return
-      if (!begun) {
-        pendingCancel = reason === undefined ? {} : { reason }
-        return
-      }
-      beginEnding(reason === undefined ? { type: 'cancelled' } : { type: 'cancelled', reason })
+      end(reason === undefined ? { type: 'cancelled' } : { type: 'cancelled', reason })
     },
     pause() {
-      if (ended || ending) return false
-      if (paused) return true
-      paused = { reason: 'requested' }
-      status = 'paused'
-      if (begun) emit({ type: 'paused', reason: 'requested' })
-      return true
+      const was = dispatch({ type: 'pause', reason: 'requested' })
+      if (life !== was && life.type === 'paused') emit(pausedEvent(life))
+      return controllable(was)
     },
     resume() {
-      if (ended || ending) return false
-      if (!paused) return true
-      const was = paused
-      paused = undefined
-      status = 'running'
-      if (!begun) return true
-      emit(
-        was.node_id === undefined
-          ? { type: 'resumed', reason: was.reason }
-          : { type: 'resumed', reason: was.reason, node_id: was.node_id },
-      )
-      advance()
-      return true
+      const was = dispatch({ type: 'resume' })
+      if (life !== was && was.type === 'paused') {
+        emit(resumedEvent(was))
+        advance()
+      }
+      return controllable(was)
     },
   }
 }

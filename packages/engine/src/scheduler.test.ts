@@ -1,6 +1,7 @@
-// Tests for how runGraph schedules nodes (SPEC §4): eager starts, fan-out, joins, routes, failure
-// propagation and many runs at once, each by the exact event sequence (loops are in
-// loops.test.ts). Orders are forced with sleeps far apart (30–80 ms); no test asserts a duration.
+// Tests for how runGraph schedules nodes (docs/semantics.md, Run semantics): eager starts,
+// fan-out, joins, routes, failure propagation and many runs at once, each by the exact event
+// sequence (loops are in loops.test.ts). Orders are forced with sleeps far apart (30–80 ms); no
+// test asserts a duration.
 
 import type { RunEvent } from '@graphrun/protocol'
 import { describe, expect, it } from 'vitest'

@@ -1,6 +1,6 @@
-// Tests for the run's state (SPEC §4 "State", §5 patches): reducers and the exact patches they
-// produce, lost-update detection (write_conflict), what a node may return or throw, large values,
-// and checking the initial state (plain object, zod schema with defaults).
+// Tests for the run's state (docs/semantics.md "State", docs/events.md patches): reducers and the
+// exact patches they produce, lost-update detection (write_conflict), what a node may return or
+// throw, large values, and checking the initial state (plain object, zod schema with defaults).
 
 import type { RunEvent } from '@graphrun/protocol'
 import { describe, expect, it } from 'vitest'

@@ -50,7 +50,7 @@ export function jsonSnapshot(data: unknown): unknown {
 /**
  * Why a value cannot travel as JSON — a BigInt or a cycle, which make JSON.stringify throw — with
  * where it is (`a BigInt at count`, `a cycle at reply.socket.parser`); undefined when it can.
- * Events are JSON (SPEC §5): an update holding either would break every host that sends or
+ * Events are JSON (docs/events.md): an update holding either would break every host that sends or
  * stores it. Values JSON changes without failing (a Date, a Map, a function) are left to it.
  * Walks the value once; shared, non-cyclic references are fine.
  */

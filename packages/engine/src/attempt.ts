@@ -1,0 +1,213 @@
+/**
+ * One attempt of one node, from `node_start` to the event that settles it: the call of its
+ * function (console captured, a thenable adopted), its timeout, and its result checked into a
+ * JSON update merged into the state (`node_complete`), or its `node_error` (docs/semantics.md,
+ * "State", "Timeouts and retries"; docs/events.md). What follows (a retry, the route, skipping
+ * downstream, the run's end) is the scheduler's, told through `hooks`. A node's odd return or
+ * throw must never escape from here: every read of user data is guarded. Its `ctx.log` and
+ * `ctx.progress` become `log` and `node_progress` events.
+ */
+
+import type { NodeErrorCode } from '@graphrun/protocol'
+import { runCapturing } from './console-capture.js'
+import { serializeError } from './errors.js'
+import type { EventInit } from './event-log.js'
+import type { ContextSink, Execution } from './execution.js'
+import { abortExecution, createNodeContext } from './execution.js'
+import type { Plan } from './plan.js'
+import { shouldRetry } from './retry-policy.js'
+import type { StateStore } from './state.js'
+import { isThenable, jsonProblem, jsonSnapshot, round3, withoutUndefined } from './util.js'
+
+export interface AttemptHooks {
+  emit(init: EventInit): unknown
+  /** The state attempts start from and merge into. */
+  store(): StateStore
+  /** True once the run is ending: an attempt settling now is cut off and its result discarded. */
+  stopping(): boolean
+  /** `exec` settled while the run was ending (it is no longer in `running`). */
+  cutOff(exec: Execution, duration_ms: number): void
+  /** `exec`'s update is merged and its `node_complete` emitted. */
+  completed(exec: Execution): void
+  /** `exec` failed and its `node_error` is emitted, saying `willRetry`. */
+  failed(exec: Execution, willRetry: boolean): void
+  /** `exec`'s update lost a write conflict (its `node_error` is emitted): the run must end. */
+  conflicted(exec: Execution, message: string, details: Record<string, unknown>): void
+}
+
+export interface Attempts {
+  /** Attempts started and not yet settled, in start order. */
+  readonly running: Set<Execution>
+  start(w: number, attempt: number, iteration: number): void
+}
+
+type NodeError = ReturnType<typeof serializeError<NodeErrorCode>>
+
+/** A node's update refused (not an object, not JSON, unreadable, or its reducer threw): never retried. */
+function invalidUpdate(message: string, cause?: unknown): NodeError {
+  return { code: 'invalid_update', name: cause instanceof Error ? cause.name : 'TypeError', message }
+}
+
+function messageOf(error: unknown): string {
+  return serializeError(error, 'invalid_update').message
+}
+
+export function createAttempts(plan: Plan, run_id: string, capture: boolean, hooks: AttemptHooks): Attempts {
+  const running = new Set<Execution>()
+  const sink: ContextSink = {
+    log: (node_id, level, message, data) =>
+      hooks.emit(
+        data === undefined
+          ? { type: 'log', node_id, level, message }
+          : { type: 'log', node_id, level, message, data: jsonSnapshot(data) },
+      ),
+    progress: (node_id, progress, message) =>
+      hooks.emit(
+        message === undefined
+          ? { type: 'node_progress', node_id, progress }
+          : { type: 'node_progress', node_id, progress, message },
+      ),
+  }
+
+  const start = (w: number, attempt: number, iteration: number) => {
+    const node = plan.nodeOf(w)
+    const store = hooks.store()
+    const exec: Execution = {
+      node: w,
+      attempt,
+      iteration,
+      started: performance.now(),
+      version: store.version,
+      controller: undefined,
+      abort_reason: undefined,
+      timer: undefined,
+      settled: false,
+    }
+    running.add(exec)
+    const node_id = node.id
+    hooks.emit({ type: 'node_start', node_id, attempt, iteration })
+    const ctx = createNodeContext(run_id, node_id, exec, sink)
+    if (node.timeout_ms !== undefined) exec.timer = setTimeout(onTimeout, node.timeout_ms, exec)
+    let result: unknown
+    try {
+      result = capture
+        ? runCapturing(
+            (level, message) => ctx.log(message, undefined, level),
+            node.run,
+            store.snapshot(),
+            ctx,
+          )
+        : node.run(store.snapshot(), ctx)
+    } catch (err) {
+      queueMicrotask(() => settle(exec, false, err))
+      return
+    }
+    // A node's return value is user data too: reading `then` may throw, and a hand-made thenable's
+    // `then` may throw or misbehave. Promise.resolve adopts it safely (a native promise as is).
+    let thenable: boolean
+    try {
+      thenable = isThenable(result)
+    } catch (err) {
+      queueMicrotask(() => settle(exec, false, err))
+      return
+    }
+    if (thenable) {
+      Promise.resolve(result).then(
+        (value) => settle(exec, true, value),
+        (err) => settle(exec, false, err),
+      )
+    } else queueMicrotask(() => settle(exec, true, result))
+  }
+
+  const onTimeout = (exec: Execution) => {
+    if (exec.settled) return
+    const err = new Error(
+      `node "${plan.idOf(exec.node)}" timed out after ${plan.nodeOf(exec.node).timeout_ms} ms`,
+    )
+    err.name = 'TimeoutError'
+    abortExecution(exec, err)
+    settle(exec, false, err, 'node_timeout')
+  }
+
+  const settle = (exec: Execution, ok: boolean, value: unknown, code: NodeErrorCode = 'node_failed') => {
+    if (exec.settled) return
+    exec.settled = true
+    if (exec.timer !== undefined) clearTimeout(exec.timer)
+    running.delete(exec)
+    const node_id = plan.idOf(exec.node)
+    const duration_ms = round3(performance.now() - exec.started)
+    if (hooks.stopping()) return hooks.cutOff(exec, duration_ms)
+    if (
+      ok &&
+      !(value === undefined || value === null || (typeof value === 'object' && !Array.isArray(value)))
+    ) {
+      const err = new TypeError(
+        `node "${node_id}" returned ${Array.isArray(value) ? 'an array' : `a ${typeof value}`}; a node must return an object of state updates, or nothing`,
+      )
+      return fail(exec, { ...serializeError(err, 'invalid_update'), stack: undefined }, duration_ms, false)
+    }
+    if (!ok) return fail(exec, serializeError(value, code), duration_ms, true)
+    // The update is user data: reading it may run a getter or a proxy trap that throws.
+    let update: Record<string, unknown>
+    let notJson: string | undefined
+    try {
+      update = withoutUndefined((value ?? {}) as Record<string, unknown>)
+      notJson = jsonProblem(update)
+    } catch (err) {
+      const message = `reading the update of "${node_id}" threw: ${messageOf(err)}`
+      return fail(exec, invalidUpdate(message, err), duration_ms, false)
+    }
+    if (notJson !== undefined) {
+      const message = `node "${node_id}" returned an update that cannot be JSON: ${notJson}; state travels as JSON (objects, arrays, strings, numbers, booleans, null)`
+      return fail(exec, invalidUpdate(message), duration_ms, false)
+    }
+    const merged = hooks.store().merge(update, node_id, exec.version)
+    if (merged.failure) {
+      const { key, error } = merged.failure
+      const message = `the reducer of state key "${key}" threw on the update of "${node_id}": ${messageOf(error)}`
+      return fail(exec, invalidUpdate(message, error), duration_ms, false)
+    }
+    if (!merged.ok) {
+      const { key, other_node } = merged.conflict
+      const message = `write conflict on state key "${key}": "${other_node}" changed it while "${node_id}" was running, and "${node_id}" wrote a different value. Give "${key}" a reducer (e.g. append or merge), or order the two nodes with an edge.`
+      hooks.emit({
+        type: 'node_error',
+        node_id,
+        attempt: exec.attempt,
+        iteration: exec.iteration,
+        duration_ms,
+        error: { code: 'invalid_update', name: 'WriteConflict', message },
+        will_retry: false,
+      })
+      return hooks.conflicted(exec, message, { key, nodes: [other_node, node_id] })
+    }
+    hooks.emit({
+      type: 'node_complete',
+      node_id,
+      attempt: exec.attempt,
+      iteration: exec.iteration,
+      duration_ms,
+      update,
+      patch: merged.patch,
+    })
+    hooks.completed(exec)
+  }
+
+  const fail = (exec: Execution, error: NodeError, duration_ms: number, retryable: boolean) => {
+    const node = plan.nodeOf(exec.node)
+    if (error.stack === undefined) delete error.stack
+    const willRetry = shouldRetry(node.retry, exec.attempt, retryable)
+    hooks.emit({
+      type: 'node_error',
+      node_id: node.id,
+      attempt: exec.attempt,
+      iteration: exec.iteration,
+      duration_ms,
+      error,
+      will_retry: willRetry,
+    })
+    hooks.failed(exec, willRetry)
+  }
+
+  return { running, start }
+}

@@ -1,0 +1,112 @@
+/**
+ * The ready queue: nodes the dataflow made ready, and retries whose backoff is over, waiting for a
+ * free slot in declaration order (docs/semantics.md, "Pause / resume", "Loops", "Timeouts and
+ * retries"). It numbers iterations, counts executions against `max_steps` and stops at
+ * breakpoints; whether a slot is free (not paused, not ending, under `max_concurrency`) is the
+ * scheduler's answer to `open()`. No events, no state: it calls `hooks`.
+ */
+
+import type { TerminalInit } from './lifecycle.js'
+import type { Plan } from './plan.js'
+
+export interface ReadyQueueHooks {
+  /** May one more attempt start now? */
+  open(): boolean
+  start(w: number, attempt: number, iteration: number): void
+  /** The next execution would be one too many (`max_steps`): the run must end so. */
+  overLimit(init: TerminalInit): void
+  /** `w` is a breakpoint: the run pauses before it (once per iteration). */
+  breakpoint(w: number): void
+  /** A retry's backoff is over: its ticket is queued. */
+  retryDue(): void
+}
+
+export interface ReadyQueue {
+  /** `w` should run one more iteration. */
+  add(w: number): void
+  /** `w`'s attempt `attempt` of `iteration` failed: queue the next attempt after `delay` ms. */
+  retryAfter(w: number, attempt: number, iteration: number, delay: number): void
+  /** Starts tickets while `open()` says so. */
+  pump(): void
+  /** Empties the queue: `skip` for each ticket in order, then for each retry still in backoff. */
+  clear(skip: (w: number) => void): void
+  /** Iterations of `w` started so far (0: it never ran). */
+  iterations(w: number): number
+  /** Executions started (iterations; retries not counted). */
+  executions(): number
+}
+
+function stepLimitExceeded(max_steps: number, node_id: string): TerminalInit {
+  const message = `the run exceeded max_steps (${max_steps}) node executions; raise max_steps or check the loop's exit condition`
+  return { type: 'error', code: 'step_limit_exceeded', message, details: { max_steps, node_id } }
+}
+
+/** A node waiting for a free slot: its next iteration, or (`retry`) its next attempt. */
+interface Ticket {
+  node: number
+  attempt: number
+  iteration: number
+  retry: boolean
+  breakpoint_passed: boolean
+}
+
+export function createReadyQueue(
+  plan: Plan,
+  maxSteps: number,
+  breakpoints: ReadonlySet<number>,
+  hooks: ReadyQueueHooks,
+): ReadyQueue {
+  const tickets: Ticket[] = []
+  let head = 0
+  const iterations = new Int32Array(plan.ids.length)
+  const backoffs = new Map<ReturnType<typeof setTimeout>, number>() // retry timer -> node
+  let steps = 0
+
+  return {
+    add(w) {
+      tickets.push({ node: w, attempt: 1, iteration: 0, retry: false, breakpoint_passed: false })
+    },
+    retryAfter(w, attempt, iteration, delay) {
+      const timer = setTimeout(() => {
+        backoffs.delete(timer)
+        tickets.push({ node: w, attempt: attempt + 1, iteration, retry: true, breakpoint_passed: true })
+        hooks.retryDue()
+      }, delay)
+      backoffs.set(timer, w)
+    },
+    pump() {
+      while (hooks.open()) {
+        const t = tickets[head]
+        if (t === undefined) return
+        if (!t.retry) {
+          if (steps >= maxSteps) return hooks.overLimit(stepLimitExceeded(maxSteps, plan.idOf(t.node)))
+          if (breakpoints.has(t.node) && !t.breakpoint_passed) {
+            t.breakpoint_passed = true
+            return hooks.breakpoint(t.node)
+          }
+          steps++
+          t.iteration = (iterations[t.node] ?? 0) + 1
+          iterations[t.node] = t.iteration
+        }
+        head++
+        if (head > 1024 && head * 2 > tickets.length) {
+          tickets.splice(0, head)
+          head = 0
+        }
+        hooks.start(t.node, t.attempt, t.iteration)
+      }
+    },
+    clear(skip) {
+      for (const t of tickets.slice(head)) skip(t.node)
+      tickets.length = 0
+      head = 0
+      for (const [timer, w] of backoffs) {
+        clearTimeout(timer)
+        skip(w)
+      }
+      backoffs.clear()
+    },
+    iterations: (w) => iterations[w] ?? 0,
+    executions: () => steps,
+  }
+}
