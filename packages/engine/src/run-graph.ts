@@ -73,17 +73,6 @@ export function runGraph<S extends AnyState>(
     stopped: stopping,
   })
 
-  const ready = createReadyQueue(plan, settings.max_steps, settings.breakpoints, {
-    open: () => life.type === 'running' && attempts.running.size < settings.max_concurrency,
-    start: (w, attempt, iteration) => attempts.start(w, attempt, iteration),
-    overLimit: (init) => end(init),
-    breakpoint: (w) => {
-      life = transition(life, { type: 'pause', reason: 'breakpoint', node_id: plan.idOf(w) })
-      if (life.type === 'paused') emit(pausedEvent(life))
-    },
-    retryDue: () => advance(),
-  })
-
   /** Evaluates `w`'s route (if any) and signals its outputs; false when the route ended the run. */
   const routeOf = (w: number): boolean => {
     const route = plan.routes[w === START_INDEX ? plan.ids.length : w]
@@ -151,6 +140,17 @@ export function runGraph<S extends AnyState>(
       outcome[exec.node] = FAILED
       end({ type: 'error', code: 'write_conflict', message, details })
     },
+  })
+
+  const ready = createReadyQueue(plan, settings.max_steps, settings.breakpoints, {
+    open: () => life.type === 'running' && attempts.running.size < settings.max_concurrency,
+    start: attempts.start,
+    overLimit: (init) => end(init),
+    breakpoint: (w) => {
+      life = transition(life, { type: 'pause', reason: 'breakpoint', node_id: plan.idOf(w) })
+      if (life.type === 'paused') emit(pausedEvent(life))
+    },
+    retryDue: () => advance(),
   })
 
   // ---- the end ----------------------------------------------------------------------------
