@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { RunEvent } from '@graphrun/protocol'
-import { applyPatch, isTerminalEvent } from '@graphrun/protocol'
+import { applyPatch, isTerminalEvent, statePatchOf } from '@graphrun/protocol'
 import { expect } from 'vitest'
 import { CLI_ARGV, ROOT, sourceEnv } from './from-source.js'
 
@@ -135,7 +135,7 @@ export function expectRunInvariants(events: readonly RunEvent[]): RunEvent {
   expect(isTerminalEvent(last)).toBe(true)
   if (first.type === 'start' && last.type === 'complete') {
     let state: Record<string, unknown> = structuredClone(first.initial_state)
-    for (const event of events) if (event.type === 'node_complete') state = applyPatch(state, event.patch)
+    for (const event of events) state = applyPatch(state, statePatchOf(event) ?? [])
     expect(state).toEqual(last.final_state)
   }
   return last

@@ -98,6 +98,12 @@ export function eventLine(event: RunEvent, options: LineOptions): string | undef
         event.iteration,
       )} ${style.red(why)}${goesOn}`
     }
+    case 'node_restored':
+      return `${style.green('↺')} ${id(event.node_id)} ${style.dim(`reused from the origin run${run(event.iteration) ? ` #${event.iteration}` : ''} (took ${formatDuration(event.duration_ms)} there)`)}`
+    case 'state_edited':
+      return style.yellow(
+        `✎ state edited (${event.patch.length} patch op${event.patch.length === 1 ? '' : 's'})`,
+      )
     case 'node_skipped':
       return `${style.dim(`○ ${id(event.node_id)} skipped: ${SKIP_REASONS[event.reason]}`)}`
     case 'paused':

@@ -3,7 +3,8 @@
  * The server produces them and the client and studio consume them; both sides import these types.
  */
 
-import type { NodeErrorEvent, NodeStatus, RunStatus, RunSummary } from './events.js'
+import type { NodeErrorEvent, NodeStatus, RunOrigin, RunStatus, RunSummary } from './events.js'
+import type { JsonPatchOperation } from './patch.js'
 
 export type EdgeKind = 'static' | 'route'
 
@@ -97,7 +98,21 @@ export interface RunDetailDto extends RunSummaryDto {
   final_state?: Record<string, unknown>
   summary?: RunSummary
   error?: { code: string; message: string }
+  /** The point of another run this run continues from (its start event's `origin`). */
+  origin?: RunOrigin
   nodes: NodeResultDto[]
+}
+
+/** What resume, retry and fork answer: the new run (202). */
+export interface RestoreRequest {
+  /** Fork: the event whose state to continue from (default: the last). */
+  at_seq?: number
+  /** Run this node and everything downstream of it again (mode `from_node`). */
+  from_node?: string
+  /** Fork: RFC 6902 operations on the state at `at_seq`. */
+  state_patch?: JsonPatchOperation[]
+  /** Fork: a JSON merge patch (RFC 7386) of the state at `at_seq`. */
+  state_merge?: Record<string, unknown>
 }
 
 export interface HealthDto {

@@ -11,6 +11,8 @@ export const API_ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   run_ended: 409,
+  run_active: 409,
+  graph_changed: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   graph_load_failed: 422,

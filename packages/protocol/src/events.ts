@@ -32,6 +32,27 @@ export type SkipReason = 'upstream_failed' | 'not_selected' | 'cancelled'
 export type PauseReason = 'breakpoint' | 'requested'
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
+/** How a run started from a point of another run (docs/semantics.md, Durable runs). */
+export type OriginMode = 'resume' | 'retry' | 'from_node' | 'fork'
+
+/** The point of another run this run continues from. */
+export interface RunOrigin {
+  run_id: string
+  /** The origin's events up to and including this seq made the restore point. */
+  seq: number
+  mode: OriginMode
+  /** `from_node`: the node run again with everything downstream of it. */
+  node_id?: string
+  /** The origin ran another version of the graph; every reused node and edge still exists. */
+  graph_changed?: boolean
+  /**
+   * The run whose logical executions this one goes on with: the origin's lineage for `resume`
+   * and `retry`, this run itself for `from_node` and `fork` (new work). Execution keys
+   * (`ctx.execution_key`) are made from it.
+   */
+  lineage: string
+}
+
 export interface StartEvent extends EventBase {
   type: 'start'
   graph_id: string
@@ -40,6 +61,8 @@ export interface StartEvent extends EventBase {
   graph_version: string
   initial_state: Record<string, unknown>
   node_ids: string[]
+  /** Set when the run continues from a point of another run. */
+  origin?: RunOrigin
 }
 
 export interface NodeStartEvent extends EventBase {
@@ -76,6 +99,31 @@ export interface NodeCompleteEvent extends EventBase {
   /** What the node returned (`{}` when it returned nothing). */
   update: Record<string, unknown>
   /** RFC 6902 operations that turned the state before this merge into the state after it. */
+  patch: JsonPatchOperation[]
+}
+
+/**
+ * An execution of the origin run reused instead of run again: its update merged as it was then
+ * (its `patch` applies to the state here exactly as it did there). Comes in the origin's order,
+ * after `start` and before any node starts.
+ */
+export interface NodeRestoredEvent extends EventBase {
+  type: 'node_restored'
+  node_id: string
+  iteration: number
+  /** The attempt of the origin's execution that succeeded. */
+  attempt: number
+  /** How long the origin's execution took. */
+  duration_ms: number
+  update: Record<string, unknown>
+  patch: JsonPatchOperation[]
+  /** The seq of the origin's `node_complete` this event reuses. */
+  origin_seq: number
+}
+
+/** The state changed by a person, not a node: a fork's edit, applied after the restored executions. */
+export interface StateEditedEvent extends EventBase {
+  type: 'state_edited'
   patch: JsonPatchOperation[]
 }
 
@@ -144,6 +192,8 @@ export type RunEvent =
   | LogEvent
   | NodeProgressEvent
   | NodeCompleteEvent
+  | NodeRestoredEvent
+  | StateEditedEvent
   | NodeErrorEvent
   | NodeSkippedEvent
   | PausedEvent
@@ -162,6 +212,8 @@ export const RUN_EVENT_TYPES = [
   'log',
   'node_progress',
   'node_complete',
+  'node_restored',
+  'state_edited',
   'node_error',
   'node_skipped',
   'paused',
@@ -189,6 +241,7 @@ export function nodeStatusAfter(event: RunEvent): NodeStatus | undefined {
     case 'node_start':
       return 'running'
     case 'node_complete':
+    case 'node_restored':
       return 'succeeded'
     case 'node_error':
       if (event.will_retry) return 'running'
@@ -198,6 +251,7 @@ export function nodeStatusAfter(event: RunEvent): NodeStatus | undefined {
     case 'start':
     case 'log':
     case 'node_progress':
+    case 'state_edited':
     case 'paused':
     case 'resumed':
     case 'complete':
@@ -238,8 +292,26 @@ export function statusAfter(event: RunEvent): RunStatus | undefined {
     case 'log':
     case 'node_progress':
     case 'node_complete':
+    case 'node_restored':
+    case 'state_edited':
     case 'node_error':
     case 'node_skipped':
+      return undefined
+  }
+}
+
+/**
+ * The patch an event applies to the run's state, if any: a node's merge (`node_complete`), a
+ * reused merge (`node_restored`) or a person's edit (`state_edited`). Replaying these patches in
+ * order over `start.initial_state` gives the state after any event, and `complete.final_state`.
+ */
+export function statePatchOf(event: RunEvent): JsonPatchOperation[] | undefined {
+  switch (event.type) {
+    case 'node_complete':
+    case 'node_restored':
+    case 'state_edited':
+      return event.patch
+    default:
       return undefined
   }
 }

@@ -18,6 +18,7 @@ export type {
   LoadGraphRequest,
   NodePosition,
   NodeResultDto,
+  RestoreRequest,
   RunDetailDto,
   RunSummaryDto,
 } from './dtos.js'
@@ -36,9 +37,11 @@ export type {
   NodeErrorCode,
   NodeErrorEvent,
   NodeProgressEvent,
+  NodeRestoredEvent,
   NodeSkippedEvent,
   NodeStartEvent,
   NodeStatus,
+  OriginMode,
   PausedEvent,
   PauseReason,
   ResumedEvent,
@@ -46,14 +49,23 @@ export type {
   RunErrorEvent,
   RunEvent,
   RunEventType,
+  RunOrigin,
   RunStatus,
   RunSummary,
   SerializedError,
   SkipReason,
   StartEvent,
+  StateEditedEvent,
   TerminalEvent,
 } from './events.js'
-export { isTerminalEvent, nodeStatusAfter, RUN_EVENT_TYPES, RUN_STATUSES, statusAfter } from './events.js'
+export {
+  isTerminalEvent,
+  nodeStatusAfter,
+  RUN_EVENT_TYPES,
+  RUN_STATUSES,
+  statePatchOf,
+  statusAfter,
+} from './events.js'
 export type { DurationStyle } from './format.js'
 export { formatDuration } from './format.js'
 export type { JsonObject, JsonPrimitive, JsonValue, StateObject } from './json.js'

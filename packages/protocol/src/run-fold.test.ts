@@ -193,6 +193,39 @@ describe('foldEvents', () => {
     expect(ended.nodes.a?.progress_message).toBeUndefined()
   })
 
+  it('a reused execution (node_restored) counts as a success and an execution; a run from a point keeps its origin', () => {
+    const origin = { run_id: 'r0', seq: 9, mode: 'resume' as const, lineage: 'r0' }
+    const fold = foldLog(
+      log(
+        { ...start(['a', 'b']), origin } as Init,
+        {
+          type: 'node_restored',
+          node_id: 'a',
+          iteration: 1,
+          attempt: 2,
+          duration_ms: 7,
+          update: { n: 1 },
+          patch: [{ op: 'replace', path: '/n', value: 1 }],
+          origin_seq: 4,
+        },
+        { type: 'state_edited', patch: [{ op: 'add', path: '/x', value: true }] },
+        begin('b'),
+      ),
+    )
+    expect(fold.origin).toEqual(origin)
+    expect(fold.nodes.a).toMatchObject({
+      status: 'succeeded',
+      iterations: 1,
+      attempts: 0,
+      restored: 1,
+      attempt: 2,
+      last_duration_ms: 7,
+      last_update: { n: 1 },
+      settled: true,
+    })
+    expect(fold).toMatchObject({ executions: 2, settled: 1, counts: { succeeded: 1, running: 1 } })
+  })
+
   it('is pure and shares what did not change; a replayed batch returns the same value', () => {
     const events = log(start(['a', 'b']), begin('a'), done('a'), begin('b'))
     const before = foldLog(events.slice(0, 3))

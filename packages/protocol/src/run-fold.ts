@@ -16,6 +16,7 @@ import type {
   NodeStatus,
   PauseReason,
   RunEvent,
+  RunOrigin,
   RunStatus,
   RunSummary,
   SkipReason,
@@ -45,6 +46,8 @@ export interface NodeFold {
   last_update: Record<string, unknown> | undefined
   /** True once the node reached an outcome (succeeded, failed, skipped or cancelled) at least once. */
   settled: boolean
+  /** Executions reused from the origin run (`node_restored`), counted in `iterations` too. */
+  restored: number
 }
 
 export type NodeCounts = Readonly<Record<NodeStatus, number>>
@@ -81,8 +84,10 @@ export interface RunFold<N extends NodeFold = NodeFold> {
   counts: NodeCounts
   /** Distinct nodes that reached an outcome at least once: a loop never moves this back. */
   settled: number
-  /** Executions started, over all nodes. */
+  /** Executions started or reused, over all nodes. */
   executions: number
+  /** Set when the run continues from a point of another run (its start event's `origin`). */
+  origin: RunOrigin | undefined
 }
 
 const NO_COUNTS: NodeCounts = { idle: 0, running: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 }
@@ -108,6 +113,7 @@ export const EMPTY_RUN_FOLD: RunFold = {
   counts: NO_COUNTS,
   settled: 0,
   executions: 0,
+  origin: undefined,
 }
 
 /** A node the run has not reached (yet). */
@@ -126,6 +132,7 @@ export function idleNode(id: string): NodeFold {
     skip_reason: undefined,
     last_update: undefined,
     settled: false,
+    restored: 0,
   }
 }
 
@@ -160,6 +167,7 @@ function applyEvent(d: Draft, event: RunEvent): void {
       f.started_at = event.timestamp
       f.initial_state = event.initial_state
       f.node_order = event.node_ids
+      f.origin = event.origin
       for (const id of event.node_ids) d.node(id)
       return
     }
@@ -203,6 +211,27 @@ function applyEvent(d: Draft, event: RunEvent): void {
       }
       return
     }
+    case 'node_restored': {
+      const node = d.node(event.node_id)
+      setStatus(d, node, nodeStatusAfter(event) ?? node.status)
+      node.iterations += 1
+      node.restored += 1
+      f.executions += 1
+      node.attempt = event.attempt
+      node.iteration = event.iteration
+      node.last_duration_ms = event.duration_ms
+      node.last_update = event.update
+      node.error = undefined
+      node.progress = undefined
+      node.progress_message = undefined
+      if (!node.settled) {
+        node.settled = true
+        f.settled += 1
+      }
+      return
+    }
+    case 'state_edited':
+      return
     case 'paused':
       f.paused =
         event.node_id === undefined
@@ -232,7 +261,14 @@ function applyEvent(d: Draft, event: RunEvent): void {
       return
     case 'log':
       return
+    default:
+      unreachable(event)
   }
+}
+
+/** Makes a switch over RunEvent exhaustive: a new event type is a type error here until handled. */
+function unreachable(event: never): never {
+  throw new Error(`unknown event ${JSON.stringify(event)}`)
 }
 
 function foldWith<N extends NodeFold, F extends RunFold<N>>(

@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestWorkspace } from '../loader/test-workspace.js'
 import { createTestWorkspace, EXAMPLES_DIR } from '../loader/test-workspace.js'
 import { nodeResults } from '../runs/node-results.js'
-import type { RunStore } from '../store/run-store.js'
 import { openSqliteRunStore } from '../store/sqlite-run-store.js'
 import type { TestServer } from './test-app.js'
 import {

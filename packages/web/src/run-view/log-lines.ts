@@ -4,7 +4,7 @@
  * applies. Pure; lines are cached per event object so 50,000 of them are built once, not per frame.
  */
 
-import type { LogLevel, RunEvent } from '@graphrun/protocol'
+import type { LogLevel, RunEvent, RunOrigin } from '@graphrun/protocol'
 import { formatDuration } from '../format.js'
 import { compactJson } from './json-diff.js'
 
@@ -19,6 +19,8 @@ export type LineIcon =
   | 'paused'
   | 'resumed'
   | 'progress'
+  | 'restored'
+  | 'edited'
 
 export interface LogLine {
   seq: number
@@ -47,6 +49,19 @@ function firstLine(text: string): [string, string | undefined] {
   return cut === -1 ? [text, undefined] : [text.slice(0, cut), text.slice(cut + 1).trim() || undefined]
 }
 
+const ORIGIN_TEXT = {
+  resume: 'resumed',
+  retry: 'retried',
+  from_node: 'run again from',
+  fork: 'forked',
+} as const
+
+function originText(origin: RunOrigin | undefined): string {
+  if (!origin) return ''
+  const at = origin.mode === 'from_node' ? ` ${origin.node_id} of` : ' from'
+  return ` — ${ORIGIN_TEXT[origin.mode]}${at} run ${origin.run_id.slice(0, 8)} at event ${origin.seq}`
+}
+
 function build(event: RunEvent): LogLine {
   const base = { seq: event.seq, type: event.type, timestamp: event.timestamp, detail: undefined }
   switch (event.type) {
@@ -56,7 +71,7 @@ function build(event: RunEvent): LogLine {
         node_id: undefined,
         level: 'info',
         icon: 'start',
-        text: `run started: ${event.graph_name} (${event.node_ids.length} nodes)`,
+        text: `run started: ${event.graph_name} (${event.node_ids.length} nodes)${originText(event.origin)}`,
         detail:
           Object.keys(event.initial_state).length > 0 ? compactJson(event.initial_state, 200) : undefined,
       }
@@ -94,6 +109,23 @@ function build(event: RunEvent): LogLine {
         level: 'info',
         icon: 'succeeded',
         text: `completed in ${formatDuration(event.duration_ms)}`,
+      }
+    case 'node_restored':
+      return {
+        ...base,
+        node_id: event.node_id,
+        level: 'info',
+        icon: 'restored',
+        text: `reused from the origin run (iteration ${event.iteration}, took ${formatDuration(event.duration_ms)} there)`,
+      }
+    case 'state_edited':
+      return {
+        ...base,
+        node_id: undefined,
+        level: 'info',
+        icon: 'edited',
+        text: `state edited (${event.patch.length} patch op${event.patch.length === 1 ? '' : 's'})`,
+        detail: compactJson(event.patch, 200),
       }
     case 'node_error': {
       const [head, rest] = firstLine(event.error.message)

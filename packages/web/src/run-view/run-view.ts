@@ -15,7 +15,14 @@ import type {
   RunFold,
   SerializedError,
 } from '@graphrun/protocol'
-import { applyPatch, EMPTY_RUN_FOLD, extendFold, idleNode, progressOf } from '@graphrun/protocol'
+import {
+  applyPatch,
+  EMPTY_RUN_FOLD,
+  extendFold,
+  idleNode,
+  progressOf,
+  statePatchOf,
+} from '@graphrun/protocol'
 
 export type { NodeStatus }
 
@@ -35,6 +42,8 @@ export interface AttemptView {
   patch: JsonPatchOperation[] | undefined
   error: SerializedError | undefined
   will_retry: boolean
+  /** Reused from the origin run (`node_restored`): no function ran for it in this run. */
+  restored: boolean
 }
 
 /** A node as the protocol's fold tells it, plus where its attempts are in `RunView.attempts`. */
@@ -135,10 +144,36 @@ function extend(v: RunView, attempts: ReturnType<typeof attemptsDraft>, event: R
         patch: undefined,
         error: undefined,
         will_retry: false,
+        restored: false,
       })
       node.attempt_ids = [...node.attempt_ids, index]
       return
     }
+    case 'node_restored': {
+      const node = v.nodes[event.node_id] as NodeView
+      const index = attempts.push({
+        node_id: event.node_id,
+        iteration: event.iteration,
+        attempt: event.attempt,
+        start_ms: at,
+        end_ms: at,
+        duration_ms: event.duration_ms,
+        status: 'succeeded',
+        start_seq: event.seq,
+        end_seq: event.seq,
+        update: event.update,
+        patch: event.patch,
+        error: undefined,
+        will_retry: false,
+        restored: true,
+      })
+      node.attempt_ids = [...node.attempt_ids, index]
+      if (event.patch.length > 0) v.state = applyPatch(v.state, event.patch)
+      return
+    }
+    case 'state_edited':
+      if (event.patch.length > 0) v.state = applyPatch(v.state, event.patch)
+      return
     case 'node_complete':
     case 'node_error': {
       const attempt = attempts.open(v.nodes[event.node_id] as NodeView)
@@ -221,12 +256,13 @@ export function stateAround(
   let input: unknown = state
   for (const event of view.events) {
     if (event.seq === attempt.start_seq) input = state
+    const patch = statePatchOf(event)
     if (attempt.end_seq !== undefined && event.seq === attempt.end_seq) {
       const before = state
-      if (event.type === 'node_complete' && event.patch.length > 0) state = applyPatch(state, event.patch)
+      if (patch && patch.length > 0) state = applyPatch(state, patch)
       return { input, before, after: state }
     }
-    if (event.type === 'node_complete' && event.patch.length > 0) state = applyPatch(state, event.patch)
+    if (patch && patch.length > 0) state = applyPatch(state, patch)
   }
   return { input, before: state, after: state }
 }

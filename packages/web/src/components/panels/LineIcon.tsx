@@ -21,6 +21,8 @@ const GLYPH: Record<LineIconName, [glyph: string, word: string]> = {
   paused: ['❚❚', 'paused'],
   resumed: ['▶', 'resumed'],
   progress: ['◔', 'progress'],
+  restored: ['↺', 'reused from the origin run'],
+  edited: ['✎', 'state edited'],
 }
 
 export function LineIcon({ icon }: { icon: LineIconName }) {
