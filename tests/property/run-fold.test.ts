@@ -4,13 +4,15 @@
  * `on_error: 'continue'` nodes, timers) and random run controls (cancel, pause and resume, a
  * small max_steps), the engine runs them, and whatever the log, its fold must agree with its
  * terminal event: the run's status, the summary's counts, no node left running. Folding the log
- * at once, event by event, in random batches and in place must give the same value.
+ * at once, event by event, in random batches and in place must give the same value. A fork of
+ * each run at a random event (the restore mechanism) must keep the same promises.
  */
 
 import type { RunOptions } from '@graphrun/engine'
 import { append, defineGraph, END, runGraph, START } from '@graphrun/engine'
 import type { RunEvent, RunFold } from '@graphrun/protocol'
 import {
+  applyPatch,
   createRunFold,
   EMPTY_RUN_FOLD,
   foldEvents,
@@ -18,6 +20,7 @@ import {
   foldLog,
   foldRun,
   isTerminalEvent,
+  statePatchOf,
   statusAfter,
 } from '@graphrun/protocol'
 import fc from 'fast-check'
@@ -113,8 +116,12 @@ function graphOf(spec: GraphSpec) {
   return defineGraph({ name: 'random', reducers: { trail: append }, nodes, edges, routes })
 }
 
-async function runOf(spec: GraphSpec, control: ControlSpec): Promise<RunEvent[]> {
-  const options: RunOptions = { grace_ms: 50 }
+async function runOf(
+  spec: GraphSpec,
+  control: ControlSpec,
+  restore?: RunOptions['restore'],
+): Promise<RunEvent[]> {
+  const options: RunOptions = { grace_ms: 50, ...(restore ? { restore } : {}) }
   if (control.max_steps !== undefined) options.max_steps = control.max_steps
   if (control.max_concurrency !== undefined) options.max_concurrency = control.max_concurrency
   const handle = runGraph(graphOf(spec), {}, options)
@@ -183,9 +190,34 @@ describe('the run fold agrees with the engine', () => {
           expect(owned).toEqual(fold)
           // A replayed delivery changes nothing.
           expect(foldEvents(fold, events)).toBe(fold)
+
+          // A fork of this run at a random event, with no edit: a run of its own whose log agrees
+          // with its terminal event too, and replays its patches to its final state.
+          const seq = ((cuts[0] ?? 0) % events.length) + 1
+          const quiet = { ...control, cancel_after_ms: undefined, pause: false }
+          const forked = await runOf(spec, quiet, {
+            origin: { run_id: terminal.run_id, seq, mode: 'fork' },
+            events,
+          })
+          const again = foldLog(forked)
+          const end = forked.at(-1) as RunEvent
+          expect(again.status).toBe(statusAfter(end))
+          expect(again.counts.running).toBe(0)
+          expect(again.origin).toMatchObject({ run_id: terminal.run_id, seq, mode: 'fork' })
+          if (end.type === 'complete') {
+            const { succeeded, failed, skipped } = again.counts
+            expect({ succeeded, failed, skipped, executions: again.executions }).toEqual(end.summary)
+            let state: unknown = (forked[0] as Extract<RunEvent, { type: 'start' }>).initial_state
+            for (const event of forked) state = applyPatch(state, statePatchOf(event) ?? [])
+            expect(state).toEqual(end.final_state)
+          }
+          // Every execution the origin completed by the cut is reused at most once.
+          const reused = forked.flatMap((e) => (e.type === 'node_restored' ? [e.origin_seq] : []))
+          expect(new Set(reused).size).toBe(reused.length)
+          for (const origin_seq of reused) expect(origin_seq).toBeLessThanOrEqual(seq)
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     )
   }, 60_000)
 })

@@ -52,7 +52,12 @@ function messageOf(error: unknown): string {
   return serializeError(error, 'invalid_update').message
 }
 
-export function createAttempts(plan: Plan, run_id: string, capture: boolean, hooks: AttemptHooks): Attempts {
+export function createAttempts(
+  plan: Plan,
+  run: { run_id: string; lineage: string },
+  capture: boolean,
+  hooks: AttemptHooks,
+): Attempts {
   const running = new Set<Execution>()
   const sink: ContextSink = {
     log: (node_id, level, message, data) =>
@@ -86,7 +91,7 @@ export function createAttempts(plan: Plan, run_id: string, capture: boolean, hoo
     running.add(exec)
     const node_id = node.id
     hooks.emit({ type: 'node_start', node_id, attempt, iteration })
-    const ctx = createNodeContext(run_id, node_id, exec, sink)
+    const ctx = createNodeContext(run, node_id, exec, sink)
     if (node.timeout_ms !== undefined) exec.timer = setTimeout(onTimeout, node.timeout_ms, exec)
     let result: unknown
     try {

@@ -31,16 +31,20 @@ export function abortExecution(exec: Execution, reason: unknown): void {
 }
 
 export function createNodeContext(
-  run_id: string,
+  run: { run_id: string; lineage: string },
   node_id: string,
   exec: Execution,
   sink: ContextSink,
 ): NodeContext {
   return {
-    run_id,
+    run_id: run.run_id,
     node_id,
     attempt: exec.attempt,
     iteration: exec.iteration,
+    // A getter: most nodes never read it, and building the string for each would cost them.
+    get execution_key() {
+      return `${run.lineage}:${node_id}:${exec.iteration}`
+    },
     get signal() {
       if (!exec.controller) {
         exec.controller = new AbortController()

@@ -13,6 +13,8 @@ export type GraphErrorCode =
   | 'invalid_route'
   | 'invalid_option'
   | 'not_a_graph'
+  /** A restore point reuses an execution of a node the graph no longer has. */
+  | 'graph_changed'
 
 export class GraphError extends Error {
   override readonly name = 'GraphError'

@@ -9,6 +9,7 @@ export { GraphError, isGraphError } from './graph-error.js'
 export type { InitialStateResult } from './initial-state.js'
 export { validateInitialState } from './initial-state.js'
 export { append, merge, replace } from './reducers.js'
+export { checkRestore } from './restore.js'
 export { runGraph } from './run-graph.js'
 export type { StandardSchemaV1 } from './standard-schema.js'
 export type {
@@ -24,6 +25,7 @@ export type {
   NodeSpec,
   NodeUpdate,
   Reducer,
+  RestorePoint,
   RetryPolicy,
   RouteSpec,
   RunControlStatus,

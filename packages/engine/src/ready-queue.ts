@@ -30,6 +30,11 @@ export interface ReadyQueue {
   pump(): void
   /** Empties the queue: `skip` for each ticket in order, then for each retry still in backoff. */
   clear(skip: (w: number) => void): void
+  /**
+   * Takes `w`'s queued ticket for a reused execution (a restore): it counts as started, as
+   * iteration `iteration`. False when `w` has no queued ticket or its next iteration is another.
+   */
+  take(w: number, iteration: number): boolean
   /** Iterations of `w` started so far (0: it never ran). */
   iterations(w: number): number
   /** Executions started (iterations; retries not counted). */
@@ -105,6 +110,16 @@ export function createReadyQueue(
         skip(w)
       }
       backoffs.clear()
+    },
+    take(w, iteration) {
+      if ((iterations[w] ?? 0) + 1 !== iteration) return false
+      let i = head
+      while (i < tickets.length && ((tickets[i] as Ticket).node !== w || (tickets[i] as Ticket).retry)) i++
+      if (i === tickets.length) return false
+      tickets.splice(i, 1)
+      steps++
+      iterations[w] = iteration
+      return true
     },
     iterations: (w) => iterations[w] ?? 0,
     executions: () => steps,

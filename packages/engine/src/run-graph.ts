@@ -22,6 +22,8 @@ import type { Lifecycle, LifecycleAction, TerminalInit } from './lifecycle.js'
 import { controllable, controlStatus, PENDING, pausedEvent, resumedEvent, transition } from './lifecycle.js'
 import { getPlan, START_INDEX } from './plan.js'
 import { createReadyQueue } from './ready-queue.js'
+import type { ReplayHooks } from './restore.js'
+import { prepareRestore, replay } from './restore.js'
 import { backoffDelay } from './retry-policy.js'
 import { chooseRoute } from './route.js'
 import { readRunOptions } from './run-options.js'
@@ -40,6 +42,9 @@ export function runGraph<S extends AnyState>(
   }
   const plan = getPlan(graph)
   const settings = readRunOptions(graph, plan, options)
+  const restoration = options.restore && prepareRestore(plan, options.restore, settings.run_id)
+  // What execution keys are made from: the run itself, or the lineage a resume goes on with.
+  const ids = { run_id: settings.run_id, lineage: restoration?.origin.lineage ?? settings.run_id }
   const signal = options.signal
   // A failing host sink (say, a full disk) ends the run rather than breaking the scheduler.
   const log = createEventLog(settings.run_id, options.on_event, (message) => {
@@ -111,7 +116,7 @@ export function runGraph<S extends AnyState>(
     if (attempts.running.size === 0) finishEnding()
   }
 
-  const attempts: Attempts = createAttempts(plan, settings.run_id, settings.capture_console, {
+  const attempts: Attempts = createAttempts(plan, ids, settings.capture_console, {
     emit,
     store: () => store,
     stopping,
@@ -198,7 +203,8 @@ export function runGraph<S extends AnyState>(
   const begin = async () => {
     startedAt = performance.now()
     const startEvent = (initial_state: Record<string, unknown>): EventInit => {
-      return { type: 'start', ...settings.graph, initial_state, node_ids: plan.ids }
+      const origin = restoration ? { origin: restoration.origin } : {}
+      return { type: 'start', ...settings.graph, initial_state, node_ids: plan.ids, ...origin }
     }
     const checked = await validateInitialState(graph, initial_state)
     if (!checked.ok) {
@@ -212,7 +218,24 @@ export function runGraph<S extends AnyState>(
     if (was.type === 'pending' && was.cancel) return end({ type: 'cancelled', ...was.cancel })
     if (signal?.aborted) return onAbort()
     signal?.addEventListener('abort', onAbort)
-    if (routeOf(START_INDEX)) advance()
+    if (!routeOf(START_INDEX)) return
+    if (restoration && !replay(restoration, replayHooks)) return
+    advance()
+  }
+
+  /** A restore (restore.ts): reused executions merged as recorded, their outputs signalled. */
+  const replayHooks: ReplayHooks = {
+    take: (w, iteration) => ready.take(w, iteration),
+    settle: () => flow.settle(),
+    store: () => store,
+    emit,
+    restored: (w) => {
+      outcome[w] = SUCCEEDED
+      if (!routeOf(w)) return false
+      flow.release(w)
+      return true
+    },
+    refused: (message) => terminate({ type: 'error', error: { code: 'invalid_state', message } }),
   }
 
   queueMicrotask(() => {

@@ -5,7 +5,7 @@
  */
 
 import type { JsonPatchOperation } from '@graphrun/protocol'
-import { escapePointerToken } from '@graphrun/protocol'
+import { applyPatch, escapePointerToken } from '@graphrun/protocol'
 import { isPlainObject, reducerKind } from './reducers.js'
 import type { Reducer } from './types.js'
 
@@ -37,6 +37,11 @@ export interface StateStore {
   /** Increases with every merge that changes a key: an attempt records it when it starts. */
   readonly version: number
   merge(update: State, node_id: string, started_at_version: number): MergeResult
+  /**
+   * Applies a patch recorded by another run (a reused execution, or a person's edit) as `node_id`'s
+   * merge: every top-level key it touches counts as changed now, for write-conflict checks.
+   */
+  restore(patch: readonly JsonPatchOperation[], node_id: string): void
 }
 
 function setOwn(target: State, key: string, value: unknown): void {
@@ -93,6 +98,13 @@ function keyPatch(
   ops.push({ op: 'replace', path: pointer, value: after })
 }
 
+/** The top-level state key a JSON pointer starts with (`/notes/-` → `notes`). */
+function topKey(pointer: string): string | undefined {
+  if (!pointer.startsWith('/')) return undefined
+  const end = pointer.indexOf('/', 1)
+  return (end === -1 ? pointer.slice(1) : pointer.slice(1, end)).replace(/~1/g, '/').replace(/~0/g, '~')
+}
+
 export function createStateStore(initial: State, reducers: Readonly<Record<string, Reducer>>): StateStore {
   const customKeys = Object.keys(reducers).filter((key) => reducerKind(reducers[key] as Reducer) === 'custom')
   let current = initial
@@ -113,6 +125,20 @@ export function createStateStore(initial: State, reducers: Readonly<Record<strin
     },
     get version() {
       return version
+    },
+    restore(patch, node_id) {
+      if (patch.length === 0) return
+      // applyPatch copies what it changes; the arrays appends own may now be shared with it.
+      current = applyPatch(current, patch)
+      shared = true
+      owned.clear()
+      version++
+      for (const op of patch) {
+        for (const pointer of op.op === 'move' ? [op.path, op.from] : [op.path]) {
+          const key = topKey(pointer)
+          if (key !== undefined) lastChange.set(key, { version, node_id })
+        }
+      }
     },
     merge(update, node_id, started_at_version) {
       const keys = Object.keys(update)

@@ -4,7 +4,7 @@
  */
 
 import type { RunEvent, TerminalEvent } from '@graphrun/protocol'
-import { applyPatch, isTerminalEvent } from '@graphrun/protocol'
+import { applyPatch, isTerminalEvent, statePatchOf } from '@graphrun/protocol'
 import { expect } from 'vitest'
 import type { AnyState, Graph, RunHandle, RunOptions } from './index.js'
 import { runGraph } from './index.js'
@@ -50,8 +50,11 @@ export function expectRunInvariants(events: readonly RunEvent[]): void {
   if (last.type === 'complete') {
     const start = events[0] as Extract<RunEvent, { type: 'start' }>
     let state: unknown = JSON.parse(JSON.stringify(start.initial_state))
-    for (const e of events)
-      if (e.type === 'node_complete') state = applyPatch(state, JSON.parse(JSON.stringify(e.patch)))
+    // node_complete, node_restored and state_edited: every patch a log applies to its state.
+    for (const e of events) {
+      const patch = statePatchOf(e)
+      if (patch) state = applyPatch(state, JSON.parse(JSON.stringify(patch)))
+    }
     expect(state).toEqual(JSON.parse(JSON.stringify(last.final_state)))
   }
 }

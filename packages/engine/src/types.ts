@@ -3,7 +3,7 @@
  * run is driven (options and handle). Types only; no behaviour lives here.
  */
 
-import type { LogLevel, RunEvent, TerminalEvent } from '@graphrun/protocol'
+import type { JsonPatchOperation, LogLevel, RunEvent, RunOrigin, TerminalEvent } from '@graphrun/protocol'
 import type { StandardSchemaV1 } from './standard-schema.js'
 
 export const START = '__start__'
@@ -31,6 +31,12 @@ export interface NodeContext {
   readonly iteration: number
   /** Aborted on cancel, timeout or when the run fails; pass it to fetch() and friends. */
   readonly signal: AbortSignal
+  /**
+   * The same for the same logical execution across resumes and retries of the run
+   * (`<lineage>:<node_id>:<iteration>`): the key to dedupe a side effect on (a payment, an
+   * email), since an execution running when its run was cut off runs again when it resumes.
+   */
+  readonly execution_key: string
   /** Emits a `log` event for this node (level `info` unless given). */
   log(message: string, data?: unknown, level?: LogLevel): void
   /** Emits a `node_progress` event; `fraction` is clamped to 0..1. */
@@ -154,6 +160,25 @@ export interface RunOptions {
   graph_id?: string
   graph_name?: string
   graph_version?: string
+  /** Continue from a point of another run instead of from START (docs/semantics.md, Durable runs). */
+  restore?: RestorePoint
+}
+
+/**
+ * A point of another run to continue from: that run's events up to `origin.seq`. Every
+ * execution it completed by then is reused — its update merged again as recorded, its function
+ * not called — unless its node is in `rerun`, or it depends on an execution that runs again
+ * (that follows from the dataflow). Executions running at the cut run again (at least once).
+ */
+export interface RestorePoint {
+  /** Written into the start event as `origin` (the engine adds `lineage`). */
+  origin: Omit<RunOrigin, 'lineage'>
+  /** The origin's log from its `start`; events after `origin.seq` are ignored. */
+  events: readonly RunEvent[]
+  /** Nodes whose executions run again instead of being reused (`from_node`). */
+  rerun?: readonly string[]
+  /** A fork's edit of the state at the point (RFC 6902), applied once the reused executions are merged. */
+  state_patch?: readonly JsonPatchOperation[]
 }
 
 export type RunControlStatus = 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled'
