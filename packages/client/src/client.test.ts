@@ -197,7 +197,7 @@ const cases: Case[] = [
     response: { status: 200, json: [] },
     result: [],
   },
-  ...(['cancel', 'pause', 'resume'] as const).map(
+  ...(['cancel', 'pause'] as const).map(
     (action): Case => ({
       name: `${action}Run`,
       call: (c) => c[`${action}Run`]('r 1'),
@@ -207,6 +207,32 @@ const cases: Case[] = [
       result: undefined,
     }),
   ),
+  // resume answers the run that goes on: the same when it was paused, a new one after a cut.
+  {
+    name: 'resumeRun',
+    call: (c) => c.resumeRun('r 1'),
+    route: 'POST /api/runs/r%201/resume',
+    url: '/api/runs/r%201/resume',
+    response: { status: 202, json: { run_id: 'r2' } },
+    result: { run_id: 'r2' },
+  },
+  {
+    name: 'retryRun',
+    call: (c) => c.retryRun('r 1'),
+    route: 'POST /api/runs/r%201/retry',
+    url: '/api/runs/r%201/retry',
+    response: { status: 202, json: { run_id: 'r3' } },
+    result: { run_id: 'r3' },
+  },
+  {
+    name: 'forkRun',
+    call: (c) => c.forkRun('r 1', { at_seq: 4, state_merge: { n: 2 } }),
+    route: 'POST /api/runs/r%201/fork',
+    url: '/api/runs/r%201/fork',
+    body: { at_seq: 4, state_merge: { n: 2 } },
+    response: { status: 202, json: { run_id: 'r4' } },
+    result: { run_id: 'r4' },
+  },
 ]
 
 describe('REST calls', () => {

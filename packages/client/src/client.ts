@@ -22,7 +22,11 @@
  *   listRuns(q?)        GET    /api/runs?graph_id&status&limit&before (only the given ones) → RunSummaryDto[]
  *   getRun(id)          GET    /api/runs/{id}                    → 200 RunDetailDto
  *   getEvents(id, n?)   GET    /api/runs/{id}/events?after=n (Accept: application/json) → RunEvent[]
- *   cancelRun / pauseRun / resumeRun(id)  POST /api/runs/{id}/cancel|pause|resume, no body → 2xx
+ *   cancelRun / pauseRun(id)  POST /api/runs/{id}/cancel|pause, no body → 2xx
+ *   resumeRun(id)       POST   /api/runs/{id}/resume, no body → 202 {run_id}: the same run when it was
+ *                       paused, a new one continuing it when it was interrupted or cancelled
+ *   retryRun(id)        POST   /api/runs/{id}/retry, no body → 202 {run_id} (a new run)
+ *   forkRun(id, req?)   POST   /api/runs/{id}/fork  body req ({} when omitted) → 202 {run_id} (a new run)
  *   streamRun(id, s?, o?)  POST /api/graphs/{id}/execute/stream  body {initial_state?, max_steps?} (always
  *                       sent, `{}` when both are omitted), Accept: text/event-stream
  *                       → 200 SSE, header `Content-Location: /api/runs/{run_id}/events`
@@ -52,6 +56,7 @@ import type {
   HealthDto,
   LoadGraphRequest,
   NodePosition,
+  RestoreRequest,
   RunDetailDto,
   RunEvent,
   RunStatus,
@@ -125,7 +130,15 @@ export interface GraphrunClient {
   getEvents(run_id: string, after?: number): Promise<RunEvent[]>
   cancelRun(run_id: string): Promise<void>
   pauseRun(run_id: string): Promise<void>
-  resumeRun(run_id: string): Promise<void>
+  /**
+   * A paused run goes on (the answer names it); an interrupted or cancelled one is continued by a
+   * new run from its log (the answer names the new run).
+   */
+  resumeRun(run_id: string): Promise<{ run_id: string }>
+  /** A failed run again from its failure: what succeeded is reused. Answers the new run. */
+  retryRun(run_id: string): Promise<{ run_id: string }>
+  /** A new run from a point of this one: at an event, from a node, with an edited state. */
+  forkRun(run_id: string, req?: RestoreRequest): Promise<{ run_id: string }>
   /**
    * Starts a run and yields its events from `start` to the terminal event. The run id comes from
    * the `Content-Location` header (or the first event); a dropped connection is resumed with
@@ -234,7 +247,12 @@ export function createClient(options: ClientOptions): GraphrunClient {
     getEvents: (run_id, after) => json('GET', `${run(run_id)}/events${queryString({ after })}`),
     cancelRun: (run_id) => empty('POST', `${run(run_id)}/cancel`),
     pauseRun: (run_id) => empty('POST', `${run(run_id)}/pause`),
-    resumeRun: (run_id) => empty('POST', `${run(run_id)}/resume`),
+    resumeRun: async (run_id) => {
+      const answer = await json<{ run_id: string }>('POST', `${run(run_id)}/resume`)
+      return { run_id: answer.run_id }
+    },
+    retryRun: (run_id) => json('POST', `${run(run_id)}/retry`),
+    forkRun: (run_id, req = {}) => json('POST', `${run(run_id)}/fork`, req),
 
     streamRun(graph_id, initial_state, streamOptions = {}) {
       const body: ExecuteRequest = {}

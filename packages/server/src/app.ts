@@ -20,6 +20,7 @@ import { createChangeFeed } from './http/change-feed.js'
 import { registerChangeRoutes } from './http/change-routes.js'
 import type { ServerContext } from './http/context.js'
 import { registerGraphRoutes } from './http/graph-routes.js'
+import { registerRestoreRoutes } from './http/restore-routes.js'
 import { registerRunRoutes } from './http/run-routes.js'
 import { createSecurityHook } from './http/security.js'
 import type { SseOptions } from './http/sse-stream.js'
@@ -177,6 +178,7 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
   }))
   registerGraphRoutes(app, context)
   registerRunRoutes(app, context)
+  registerRestoreRoutes(app, context)
   registerChangeRoutes(app, context)
 
   const load_errors = await registry.scan()

@@ -11,6 +11,7 @@ import { ServerError } from '../errors.js'
 import { nodeResults } from '../runs/node-results.js'
 import type { RunRecord } from '../store/run-store.js'
 import type { ServerContext } from './context.js'
+import { restoreRun } from './restore-routes.js'
 import { EventsQuery, RunIdParams, RunsQuery } from './schemas.js'
 import { streamRun } from './sse-stream.js'
 
@@ -37,9 +38,11 @@ export async function runDetail(ctx: ServerContext, run_id: string): Promise<Run
     ctx.manager.nodeResults(run_id) ??
     (await ctx.store.getNodeResults(run_id)) ??
     (await foldLog(ctx, run_id))
+  const [start] = await ctx.store.readEvents(run_id, 0, 1)
   return {
     ...runSummary(run),
     initial_state: run.initial_state,
+    ...(start?.type === 'start' && start.origin ? { origin: start.origin } : {}),
     ...(run.final_state === undefined ? {} : { final_state: run.final_state }),
     ...(run.summary === undefined ? {} : { summary: run.summary }),
     ...(run.error === undefined ? {} : { error: run.error }),
@@ -131,6 +134,11 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ServerContext): voi
         if (result === 'ok') return reply.code(202).send({ run_id, action })
         const run = await ctx.store.getRun(run_id)
         if (!run) throw new ServerError('not_found', `no run with id "${run_id}"`)
+        // Resuming a run that was cut off (interrupted, cancelled) continues it as a new run.
+        if (action === 'resume' && (run.status === 'interrupted' || run.status === 'cancelled')) {
+          const resumed = await restoreRun(ctx, run_id, 'resume', {})
+          return reply.code(202).header('location', `/api/runs/${resumed.run_id}`).send(resumed)
+        }
         throw new ServerError('run_ended', `run "${run_id}" has ended (${run.status}); it cannot ${action}`, {
           status: run.status,
         })

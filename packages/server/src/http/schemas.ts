@@ -3,9 +3,8 @@
  * validation_failed with the issues) and generate the OpenAPI document served at /openapi.json.
  */
 
+import { RUN_STATUSES } from '@graphrun/protocol'
 import { z } from 'zod'
-
-const RUN_STATUSES = ['running', 'paused', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const
 
 export const GraphIdParams = z.object({ graph_id: z.string().min(1).max(300) })
 export const RunIdParams = z.object({ run_id: z.string().min(1).max(100) })
@@ -48,3 +47,42 @@ export const EventsQuery = z.object({
 export const ChangesQuery = z.object({
   token: z.string().optional().describe('The server token, for EventSource (which cannot set headers)'),
 })
+
+const Pointer = z
+  .string()
+  .max(4096)
+  .regex(/^(\/.*)?$/, 'a JSON pointer: "" or starting with "/"')
+const PatchOp = z.union([
+  z.object({ op: z.enum(['add', 'replace', 'test']), path: Pointer, value: z.unknown() }),
+  z.object({ op: z.literal('remove'), path: Pointer }),
+  z.object({ op: z.enum(['move', 'copy']), from: Pointer, path: Pointer }),
+])
+
+export const ForkBody = z
+  .object({
+    at_seq: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("The event whose state to continue from (default: the run's last)"),
+    from_node: z
+      .string()
+      .min(1)
+      .max(300)
+      .optional()
+      .describe('Run this node and everything downstream of it again'),
+    state_patch: z
+      .array(PatchOp)
+      .max(10_000)
+      .optional()
+      .describe('RFC 6902 operations on the state at at_seq'),
+    state_merge: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('A JSON merge patch (RFC 7386) of the state at at_seq'),
+  })
+  .refine((b) => b.state_patch === undefined || b.state_merge === undefined, {
+    message: 'give state_patch or state_merge, not both',
+  })
+  .nullish()

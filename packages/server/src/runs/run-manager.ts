@@ -8,7 +8,7 @@
  * terminal event is committed; from then on the store alone answers for it.
  */
 
-import type { Graph, RunHandle } from '@graphrun/engine'
+import type { Graph, RestorePoint, RunHandle } from '@graphrun/engine'
 import { runGraph } from '@graphrun/engine'
 import type { NodeResultDto, RunErrorEvent, RunEvent, RunStatus, TerminalEvent } from '@graphrun/protocol'
 import { isTerminalEvent, statusAfter } from '@graphrun/protocol'
@@ -41,6 +41,8 @@ export interface StartRunRequest {
   initial_state: Record<string, unknown>
   max_steps?: number
   breakpoints?: readonly string[]
+  /** Continue from a point of another run (resume, retry, from a node, fork). */
+  restore?: RestorePoint
 }
 
 interface ActiveRun {
@@ -276,6 +278,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         graph_version: request.graph_version,
         ...(request.max_steps === undefined ? {} : { max_steps: request.max_steps }),
         ...(request.breakpoints === undefined ? {} : { breakpoints: request.breakpoints }),
+        ...(request.restore === undefined ? {} : { restore: request.restore }),
         on_event: (event) => onEvent(run, event),
       })
       options.onStatus?.({ run_id, graph_id: request.graph_id, status: 'running' })
