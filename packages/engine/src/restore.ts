@@ -106,10 +106,11 @@ export function prepareRestore(plan: Plan, point: RestorePoint, run_id: string):
 
 /**
  * Checks a restore point against a graph as `runGraph` would, without running anything: a host
- * refuses a bad request with it before it creates a run. Throws the same `GraphError`s.
+ * refuses a bad request with it before it creates a run. Throws the same `GraphError`s; returns
+ * the `origin` the start event of run `run_id` will carry (with its lineage).
  */
-export function checkRestore(graph: Graph, point: RestorePoint): void {
-  prepareRestore(getPlan(graph), point, point.origin.run_id)
+export function checkRestore(graph: Graph, point: RestorePoint, run_id: string): RunOrigin {
+  return prepareRestore(getPlan(graph), point, run_id).origin
 }
 
 /** Resume and retry go on with the origin's logical executions; from_node and fork are new work. */

@@ -145,7 +145,7 @@ export async function restoreRun(
     ...(state_patch === undefined || state_patch.length === 0 ? {} : { state_patch }),
   }
   try {
-    checkRestore(entry.graph, point)
+    checkRestore(entry.graph, point, run_id)
   } catch (error) {
     if (!isGraphError(error)) throw error
     const code = error.code === 'graph_changed' ? 'graph_changed' : 'validation_failed'

@@ -38,11 +38,10 @@ export async function runDetail(ctx: ServerContext, run_id: string): Promise<Run
     ctx.manager.nodeResults(run_id) ??
     (await ctx.store.getNodeResults(run_id)) ??
     (await foldLog(ctx, run_id))
-  const [start] = await ctx.store.readEvents(run_id, 0, 1)
   return {
     ...runSummary(run),
     initial_state: run.initial_state,
-    ...(start?.type === 'start' && start.origin ? { origin: start.origin } : {}),
+    ...(run.origin === undefined ? {} : { origin: run.origin }),
     ...(run.final_state === undefined ? {} : { final_state: run.final_state }),
     ...(run.summary === undefined ? {} : { summary: run.summary }),
     ...(run.error === undefined ? {} : { error: run.error }),

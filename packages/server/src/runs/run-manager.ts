@@ -9,7 +9,7 @@
  */
 
 import type { Graph, RestorePoint, RunHandle } from '@graphrun/engine'
-import { runGraph } from '@graphrun/engine'
+import { checkRestore, runGraph } from '@graphrun/engine'
 import type { NodeResultDto, RunErrorEvent, RunEvent, RunStatus, TerminalEvent } from '@graphrun/protocol'
 import { isTerminalEvent, statusAfter } from '@graphrun/protocol'
 import type { RunStore } from '../store/run-store.js'
@@ -245,6 +245,8 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   return {
     async start(request) {
       const run_id = globalThis.crypto.randomUUID()
+      // A bad restore point throws here (GraphError), before anything is written.
+      const origin = request.restore && checkRestore(request.graph, request.restore, run_id)
       await store.createRun({
         run_id,
         graph_id: request.graph_id,
@@ -252,6 +254,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         graph_version: request.graph_version,
         initial_state: request.initial_state,
         started_at: new Date().toISOString(),
+        ...(origin === undefined ? {} : { origin }),
       })
       let resolveFinished!: (event: TerminalEvent) => void
       const finished = new Promise<TerminalEvent>((resolve) => {

@@ -302,6 +302,21 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         expect(await store.getRun('missing')).toBeUndefined()
       })
 
+      it('keeps the origin of a run that continues another, exactly as given', async () => {
+        const origin = {
+          run_id: 'r0',
+          seq: 7,
+          mode: 'fork' as const,
+          node_id: 'a',
+          graph_changed: true,
+          lineage: 'r1',
+        }
+        await store.createRun(newRun('r1', { origin }))
+        await store.createRun(newRun('r2'))
+        expect((await store.getRun('r1'))?.origin).toEqual(origin)
+        expect(await store.getRun('r2')).not.toHaveProperty('origin')
+      })
+
       it('refuses a second run with the same id and leaves the first alone', async () => {
         await fullRun('r1')
         const error = await store.createRun(newRun('r1', { graph_id: 'other' })).catch((e: unknown) => e)

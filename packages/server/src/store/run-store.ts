@@ -10,6 +10,7 @@ import type {
   NodePosition,
   NodeResultDto,
   RunEvent,
+  RunOrigin,
   RunStatus,
   RunSummary,
 } from '@graphrun/protocol'
@@ -42,6 +43,8 @@ export interface NewRun {
   graph_version: string
   initial_state: Record<string, unknown>
   started_at: string
+  /** The point of another run this run continues from (what its start event says). */
+  origin?: RunOrigin
 }
 
 export interface RunRecord extends NewRun {

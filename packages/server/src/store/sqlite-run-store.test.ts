@@ -127,7 +127,12 @@ describe('SqliteRunStore', () => {
       )
       .pluck()
       .all()
-    expect([...indexes].sort()).toEqual(['runs_by_graph', 'runs_by_start', 'runs_by_status'])
+    expect([...indexes].sort()).toEqual([
+      'runs_by_graph',
+      'runs_by_origin',
+      'runs_by_start',
+      'runs_by_status',
+    ])
   })
 
   it('refuses a database written by a newer graphrun', async () => {

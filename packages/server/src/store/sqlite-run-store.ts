@@ -14,6 +14,7 @@ import type {
   NodeResultDto,
   RunErrorEvent,
   RunEvent,
+  RunOrigin,
   RunStatus,
   TerminalEvent,
 } from '@graphrun/protocol'
@@ -46,6 +47,7 @@ interface RunRow {
   summary: string | null
   error: string | null
   last_seq: number
+  origin: string | null
 }
 
 interface RunHead {
@@ -137,9 +139,12 @@ export class SqliteRunStore implements RunStore {
       `INSERT INTO layouts (graph_id, node_id, x, y) VALUES (?, ?, ?, ?)
        ON CONFLICT (graph_id, node_id) DO UPDATE SET x = excluded.x, y = excluded.y`,
     )
-    this.#createRun = db.prepare<[string, string, string, string, string, string]>(
-      `INSERT INTO runs (run_id, graph_id, graph_name, graph_version, status, started_at, initial_state)
-       VALUES (?, ?, ?, ?, 'running', ?, ?)`,
+    this.#createRun = db.prepare<
+      [string, string, string, string, string, string, string | null, string | null]
+    >(
+      `INSERT INTO runs (run_id, graph_id, graph_name, graph_version, status, started_at, initial_state, origin,
+                         origin_run_id)
+       VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
     )
     this.#getRun = db.prepare<[string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = ?`)
     this.#getNodeResults = db
@@ -318,6 +323,8 @@ export class SqliteRunStore implements RunStore {
       run.graph_version,
       run.started_at,
       JSON.stringify(run.initial_state),
+      run.origin === undefined ? null : JSON.stringify(run.origin),
+      run.origin?.run_id ?? null,
     )
   }
 
@@ -516,7 +523,7 @@ function checkJson(events: readonly RunEvent[], json: readonly string[] | undefi
 
 /** A run's columns but node_results (a list of runs never needs them; getNodeResults reads them). */
 const RUN_COLUMNS = `run_id, graph_id, graph_name, graph_version, status, started_at, ended_at, duration_ms,
-  initial_state, final_state, summary, error, last_seq`
+  initial_state, final_state, summary, error, last_seq, origin`
 
 function parseOptional<T>(text: string | null): T | undefined {
   return text === null ? undefined : (JSON.parse(text) as T)
@@ -537,5 +544,6 @@ function toRunRecord(row: RunRow): RunRecord {
     summary: parseOptional<RunRecord['summary']>(row.summary),
     error: parseOptional<RunRecord['error']>(row.error),
     last_seq: row.last_seq,
+    ...(row.origin === null ? {} : { origin: JSON.parse(row.origin) as RunOrigin }),
   }
 }

@@ -81,6 +81,13 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX auto_layouts_by_use ON auto_layouts (used_at);
   `,
+  // 6: the point of another run a run continues from (JSON of start.origin; NULL for a fresh run),
+  // and that run's id, indexed so a run's resumes, retries and forks can be found.
+  `
+  ALTER TABLE runs ADD COLUMN origin TEXT;
+  ALTER TABLE runs ADD COLUMN origin_run_id TEXT;
+  CREATE INDEX runs_by_origin ON runs (origin_run_id) WHERE origin_run_id IS NOT NULL;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
