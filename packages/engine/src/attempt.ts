@@ -59,6 +59,8 @@ export function createAttempts(
   hooks: AttemptHooks,
 ): Attempts {
   const running = new Set<Execution>()
+  // `<lineage>:<node_id>:` per node, made on its first attempt (execution.ts).
+  const keyPrefixes: (string | undefined)[] = []
   const sink: ContextSink = {
     log: (node_id, level, message, data) =>
       hooks.emit(
@@ -91,7 +93,12 @@ export function createAttempts(
     running.add(exec)
     const node_id = node.id
     hooks.emit({ type: 'node_start', node_id, attempt, iteration })
-    const ctx = createNodeContext(run, node_id, exec, sink)
+    let prefix = keyPrefixes[w]
+    if (prefix === undefined) {
+      prefix = `${run.lineage}:${node_id}:`
+      keyPrefixes[w] = prefix
+    }
+    const ctx = createNodeContext(run.run_id, prefix, node_id, exec, sink)
     if (node.timeout_ms !== undefined) exec.timer = setTimeout(onTimeout, node.timeout_ms, exec)
     let result: unknown
     try {
