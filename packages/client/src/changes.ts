@@ -9,6 +9,7 @@
 import type { ChangeEvent } from '@graphrun/protocol'
 import { CHANGE_EVENT_TYPES } from '@graphrun/protocol'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import { abortableIterator } from './abortable.js'
 import { errorFromResponse, GraphrunError } from './errors.js'
 import type { ResolvedRetry } from './stream.js'
 
@@ -23,25 +24,7 @@ export interface ChangeFeedSource {
 const KNOWN = new Set<string>(CHANGE_EVENT_TYPES)
 
 export function changeEvents(source: ChangeFeedSource): AsyncIterableIterator<ChangeEvent> {
-  const controller = new AbortController()
-  const outer = source.signal
-  const onAbort = (): void => controller.abort(outer?.reason)
-  if (outer?.aborted) controller.abort(outer.reason)
-  else outer?.addEventListener('abort', onAbort, { once: true })
-  const detach = (): void => outer?.removeEventListener('abort', onAbort)
-
-  const events = generate(source, controller.signal, detach)
-  const iterator: AsyncIterableIterator<ChangeEvent> = {
-    next: () => events.next(),
-    async return() {
-      controller.abort()
-      detach()
-      await events.return(undefined)
-      return { done: true, value: undefined }
-    },
-    [Symbol.asyncIterator]: () => iterator,
-  }
-  return iterator
+  return abortableIterator(source.signal, (signal, detach) => generate(source, signal, detach))
 }
 
 async function* generate(

@@ -7,6 +7,7 @@
 
 import { isTerminalEvent, type RunEvent } from '@graphrun/protocol'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import { abortableIterator } from './abortable.js'
 import { errorFromResponse, GraphrunError } from './errors.js'
 
 export interface ResolvedRetry {
@@ -48,25 +49,7 @@ export function runIdFromContentLocation(value: string | null): string | undefin
  * and end the iterator without an error.
  */
 export function resumableEvents(source: EventFeed): AsyncIterableIterator<RunEvent> {
-  const controller = new AbortController()
-  const outer = source.signal
-  const onAbort = (): void => controller.abort(outer?.reason)
-  const detach = (): void => outer?.removeEventListener('abort', onAbort)
-  if (outer?.aborted) controller.abort(outer.reason)
-  else outer?.addEventListener('abort', onAbort, { once: true })
-
-  const events = generate(source, controller.signal, detach)
-  const iterator: AsyncIterableIterator<RunEvent> = {
-    next: () => events.next(),
-    async return() {
-      controller.abort()
-      detach()
-      await events.return(undefined)
-      return { done: true, value: undefined }
-    },
-    [Symbol.asyncIterator]: () => iterator,
-  }
-  return iterator
+  return abortableIterator(source.signal, (signal, detach) => generate(source, signal, detach))
 }
 
 async function* generate(

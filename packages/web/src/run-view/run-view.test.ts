@@ -266,3 +266,32 @@ describe('state around an execution', () => {
     expect(around.after).toEqual({ notes: ['a', 'fast', 'slow'], n: 2 })
   })
 })
+
+describe('a run that continues another (durable runs)', () => {
+  it('shows reused executions as succeeded attempts marked restored, with the state they merged', async () => {
+    const origin = await logOf(researchReport, { topic: 'graphs' })
+    const cut = origin.find((e) => e.type === 'node_complete' && e.node_id === 'plan') as RunEvent
+    const state_patch = [{ op: 'add' as const, path: '/edited', value: true }]
+    const events = await logOf(
+      researchReport,
+      { topic: 'graphs' },
+      {
+        restore: { origin: { run_id: cut.run_id, seq: cut.seq, mode: 'fork' }, events: origin, state_patch },
+      },
+    )
+    const view = runViewOf(events)
+    expect(view.origin).toMatchObject({ run_id: cut.run_id, seq: cut.seq, mode: 'fork' })
+    expect(view.status).toBe('succeeded')
+    const plan = view.nodes.plan
+    expect(plan).toMatchObject({ status: 'succeeded', restored: 1, iterations: 1 })
+    const reused = view.attempts[plan?.attempt_ids[0] as number]
+    expect(reused).toMatchObject({ node_id: 'plan', status: 'succeeded', restored: true })
+    expect(view.attempts.filter((a) => a.restored)).toHaveLength(1)
+    // The reused merge and the edit are in the state views, as any merge is.
+    const around = stateAround(view, reused as NonNullable<typeof reused>)
+    expect(around.before).toEqual({ topic: 'graphs' })
+    expect(around.after).toMatchObject({ topic: 'graphs', topics: expect.any(Array) })
+    expect(view.state).toEqual(view.final_state)
+    expect(view.state).toMatchObject({ edited: true })
+  })
+})

@@ -115,6 +115,32 @@ function attemptsDraft(view: RunView) {
   }
 }
 
+/** A new attempt of the event's node, listed in `attempts` and in the node's `attempt_ids`. */
+function opened(
+  v: RunView,
+  attempts: ReturnType<typeof attemptsDraft>,
+  event: { seq: number; node_id: string; iteration: number; attempt: number },
+  at: number,
+  fields: Partial<AttemptView> & Pick<AttemptView, 'status' | 'end_ms' | 'end_seq'>,
+): void {
+  const node = v.nodes[event.node_id] as NodeView
+  const index = attempts.push({
+    node_id: event.node_id,
+    iteration: event.iteration,
+    attempt: event.attempt,
+    start_ms: at,
+    duration_ms: undefined,
+    start_seq: event.seq,
+    update: undefined,
+    patch: undefined,
+    error: undefined,
+    will_retry: false,
+    restored: false,
+    ...fields,
+  })
+  node.attempt_ids = [...node.attempt_ids, index]
+}
+
 /**
  * What the studio adds to the fold for one event. `v` and its node table are this batch's own
  * copies (foldEvents made them); a node with a start or an end in this batch is its own copy too,
@@ -128,49 +154,22 @@ function extend(v: RunView, attempts: ReturnType<typeof attemptsDraft>, event: R
       v.started_at_ms = Date.parse(event.timestamp)
       v.state = event.initial_state
       return
-    case 'node_start': {
-      const node = v.nodes[event.node_id] as NodeView
-      const index = attempts.push({
-        node_id: event.node_id,
-        iteration: event.iteration,
-        attempt: event.attempt,
-        start_ms: at,
-        end_ms: undefined,
-        duration_ms: undefined,
-        status: 'running',
-        start_seq: event.seq,
-        end_seq: undefined,
-        update: undefined,
-        patch: undefined,
-        error: undefined,
-        will_retry: false,
-        restored: false,
-      })
-      node.attempt_ids = [...node.attempt_ids, index]
+    case 'node_start':
+      opened(v, attempts, event, at, { status: 'running', end_ms: undefined, end_seq: undefined })
       return
-    }
-    case 'node_restored': {
-      const node = v.nodes[event.node_id] as NodeView
-      const index = attempts.push({
-        node_id: event.node_id,
-        iteration: event.iteration,
-        attempt: event.attempt,
-        start_ms: at,
-        end_ms: at,
-        duration_ms: event.duration_ms,
+    case 'node_restored':
+      // A reused execution: an attempt that began and ended at this event, with the origin's result.
+      opened(v, attempts, event, at, {
         status: 'succeeded',
-        start_seq: event.seq,
+        end_ms: at,
         end_seq: event.seq,
+        duration_ms: event.duration_ms,
         update: event.update,
         patch: event.patch,
-        error: undefined,
-        will_retry: false,
         restored: true,
       })
-      node.attempt_ids = [...node.attempt_ids, index]
       if (event.patch.length > 0) v.state = applyPatch(v.state, event.patch)
       return
-    }
     case 'state_edited':
       if (event.patch.length > 0) v.state = applyPatch(v.state, event.patch)
       return
