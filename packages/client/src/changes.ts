@@ -8,10 +8,10 @@
 
 import type { ChangeEvent } from '@graphrun/protocol'
 import { CHANGE_EVENT_TYPES } from '@graphrun/protocol'
-import { createParser, type EventSourceMessage } from 'eventsource-parser'
-import { abortableIterator } from './abortable.js'
+import type { EventSourceMessage } from 'eventsource-parser'
 import { errorFromResponse, GraphrunError } from './errors.js'
 import type { ResolvedRetry } from './stream.js'
+import { abortableIterator, sleep, sseMessages } from './stream-parts.js'
 
 export interface ChangeFeedSource {
   open: (signal: AbortSignal) => Promise<Response>
@@ -45,24 +45,11 @@ async function* generate(
           if (response.status < 500) throw error
           cause = error
         } else {
-          const reader = response.body?.getReader()
-          const decoder = new TextDecoder()
-          const messages: EventSourceMessage[] = []
-          const parser = createParser({ onEvent: (message) => messages.push(message) })
-          try {
-            for (;;) {
-              const chunk = reader ? await reader.read() : { done: true as const, value: undefined }
-              parser.feed(chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true }))
-              for (const message of messages.splice(0)) {
-                const change = parseChange(message)
-                if (change === undefined) continue
-                yield change
-                if (signal.aborted) return
-              }
-              if (chunk.done) break
-            }
-          } finally {
-            reader?.cancel().catch(() => {})
+          for await (const message of sseMessages(response)) {
+            const change = parseChange(message)
+            if (change === undefined) continue
+            yield change
+            if (signal.aborted) return
           }
           cause = new GraphrunError('stream_ended_early', 'the server ended the change stream')
         }
@@ -102,17 +89,4 @@ function parseChange(message: EventSourceMessage): ChangeEvent | undefined {
     throw new GraphrunError('internal', `The server sent an SSE frame that is not a change: ${data}`)
   }
   return KNOWN.has(change.type) ? (change as ChangeEvent) : undefined
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
 }

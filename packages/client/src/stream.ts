@@ -6,9 +6,9 @@
  */
 
 import { isTerminalEvent, type RunEvent } from '@graphrun/protocol'
-import { createParser, type EventSourceMessage } from 'eventsource-parser'
-import { abortableIterator } from './abortable.js'
+import type { EventSourceMessage } from 'eventsource-parser'
 import { errorFromResponse, GraphrunError } from './errors.js'
+import { abortableIterator, sleep, sseMessages } from './stream-parts.js'
 
 export interface ResolvedRetry {
   initial_ms: number
@@ -92,32 +92,21 @@ async function* generate(
         cause = error
       } else if (response !== undefined) {
         runId ??= runIdFromContentLocation(response.headers.get('Content-Location'))
-        const reader = response.body?.getReader()
-        const decoder = new TextDecoder()
-        const messages: EventSourceMessage[] = []
-        const parser = createParser({ onEvent: (message) => messages.push(message) })
         try {
-          for (;;) {
-            const chunk = reader ? await reader.read() : { done: true as const, value: undefined }
-            parser.feed(chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true }))
-            for (const message of messages.splice(0)) {
-              const event = parseEvent(message)
-              runId ??= event.run_id
-              if (event.seq <= lastSeq) continue
-              lastSeq = event.seq
-              progressed = true
-              yield event
-              if (isTerminalEvent(event) || signal.aborted) return
-            }
-            if (chunk.done) break
+          for await (const message of sseMessages(response)) {
+            const event = parseEvent(message)
+            runId ??= event.run_id
+            if (event.seq <= lastSeq) continue
+            lastSeq = event.seq
+            progressed = true
+            yield event
+            if (isTerminalEvent(event) || signal.aborted) return
           }
           cause = new Error('the server ended the stream before the run ended')
         } catch (err) {
           if (signal.aborted) return
           if (err instanceof GraphrunError) throw err
           cause = err
-        } finally {
-          reader?.cancel().catch(() => {})
         }
       }
 
@@ -176,17 +165,4 @@ function describe(cause: unknown): string {
 
 async function discard(response: Response): Promise<void> {
   await response.body?.cancel().catch(() => {})
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
 }
