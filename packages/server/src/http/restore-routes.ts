@@ -7,7 +7,7 @@
  */
 
 import type { RestorePoint } from '@graphrun/engine'
-import { checkRestore, isGraphError } from '@graphrun/engine'
+import { isGraphError } from '@graphrun/engine'
 import type { JsonPatchOperation, OriginMode, RestoreRequest, RunEvent } from '@graphrun/protocol'
 import { applyPatch, escapePointerToken, statePatchOf } from '@graphrun/protocol'
 import type { FastifyInstance, FastifyReply } from 'fastify'
@@ -108,20 +108,12 @@ export async function restoreRun(
       at_seq: seq,
     })
   }
-  if (body.from_node !== undefined && !entry.graph.nodes.some((n) => n.id === body.from_node)) {
-    throw new ServerError(
-      'validation_failed',
-      `"${body.from_node}" is not a node of graph "${run.graph_id}"`,
-      {
-        from_node: body.from_node,
-      },
-    )
-  }
   let state_patch: JsonPatchOperation[] | undefined = body.state_patch
-  if (body.state_merge !== undefined) state_patch = mergeOps(stateAt(events, seq), body.state_merge)
-  if (state_patch !== undefined && state_patch.length > 0) {
+  if (body.state_patch !== undefined || body.state_merge !== undefined) {
+    const state = stateAt(events, seq)
+    if (body.state_merge !== undefined) state_patch = mergeOps(state, body.state_merge)
     try {
-      applyPatch(stateAt(events, seq), state_patch)
+      applyPatch(state, state_patch ?? [])
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       throw new ServerError(
@@ -145,21 +137,21 @@ export async function restoreRun(
     ...(state_patch === undefined || state_patch.length === 0 ? {} : { state_patch }),
   }
   try {
-    checkRestore(entry.graph, point, run_id)
+    // The manager checks the point (checkRestore) before it writes anything.
+    const started = await ctx.manager.start({
+      graph: entry.graph,
+      graph_id: run.graph_id,
+      graph_name: entry.record.name,
+      graph_version: entry.record.version,
+      initial_state: run.initial_state,
+      restore: point,
+    })
+    return { run_id: started.run_id }
   } catch (error) {
     if (!isGraphError(error)) throw error
     const code = error.code === 'graph_changed' ? 'graph_changed' : 'validation_failed'
     throw new ServerError(code, error.message, error.details)
   }
-  const started = await ctx.manager.start({
-    graph: entry.graph,
-    graph_id: run.graph_id,
-    graph_name: entry.record.name,
-    graph_version: entry.record.version,
-    initial_state: run.initial_state,
-    restore: point,
-  })
-  return { run_id: started.run_id }
 }
 
 const accepted = (reply: FastifyReply, run_id: string) =>
