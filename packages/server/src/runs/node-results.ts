@@ -5,11 +5,13 @@
  * them is folded from its log. The log is the truth; no status is derived here.
  */
 
-import type { NodeFold, NodeResultDto, RunEvent } from '@graphrun/protocol'
+import type { NodeFold, NodeResultDto, RunEvent, RunStatus } from '@graphrun/protocol'
 import { createRunFold, foldEventsInPlace, nodesInOrder } from '@graphrun/protocol'
 
 export interface NodeResultsFold {
   apply(events: readonly RunEvent[]): void
+  /** The run's status after the events applied so far (`idle` before its start event). */
+  status(): RunStatus | 'idle'
   /** Every node's result, in the graph's node order (unknown nodes last). */
   list(): NodeResultDto[]
 }
@@ -30,6 +32,7 @@ export function createNodeResultsFold(node_ids: readonly string[]): NodeResultsF
   const fold = createRunFold(node_ids)
   return {
     apply: (events) => foldEventsInPlace(fold, events),
+    status: () => fold.status,
     list: () => nodesInOrder(fold).map(nodeResultOf),
   }
 }

@@ -48,8 +48,8 @@ export interface StartRunRequest {
 interface ActiveRun {
   run_id: string
   graph_id: string
-  /** As of the events stored so far (what the run list shows). */
-  status: RunStatus
+  /** The status onStatus last told (what the run list shows). */
+  reported: RunStatus
   handle: RunHandle
   /** Events not stored yet (the next flush takes them). */
   pending: RunEvent[]
@@ -99,13 +99,13 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const maxBatch = options.max_batch ?? 1000
   const active = new Map<string, ActiveRun>()
 
-  /** Tells onStatus of the status the stored events give the run, when it changed. */
-  const statusOf = (run: ActiveRun, events: readonly RunEvent[]) => {
-    if (!options.onStatus) return
-    let status = run.status
-    for (const event of events) status = statusAfter(event) ?? status
-    if (status === run.status) return
-    run.status = status
+  /**
+   * Tells onStatus of the run's status once its batch is stored, when it changed. The status is
+   * the run's fold (`results`), which has just applied that batch.
+   */
+  const statusOf = (run: ActiveRun, status: RunStatus | 'idle' | undefined = run.results.status()) => {
+    if (!options.onStatus || status === undefined || status === 'idle' || status === run.reported) return
+    run.reported = status
     options.onStatus({ run_id: run.run_id, graph_id: run.graph_id, status })
   }
 
@@ -168,7 +168,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         run.committedSeq = last.seq
         const batch: CommittedBatch = { events, json }
         publish(run, batch)
-        statusOf(run, events)
+        statusOf(run)
         if (isTerminalEvent(last)) {
           run.resolveFinished(last)
           finish(run)
@@ -203,7 +203,8 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       run.committedSeq = event.seq
       const batch: CommittedBatch = { events: [event], json: [JSON.stringify(event)] }
       publish(run, batch)
-      statusOf(run, batch.events)
+      // The fold holds the refused batch too (it runs ahead of the store): say what was stored.
+      statusOf(run, statusAfter(event))
     } catch {
       // Still failing: the next start-up marks the run interrupted.
     }
@@ -263,7 +264,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       const run: ActiveRun = {
         run_id,
         graph_id: request.graph_id,
-        status: 'running',
+        reported: 'running',
         handle: undefined as unknown as RunHandle,
         pending: [],
         committedSeq: 0,
@@ -319,7 +320,8 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         const events = await store.readEvents(run.run_id, run.committedSeq)
         const batch: CommittedBatch = { events, json: events.map((e) => JSON.stringify(e)) }
         publish(run, batch)
-        statusOf(run, events)
+        run.results.apply(events)
+        statusOf(run)
         const last = events[events.length - 1]
         if (last && isTerminalEvent(last)) run.resolveFinished(last)
         finish(run)
