@@ -57,6 +57,7 @@ const runDetail: RunDetailDto = {
   event_count: 3,
   initial_state: {},
   final_state: { ok: true },
+  forks: [],
   nodes: [],
 }
 

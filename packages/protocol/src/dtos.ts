@@ -3,7 +3,7 @@
  * The server produces them and the client and studio consume them; both sides import these types.
  */
 
-import type { NodeErrorEvent, NodeStatus, RunOrigin, RunStatus, RunSummary } from './events.js'
+import type { NodeErrorEvent, NodeStatus, OriginMode, RunOrigin, RunStatus, RunSummary } from './events.js'
 import type { JsonPatchOperation } from './patch.js'
 
 export type EdgeKind = 'static' | 'route'
@@ -100,7 +100,21 @@ export interface RunDetailDto extends RunSummaryDto {
   error?: { code: string; message: string }
   /** The point of another run this run continues from (its start event's `origin`). */
   origin?: RunOrigin
+  /** The runs that continue this one (resumed, retried, forked from it), oldest first. */
+  forks: RunForkDto[]
   nodes: NodeResultDto[]
+}
+
+/** A run that continues another: how, from which event, and where it stands. */
+export interface RunForkDto {
+  run_id: string
+  mode: OriginMode
+  /** The event of the origin it continues from. */
+  seq: number
+  /** `from_node` runs: the node run again. */
+  node_id?: string
+  status: RunStatus
+  started_at: string
 }
 
 /** What resume, retry and fork answer: the new run (202). */

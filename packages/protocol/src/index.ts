@@ -20,6 +20,7 @@ export type {
   NodeResultDto,
   RestoreRequest,
   RunDetailDto,
+  RunForkDto,
   RunSummaryDto,
 } from './dtos.js'
 export type {

@@ -72,7 +72,18 @@ describe('durable runs on examples/', () => {
       status: 'failed',
       origin: { run_id: first.body.run_id, seq: first.body.event_count, mode: 'retry' },
       summary: { succeeded: 4, failed: 2, skipped: 2 },
+      forks: [],
     })
+    const origin = await call<RunDetailDto>(server.url, 'GET', `/api/runs/${first.body.run_id}`)
+    expect(origin.body.forks).toEqual([
+      {
+        run_id: retry.body.run_id,
+        mode: 'retry',
+        seq: first.body.event_count,
+        status: 'failed',
+        started_at: detail.body.started_at,
+      },
+    ])
     // The reused fetch_orders keeps the attempt that succeeded (its third).
     expect(events.find((e) => e.type === 'node_restored' && e.node_id === 'fetch_orders')).toMatchObject({
       attempt: 3,

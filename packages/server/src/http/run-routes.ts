@@ -4,7 +4,7 @@
  * resume.
  */
 
-import type { NodeResultDto, RunDetailDto, RunSummaryDto } from '@graphrun/protocol'
+import type { NodeResultDto, RunDetailDto, RunForkDto, RunOrigin, RunSummaryDto } from '@graphrun/protocol'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { ServerError } from '../errors.js'
@@ -38,6 +38,7 @@ export async function runDetail(ctx: ServerContext, run_id: string): Promise<Run
     ctx.manager.nodeResults(run_id) ??
     (await ctx.store.getNodeResults(run_id)) ??
     (await foldLog(ctx, run_id))
+  const forks = await ctx.store.listForks(run_id)
   return {
     ...runSummary(run),
     initial_state: run.initial_state,
@@ -45,7 +46,20 @@ export async function runDetail(ctx: ServerContext, run_id: string): Promise<Run
     ...(run.final_state === undefined ? {} : { final_state: run.final_state }),
     ...(run.summary === undefined ? {} : { summary: run.summary }),
     ...(run.error === undefined ? {} : { error: run.error }),
+    forks: forks.map(forkOf),
     nodes,
+  }
+}
+
+function forkOf(run: RunRecord): RunForkDto {
+  const origin = run.origin as RunOrigin
+  return {
+    run_id: run.run_id,
+    mode: origin.mode,
+    seq: origin.seq,
+    ...(origin.node_id === undefined ? {} : { node_id: origin.node_id }),
+    status: run.status,
+    started_at: run.started_at,
   }
 }
 

@@ -17,6 +17,7 @@ import type {
   ResumedEvent,
   RunErrorEvent,
   RunEvent,
+  RunOrigin,
   RunSummary,
   StartEvent,
 } from '@graphrun/protocol'
@@ -715,6 +716,51 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
 
       it('returns no ids when nothing is running', async () => {
         expect(await store.interruptRunning('nothing to do')).toEqual([])
+      })
+    })
+
+    describe('forks and runs to resume', () => {
+      const origin = (run_id: string, mode: RunOrigin['mode']): RunOrigin => ({
+        run_id,
+        seq: 2,
+        mode,
+        lineage: run_id,
+      })
+
+      it('lists the runs that continue a run, oldest first, and no others', async () => {
+        await fullRun('r-a')
+        await store.createRun(newRun('r-b', { started_at: at(2), origin: origin('r-a', 'fork') }))
+        await store.createRun(newRun('r-c', { started_at: at(1), origin: origin('r-a', 'retry') }))
+        await store.createRun(newRun('r-d', { started_at: at(3), origin: origin('r-b', 'fork') }))
+        expect((await store.listForks('r-a')).map((r) => r.run_id)).toEqual(['r-c', 'r-b'])
+        expect((await store.listForks('r-a'))[1]).toEqual(await store.getRun('r-b'))
+        expect((await store.listForks('r-b')).map((r) => r.run_id)).toEqual(['r-d'])
+        expect(await store.listForks('r-d')).toEqual([])
+        expect(await store.listForks('missing')).toEqual([])
+      })
+
+      it('lists interrupted runs no run resumes yet, oldest first', async () => {
+        for (const [run_id, ms] of [
+          ['r-a', 3],
+          ['r-b', 1],
+          ['r-c', 2],
+          ['r-d', 4],
+        ] as const)
+          await store.createRun(newRun(run_id, { started_at: at(ms) }))
+        await fullRun('r-done')
+        await store.interruptRunning('stopped')
+        expect((await store.listUnresumed()).map((r) => r.run_id)).toEqual(['r-b', 'r-c', 'r-a', 'r-d'])
+        // A fork or a retry of r-c does not resume it; a resume of r-a does, even an interrupted one.
+        await store.createRun(newRun('r-e', { started_at: at(5), origin: origin('r-c', 'fork') }))
+        await store.createRun(newRun('r-f', { started_at: at(6), origin: origin('r-a', 'resume') }))
+        await store.interruptRunning('stopped again')
+        expect((await store.listUnresumed()).map((r) => r.run_id)).toEqual([
+          'r-b',
+          'r-c',
+          'r-d',
+          'r-e',
+          'r-f',
+        ])
       })
     })
 

@@ -160,5 +160,12 @@ export interface RunStore {
    * Returns the ids of the runs it ended.
    */
   interruptRunning(message: string): Promise<string[]>
+  /** The runs that continue this one (their origin names it), oldest first: its forks. */
+  listForks(run_id: string): Promise<RunRecord[]>
+  /**
+   * Interrupted runs that no run resumes yet (none has an origin naming it with mode `resume`),
+   * oldest first: what `graphrun serve --resume` resumes at start-up.
+   */
+  listUnresumed(): Promise<RunRecord[]>
   close(): Promise<void>
 }

@@ -105,6 +105,8 @@ export class SqliteRunStore implements RunStore {
   readonly #readRows
   readonly #readData
   readonly #activeRuns
+  readonly #listForks
+  readonly #listUnresumed
   readonly #listRunsCache = new Map<string, Database.Statement<unknown[], RunRow>>()
   readonly #append: (run_id: string, events: readonly RunEvent[], options: AppendOptions) => void
   readonly #appendMany: (batches: readonly RunBatch[]) => (Error | undefined)[]
@@ -184,6 +186,14 @@ export class SqliteRunStore implements RunStore {
       .pluck(true)
     this.#activeRuns = db.prepare<[], { run_id: string; last_seq: number }>(
       `SELECT run_id, last_seq FROM runs WHERE status IN ('running', 'paused') ORDER BY started_at, run_id`,
+    )
+    this.#listForks = db.prepare<[string], RunRow>(
+      `SELECT ${RUN_COLUMNS} FROM runs WHERE origin_run_id = ? ORDER BY started_at, run_id`,
+    )
+    this.#listUnresumed = db.prepare<[], RunRow>(
+      `SELECT ${RUN_COLUMNS} FROM runs r WHERE status = 'interrupted' AND NOT EXISTS
+         (SELECT 1 FROM runs f WHERE f.origin_run_id = r.run_id AND f.origin ->> '$.mode' = 'resume')
+       ORDER BY started_at, run_id`,
     )
 
     // IMMEDIATE: take the write lock before reading last_seq, so another connection can neither
@@ -387,6 +397,16 @@ export class SqliteRunStore implements RunStore {
   async interruptRunning(message: string): Promise<string[]> {
     this.#open()
     return this.#interrupt(message)
+  }
+
+  async listForks(run_id: string): Promise<RunRecord[]> {
+    this.#open()
+    return this.#listForks.all(run_id).map(toRunRecord)
+  }
+
+  async listUnresumed(): Promise<RunRecord[]> {
+    this.#open()
+    return this.#listUnresumed.all().map(toRunRecord)
   }
 
   async close(): Promise<void> {
