@@ -24,11 +24,15 @@ Options:
   --no-auto-layout
                   do not lay graphs out on the server (the studio then runs the layout in
                   the page, on every first view of a graph)
+  --resume        once the graphs are loaded, resume every interrupted run no run resumes yet
+                  (also GRAPHRUN_RESUME=1); executions that were running when the server
+                  stopped run again
   -h, --help      show this help
 
 Examples:
   graphrun serve examples
   graphrun serve . --port 9000
+  graphrun serve examples --resume
   graphrun serve ~/graphs --host 0.0.0.0 --token "$(openssl rand -hex 16)"
 `
 
@@ -52,6 +56,7 @@ export async function serve(argv: string[]): Promise<void> {
       token: { type: 'string' },
       'no-watch': { type: 'boolean' },
       'no-auto-layout': { type: 'boolean' },
+      resume: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -75,6 +80,7 @@ export async function serve(argv: string[]): Promise<void> {
     port,
     watch: values['no-watch'] !== true,
     auto_layout: values['no-auto-layout'] !== true,
+    resume: values.resume === true || process.env.GRAPHRUN_RESUME === '1',
     ...(studioDir() === undefined ? {} : { studio_dir: studioDir() as string }),
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(values.db === undefined ? {} : { db: resolve(values.db) }),
@@ -88,6 +94,13 @@ export async function serve(argv: string[]): Promise<void> {
     `  ${graphs.length} graph${graphs.length === 1 ? '' : 's'}: ${graphs.map((g) => g.record.id).join(', ') || '(none yet)'}`,
   )
   for (const error of server.load_errors) console.log(`  ! ${error.message}`)
+  for (const { run_id, resumed_by, error } of server.resumed) {
+    console.log(
+      resumed_by === undefined
+        ? `  ! run ${run_id} stays interrupted: ${error?.message}`
+        : `  resumed run ${run_id} as ${resumed_by}`,
+    )
+  }
   console.log(`  API   ${server.url}/api/graphs  ·  docs ${server.url}/docs`)
   const open =
     values.token === undefined ? server.url : `${server.url}/?token=${encodeURIComponent(values.token)}`

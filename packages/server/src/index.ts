@@ -3,7 +3,7 @@
  * server, resumable SSE streams, every run kept in SQLite behind the RunStore interface.
  */
 
-export type { AppOptions, GraphrunApp } from './app.js'
+export type { AppOptions, GraphrunApp, ResumedAtStart } from './app.js'
 export { BODY_LIMIT, buildApp } from './app.js'
 export { ServerError, toServerError } from './errors.js'
 export type { RunningServer, ServeOptions } from './main.js'
