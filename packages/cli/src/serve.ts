@@ -24,6 +24,9 @@ Options:
   --no-auto-layout
                   do not lay graphs out on the server (the studio then runs the layout in
                   the page, on every first view of a graph)
+  --max-run-memory-mb <n>
+                  heap limit of each run's worker thread; a run past it ends with error
+                  resource_exhausted (default: Node's)
   --resume        once the graphs are loaded, resume every interrupted run no run resumes yet
                   (also GRAPHRUN_RESUME=1); executions that were running when the server
                   stopped run again
@@ -57,6 +60,7 @@ export async function serve(argv: string[]): Promise<void> {
       'no-watch': { type: 'boolean' },
       'no-auto-layout': { type: 'boolean' },
       resume: { type: 'boolean' },
+      'max-run-memory-mb': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -74,6 +78,13 @@ export async function serve(argv: string[]): Promise<void> {
   if (!['127.0.0.1', 'localhost', '::1'].includes(host) && values.token === undefined) {
     throw new UsageError(`--host ${host} exposes graph execution to the network: add --token <secret>`)
   }
+  const memoryText = values['max-run-memory-mb']
+  const memory = memoryText === undefined ? undefined : Number(memoryText)
+  if (memory !== undefined && !(Number.isInteger(memory) && memory >= 16)) {
+    throw new UsageError(
+      `--max-run-memory-mb must be a whole number of MiB, at least 16, got "${memoryText}"`,
+    )
+  }
   const workspace = resolve(positionals[0] ?? '.')
   const server = await startServer({
     workspace,
@@ -81,6 +92,7 @@ export async function serve(argv: string[]): Promise<void> {
     watch: values['no-watch'] !== true,
     auto_layout: values['no-auto-layout'] !== true,
     resume: values.resume === true || process.env.GRAPHRUN_RESUME === '1',
+    ...(memory === undefined ? {} : { workers: { max_memory_mb: memory } }),
     ...(studioDir() === undefined ? {} : { studio_dir: studioDir() as string }),
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(values.db === undefined ? {} : { db: resolve(values.db) }),

@@ -14,6 +14,9 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import Fastify from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import { ServerError, toServerError } from './errors.js'
+import { createThreadExecutor } from './exec/executor.js'
+import type { WorkerExecutorOptions } from './exec/worker-executor.js'
+import { createWorkerExecutor } from './exec/worker-executor.js'
 import { createAutoLayouts } from './graphs/auto-layout.js'
 import { createGraphRegistry } from './graphs/graph-registry.js'
 import { createChangeFeed } from './http/change-feed.js'
@@ -60,6 +63,13 @@ export interface AppOptions {
    * --resume`; docs/semantics.md, Durable runs). Default false: interrupted runs stay so.
    */
   resume?: boolean
+  /**
+   * Where runs execute: `worker` (default), each in a worker thread of its own, so a graph's code
+   * can neither stall, crash nor bloat the server; `thread`, on the server's own event loop.
+   */
+  isolation?: 'worker' | 'thread'
+  /** Options of the run workers (heap limit, warm workers, the grace period of a cancel). */
+  workers?: WorkerExecutorOptions
 }
 
 /** What start-up did with one interrupted run when asked to resume them. */
@@ -138,8 +148,11 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
         })
   const changes = createChangeFeed((error) => app.log.error({ err: error }, 'a change listener failed'))
   const registry = createGraphRegistry(store, loader, layouts, (change) => changes.graphsChanged(change))
+  const executor =
+    options.isolation === 'thread' ? createThreadExecutor() : createWorkerExecutor(options.workers)
   const manager = createRunManager({
     store,
+    executor,
     onStoreError: (run_id, error) => app.log.error({ run_id, err: error }, 'could not store run events'),
     onListenerError: (run_id, error) => app.log.error({ run_id, err: error }, 'a run listener failed'),
     onStatus: (change) => changes.runsChanged(change),
@@ -216,6 +229,7 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
   app.addHook('preClose', async () => {
     watcher?.close()
     await manager.shutdown('the server shut down while this run was going')
+    await executor.close()
     for (const res of context.openStreams) res.end()
     context.openStreams.clear()
   })

@@ -15,6 +15,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { ServerError } from '../errors.js'
 import type { RunRecord } from '../store/run-store.js'
 import type { ServerContext } from './context.js'
+import { sourceOf } from './context.js'
 import { ForkBody, RunIdParams } from './schemas.js'
 
 /** Which stored statuses each mode starts from. */
@@ -140,6 +141,7 @@ export async function restoreRun(
     // The manager checks the point (checkRestore) before it writes anything.
     const started = await ctx.manager.start({
       graph: entry.graph,
+      source: sourceOf(ctx, entry),
       graph_id: run.graph_id,
       graph_name: entry.record.name,
       graph_version: entry.record.version,

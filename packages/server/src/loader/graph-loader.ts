@@ -45,6 +45,8 @@ export interface LoadedGraph {
 export interface LoadedFile extends WorkspaceFile {
   /** sha256 of the file's bytes, first 16 hex digits. */
   version: string
+  /** The text that was evaluated (a run worker evaluates the very same, whatever the file holds by then). */
+  code: string
   /** The default export first, then named exports in the module's order; each graph once. */
   graphs: LoadedGraph[]
 }
@@ -56,6 +58,8 @@ export interface ScanResult {
 
 export interface GraphLoader {
   loadFile(file_path: string): Promise<LoadedFile>
+  /** Evaluates `code` as the file at `file_path` (its imports resolve from there), not the file's bytes. */
+  loadSource(file_path: string, code: string): Promise<LoadedFile>
   scan(): Promise<ScanResult>
 }
 
@@ -71,12 +75,13 @@ export function createGraphLoader(root: string, options: GraphLoaderOptions = {}
 
   const evaluate = async (file: WorkspaceFile, bytes: Buffer): Promise<LoadedFile> => {
     const version = createHash('sha256').update(bytes).digest('hex').slice(0, 16)
+    const code = stripBom(bytes.toString('utf8'))
     let exports: unknown
     try {
       // evalModule with forceTranspile, not jiti.import: jiti hands .mjs files (and .js under
       // "type": "module") to Node's native import, whose cache can never be cleared, so an edit
       // would not show. Evaluating the bytes we hashed also keeps `version` true to what ran.
-      exports = await jiti.evalModule(stripBom(bytes.toString('utf8')), {
+      exports = await jiti.evalModule(code, {
         id: file.absolute,
         filename: file.absolute,
         ext: path.extname(file.absolute),
@@ -94,7 +99,7 @@ export function createGraphLoader(root: string, options: GraphLoaderOptions = {}
         { file: file.relative },
       )
     }
-    return { absolute: file.absolute, relative: file.relative, version, graphs }
+    return { absolute: file.absolute, relative: file.relative, version, code, graphs }
   }
 
   const read = async (file: WorkspaceFile): Promise<Buffer> => {
@@ -125,6 +130,11 @@ export function createGraphLoader(root: string, options: GraphLoaderOptions = {}
           file: String(file_path),
         })
       }
+    },
+
+    async loadSource(file_path, code) {
+      const file = await resolveInWorkspace(root, file_path)
+      return evaluate(file, Buffer.from(code, 'utf8'))
     },
 
     async scan() {
