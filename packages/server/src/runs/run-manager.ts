@@ -43,6 +43,11 @@ export interface StartRunRequest {
   breakpoints?: readonly string[]
   /** Continue from a point of another run (resume, retry, from a node, fork). */
   restore?: RestorePoint
+  /**
+   * Listens from the first committed batch on, as `subscribe` would — which, called once `start`
+   * resolves, could miss a batch of a run that ends in a few microtasks.
+   */
+  listener?: BatchListener
 }
 
 interface ActiveRun {
@@ -268,7 +273,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         handle: undefined as unknown as RunHandle,
         pending: [],
         committedSeq: 0,
-        listeners: new Set(),
+        listeners: new Set(request.listener === undefined ? [] : [request.listener]),
         results: createNodeResultsFold(request.graph.nodes.map((n) => n.id)),
         detached: false,
         finished,
