@@ -30,7 +30,7 @@ const FROM: Record<Exclude<RestoreKind, 'continue'>, readonly RunRecord['status'
 }
 
 /** What `continue` does with a run of this status; undefined when there is nothing to continue. */
-export function continueKind(status: RunRecord['status']): 'resume' | 'retry' | undefined {
+function continueKind(status: RunRecord['status']): 'resume' | 'retry' | undefined {
   if (FROM.resume.includes(status)) return 'resume'
   if (FROM.retry.includes(status)) return 'retry'
   return undefined
