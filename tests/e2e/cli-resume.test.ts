@@ -1,12 +1,13 @@
 /**
  * `graphrun run <file> --resume <run_id>`: runs a real server stored (in its default database,
  * <workspace>/.graphrun/graphrun.db) continued by the CLI as a subprocess — an interrupted run
- * resumed, a failed examples/flaky-pipeline.ts retried, a succeeded run run again from a node —
- * each new run stored in the same file exactly as its stdout showed it, with its origin, listed
+ * resumed, a failed examples/flaky-pipeline.ts retried, a succeeded run run again from a node,
+ * as NDJSON, plain lines and the live terminal view, and Ctrl+C on one — each new run stored in the same file exactly as its stdout showed it, with its origin, listed
  * by `graphrun runs` and shown by the server with its forks; every bad input refused with exit 2,
  * a message that says what to do, and nothing written.
  */
 
+import { spawn, spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { RunDetailDto, RunEvent } from '@graphrun/protocol'
@@ -14,7 +15,22 @@ import { isTerminalEvent } from '@graphrun/protocol'
 import type { RunningServer } from '@graphrun/server'
 import { openSqliteRunStore, startServer } from '@graphrun/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EXAMPLES, expectRunInvariants, parseNdjson, runCli, startCli, tempGraphs } from './cli-harness.js'
+import {
+  CLI_ARGV,
+  cliEnv,
+  collect,
+  EXAMPLES,
+  expectRunInvariants,
+  parseNdjson,
+  ROOT,
+  runCli,
+  shellQuote,
+  startCli,
+  stripAnsi,
+  tempGraphs,
+} from './cli-harness.js'
+
+const hasScript = spawnSync('script', ['--version']).status === 0
 
 /**
  * Each node appends its id to `state.log` when it starts an execution; `b` then waits until the
@@ -216,6 +232,27 @@ describe('graphrun run --resume', { timeout: 90_000 }, () => {
     } finally {
       await server.close()
     }
+  })
+
+  it.skipIf(!hasScript)('in a terminal, the live view says what the run continues', async () => {
+    // As in cli-live.test.ts: the CLI alone in a pseudo-terminal (util-linux `script`).
+    const command = `exec ${[...CLI_ARGV, 'run', steps, '--resume', resumed, '--from-node', 'c'].map(shellQuote).join(' ')}`
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      cwd: ROOT,
+      env: cliEnv({ COLUMNS: '200', LINES: '30' }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    const result = await collect(child).done
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toContain('\x1b[?25h')
+    const text = stripAnsi(result.stdout)
+    expect(text).toMatch(
+      new RegExp(`▶ Steps · .*steps\\.ts · 3 nodes\n↺ run again from c of run ${resumed} \\(succeeded\\)`),
+    )
+    expect(text).toMatch(/↺ a +reused from the origin run/)
+    expect(text).toMatch(/↺ b +reused from the origin run/)
+    expect(text).toMatch(/✓ c +[\d.]+(µs|ms)/)
+    expect(text).toMatch(/✓ succeeded in .* 3 succeeded · 0 failed · 0 skipped · 3 executions/)
   })
 
   it('Ctrl+C cancels a resumed run, stored as cancelled; resuming that one goes on from it', async () => {
