@@ -2,9 +2,10 @@
  * `graphrun run <file> --resume <run_id>`: runs a real server stored (in its default database,
  * <workspace>/.graphrun/graphrun.db) continued by the CLI as a subprocess — an interrupted run
  * resumed, a failed examples/flaky-pipeline.ts retried, a succeeded run run again from a node,
- * as NDJSON, plain lines and the live terminal view, and Ctrl+C on one — each new run stored in the same file exactly as its stdout showed it, with its origin, listed
- * by `graphrun runs` and shown by the server with its forks; every bad input refused with exit 2,
- * a message that says what to do, and nothing written.
+ * as NDJSON, plain lines and the live terminal view, and Ctrl+C on one — each new run stored in
+ * the same file exactly as its stdout showed it, with its origin, listed by `graphrun runs` and
+ * shown by the server with its forks; every bad input refused with exit 2, a message that says
+ * what to do, and nothing written.
  */
 
 import { spawn, spawnSync } from 'node:child_process'
