@@ -8,6 +8,16 @@ export { BODY_LIMIT, buildApp } from './app.js'
 export { ServerError, toServerError } from './errors.js'
 export type { RunningServer, ServeOptions } from './main.js'
 export { closeOnSignals, startServer } from './main.js'
+export type { RestoreKind, StoredPoint, StoredPointOptions } from './runs/restore-point.js'
+export { startRestored, storedRestorePoint } from './runs/restore-point.js'
+export type {
+  BatchListener,
+  CommittedBatch,
+  RunManager,
+  RunManagerOptions,
+  StartRunRequest,
+} from './runs/run-manager.js'
+export { createRunManager } from './runs/run-manager.js'
 export type {
   GraphRecord,
   NewRun,

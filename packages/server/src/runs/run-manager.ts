@@ -47,6 +47,11 @@ export interface StartRunRequest {
   breakpoints?: readonly string[]
   /** Continue from a point of another run (resume, retry, from a node, fork). */
   restore?: RestorePoint
+  /**
+   * Listens from the first committed batch on, as `subscribe` would — which, called once `start`
+   * resolves, could miss a batch of a run that ends in a few microtasks.
+   */
+  listener?: BatchListener
 }
 
 interface ActiveRun {
@@ -92,7 +97,8 @@ export interface RunManager {
   isActive(run_id: string): boolean
   /** Listens to committed batches of an active run; undefined when the run is not active. */
   subscribe(run_id: string, listener: BatchListener): (() => void) | undefined
-  control(run_id: string, action: 'cancel' | 'pause' | 'resume'): ControlResult
+  /** `reason` is what a cancel's `cancelled` event says (default: stopped by a request). */
+  control(run_id: string, action: 'cancel' | 'pause' | 'resume', reason?: string): ControlResult
   /** Per-node results of an active run, as of its stored events; undefined when not active. */
   nodeResults(run_id: string): NodeResultDto[] | undefined
   activeCount(): number
@@ -293,7 +299,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         handle: undefined as unknown as ExecRun,
         pending: [],
         committedSeq: 0,
-        listeners: new Set(),
+        listeners: new Set(request.listener === undefined ? [] : [request.listener]),
         results: createNodeResultsFold(request.graph.nodes.map((n) => n.id)),
         detached: false,
         finished,
@@ -311,11 +317,11 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       run.listeners.add(listener)
       return () => run.listeners.delete(listener)
     },
-    control(run_id, action) {
+    control(run_id, action, reason) {
       const run = active.get(run_id)
       if (!run) return 'unknown'
       if (action === 'cancel') {
-        run.handle.cancel('stopped by a request')
+        run.handle.cancel(reason ?? 'stopped by a request')
         return 'ok'
       }
       const ok = action === 'pause' ? run.handle.pause() : run.handle.resume()
