@@ -12,6 +12,8 @@ import { memo, useCallback } from 'react'
 import { formatDuration } from '../../format.js'
 import type { NodeView, RunView } from '../../run-view/run-view.js'
 import { useNodeView, useRunView } from '../../state/view-store.js'
+import { reuseOf } from '../durable/lineage.js'
+import { ReusedMark, reusedTitle } from '../durable/ReusedMark.js'
 import { STATUS_LABEL, StatusIcon } from '../StatusIcon.js'
 import { useCanvas, useHasBreakpoint } from './canvas-context.js'
 import type { CardNode, TerminalNode } from './flow-elements.js'
@@ -47,6 +49,8 @@ function describe(data: CardNode['data'], node: NodeView, paused: boolean): stri
     if (node.progress_message) parts.push(node.progress_message)
   } else if (node.last_duration_ms !== undefined) parts.push(`took ${formatDuration(node.last_duration_ms)}`)
   if (node.iterations > 1) parts.push(`ran ${node.iterations} times`)
+  const reuse = reuseOf(node)
+  if (reuse) parts.push(reusedTitle(reuse, node.restored).toLowerCase())
   if (node.status === 'skipped' && node.skip_reason)
     parts.push(SKIP_REASON[node.skip_reason] ?? node.skip_reason)
   if (node.error && (node.status === 'failed' || node.status === 'cancelled')) parts.push(node.error.message)
@@ -57,8 +61,10 @@ function describe(data: CardNode['data'], node: NodeView, paused: boolean): stri
 
 function Chips({ node }: { node: NodeView }) {
   const running = node.status === 'running'
+  const reuse = reuseOf(node)
   return (
     <div className="gc-footer">
+      {reuse ? <ReusedMark reuse={reuse} restored={node.restored} className="gc-chip reused" /> : null}
       {!running && node.last_duration_ms !== undefined ? (
         <span className="gc-chip">{formatDuration(node.last_duration_ms)}</span>
       ) : null}
@@ -110,6 +116,11 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
     store,
     useCallback((v: RunView) => v.paused?.node_id === id, [id]),
   )
+  // Its own primitive, so a compact card carries the mark too (as a hook and in its look).
+  const reuse = useRunView(
+    store,
+    useCallback((v: RunView) => reuseOf(v.nodes[id]), [id]),
+  )
   const breakpoint = useHasBreakpoint(id)
   const onBreakpoint = useCallback(
     (event: MouseEvent) => {
@@ -131,9 +142,10 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
         data-status={status}
         data-paused={pausedHere ? 'true' : undefined}
         data-breakpoint={breakpoint ? 'true' : undefined}
+        data-reused={reuse === 'all' ? 'true' : reuse === 'some' ? 'partial' : undefined}
         title={
           compact
-            ? `${data.label} — ${pausedHere ? 'paused at breakpoint' : STATUS_LABEL[status]}`
+            ? `${data.label} — ${pausedHere ? 'paused at breakpoint' : STATUS_LABEL[status]}${reuse ? ' · reused' : ''}`
             : describe(data, node, pausedHere)
         }
       >

@@ -12,6 +12,7 @@ import { NO_FILTER } from '../../run-view/log-lines.js'
 import type { RunView } from '../../run-view/run-view.js'
 import type { ViewStore } from '../../state/view-store.js'
 import { useRunView, useThrottledRunView } from '../../state/view-store.js'
+import type { ForkControl } from '../durable/ForkEditor.js'
 import { LogPanel } from './LogPanel.js'
 import { LogFilters, TimelineTools } from './PanelTools.js'
 import { StateTab } from './StateTab.js'
@@ -34,9 +35,11 @@ export interface BottomPanelProps {
   graph: GraphDetailDto | undefined
   onSelectNode: (id: string) => void
   selectedNode: string | undefined
+  /** Fork from the state of an event (the State tab); absent when the shown run cannot be forked. */
+  fork?: ForkControl | undefined
 }
 
-export function BottomPanel({ store, graph, onSelectNode, selectedNode }: BottomPanelProps) {
+export function BottomPanel({ store, graph, onSelectNode, selectedNode, fork }: BottomPanelProps) {
   const [tab, setTab] = useState<Tab>('logs')
   const [filter, setFilter] = useState<LogFilter>(NO_FILTER)
   const [zoom, setZoom] = useState(1)
@@ -127,7 +130,7 @@ export function BottomPanel({ store, graph, onSelectNode, selectedNode }: Bottom
             selectedNode={selectedNode}
           />
         )}
-        {tab === 'state' && <StateTab store={store} />}
+        {tab === 'state' && <StateTab store={store} fork={fork} />}
       </div>
     </div>
   )
