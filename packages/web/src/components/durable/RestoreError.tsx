@@ -7,11 +7,12 @@
 import type { RestoreState } from '../../state/studio-reducer.js'
 import { shortRunId } from './lineage.js'
 
-const VERB: Record<RestoreState['mode'], string> = {
-  resume: 'resume',
-  retry: 'retry',
-  from_node: 'run again from the node of',
-  fork: 'fork',
+/** The button that asked, by its name. */
+const ACTION: Record<RestoreState['mode'], string> = {
+  resume: 'Resume',
+  retry: 'Retry from failure',
+  from_node: 'Run from here',
+  fork: 'Fork from here',
 }
 
 /** What to do about each refusal the routes answer (docs/http-api.md, Errors). */
@@ -26,8 +27,8 @@ const NEXT_STEP: Record<string, string> = {
   network_error: 'The server could not be reached: check that graphrun serve is running.',
 }
 
-export function restoreFailureTitle(restore: Pick<RestoreState, 'mode' | 'run_id'>): string {
-  return `Could not ${VERB[restore.mode]} run ${shortRunId(restore.run_id)}`
+export function restoreFailureTitle(restore: Pick<RestoreState, 'mode'>): string {
+  return `${ACTION[restore.mode]} failed`
 }
 
 export function RestoreFailure({
@@ -44,6 +45,7 @@ export function RestoreFailure({
       <div className="restore-failure-body">
         <div className="restore-failure-title">
           <strong>{restoreFailureTitle(restore)}</strong>
+          <span className="muted mono">run {shortRunId(restore.run_id)}</span>
           <span className="restore-failure-code mono">{error.code}</span>
         </div>
         <div className="restore-failure-message">{error.message}</div>

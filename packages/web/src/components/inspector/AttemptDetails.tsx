@@ -11,7 +11,7 @@ import { compactJson } from '../../run-view/json-diff.js'
 import type { AttemptView, RunView } from '../../run-view/run-view.js'
 import { stateAround } from '../../run-view/run-view.js'
 import { shortRunId } from '../durable/lineage.js'
-import { REUSED_GLYPH } from '../durable/ReusedMark.js'
+import { ReusedIcon } from '../durable/ReusedMark.js'
 import { RunLink } from '../durable/RunLink.js'
 import { JsonDiff } from '../json/JsonDiff.js'
 import { JsonTree } from '../json/JsonTree.js'
@@ -94,8 +94,8 @@ function ReusedNote({ view, attempt }: { view: RunView; attempt: AttemptView }) 
   const origin = view.origin
   return (
     <div className="insp-note insp-reused-note" data-testid="reused-note">
-      <span className="insp-reused-glyph" aria-hidden="true">
-        {REUSED_GLYPH}
+      <span className="insp-reused-glyph">
+        <ReusedIcon size={12} />
       </span>
       <span>
         <strong>Reused</strong>, not run again: the result it had in{' '}

@@ -8,7 +8,7 @@ import type { GraphDetailDto } from '@graphrun/protocol'
 import { useState } from 'react'
 import { formatDuration } from '../../format.js'
 import type { AttemptView, NodeView, RunView } from '../../run-view/run-view.js'
-import { REUSED_GLYPH } from '../durable/ReusedMark.js'
+import { ReusedIcon } from '../durable/ReusedMark.js'
 import { LiveDuration } from '../LiveDuration.js'
 import { formatOffset } from '../panels/TimelineParts.js'
 import type { AnyStatus } from '../StatusIcon.js'
@@ -63,7 +63,7 @@ function AttemptList({
                 data-reused="true"
                 title="Reused from the origin run: not run again here"
               >
-                <span aria-hidden="true">{REUSED_GLYPH}</span> reused
+                <ReusedIcon size={10} /> reused
               </span>
             ) : (
               <span className="insp-attempt-try">attempt {a.attempt}</span>

@@ -6,7 +6,7 @@
  */
 
 import type { RunEvent } from '@graphrun/protocol'
-import { useMemo, useState } from 'react'
+import { useEffect, useMemo, useState } from 'react'
 import { logLineOf } from '../../run-view/log-lines.js'
 import type { RunView } from '../../run-view/run-view.js'
 import { stateAt } from '../../run-view/run-view.js'
@@ -35,7 +35,17 @@ export function StateTab({ store, fork }: { store: ViewStore; fork?: ForkControl
   const view = useThrottledRunView(store, whole, 250)
   const [which, setWhich] = useState<Which>('current')
   const [picked, setPicked] = useState<number | undefined>(undefined)
-  const [editing, setEditing] = useState(false)
+  // The run the fork editor was opened on: a fork that went through moves the page to the new run,
+  // which closes it (and coming back to this run does not open it again).
+  const [editing, setEditing] = useState<string | undefined>(undefined)
+  const run_id = view.run_id
+  // Another run: its own events, so the picked one and the open editor belong to the last run.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the run changes
+  useEffect(() => {
+    setEditing(undefined)
+    setWhich('current')
+    setPicked(undefined)
+  }, [run_id])
   const last = view.last_seq
   const seq = Math.min(Math.max(1, picked ?? last), Math.max(1, last))
   const atEvent = useMemo(() => (which === 'event' ? stateAt(view, seq) : undefined), [which, view, seq])
@@ -111,21 +121,21 @@ export function StateTab({ store, fork }: { store: ViewStore; fork?: ForkControl
                 ? 'A run can be forked once it has ended'
                 : `Edit this state and start a new run from event ${at_seq}`
             }
-            onClick={() => setEditing(true)}
+            onClick={() => setEditing(run_id)}
           >
             Fork from here
           </button>
         )}
       </div>
       <JsonTree value={value} label={label} />
-      {editing && fork && (
+      {editing !== undefined && editing === run_id && fork && (
         <ForkEditor
           key={at_seq}
           at_seq={at_seq}
           event_text={eventText(event)}
           state={which === 'current' ? state : stateAt(view, at_seq)}
           control={fork}
-          onClose={() => setEditing(false)}
+          onClose={() => setEditing(undefined)}
         />
       )}
     </div>

@@ -7,7 +7,7 @@ import { memo } from 'react'
 import { formatDuration } from '../../format.js'
 import type { AttemptView } from '../../run-view/run-view.js'
 import type { TimelineBar as Bar } from '../../run-view/timeline.js'
-import { REUSED_GLYPH } from '../durable/ReusedMark.js'
+import { ReusedIcon } from '../durable/ReusedMark.js'
 import { STATUS_LABEL, StatusIcon } from '../StatusIcon.js'
 import { LineIcon } from './LineIcon.js'
 import type { Hover } from './timeline-hover.js'
@@ -188,7 +188,7 @@ export function ReusedStrip({
         className="tl-reused-title"
         title="Merged from the origin run's results: no node ran for them here"
       >
-        <span aria-hidden="true">{REUSED_GLYPH}</span> Reused {attempts.length}
+        <ReusedIcon size={11} /> Reused {attempts.length}
       </span>
       {shown.map((a) => {
         const label = labels.get(a.node_id) ?? a.node_id
