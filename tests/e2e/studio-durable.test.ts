@@ -273,6 +273,7 @@ describe('durable runs in the studio', () => {
     expect(await inspector.getByTestId('reused-note').textContent()).toContain(
       `run ${failed.run_id.slice(0, 8)}`,
     )
+    await page.screenshot({ path: '/tmp/studio-durable-retried.png' })
     // A node that ran here has no such note.
     await nodeCard(page, 'summarize').click()
     await inspector.getByText('summarize').first().waitFor()

@@ -5,9 +5,10 @@
  * docs/http-api.md (Streaming)). After every change of state it asks the reducer's pure
  * questions (what is wanted now?) and starts those requests, each keyed by a request id the
  * reducer checks, so an answer that is no longer wanted is dropped there, never here. Commands
- * from the page (load a file, run, control, replay, save a layout) go through it too.
+ * from the page (load a file, run, control, continue a run, replay, save a layout) go through it
+ * too.
  *
- * Hand-written rather than TanStack Query's core: the studio has four resources whose refetches
+ * Hand-written rather than TanStack Query's core: the studio has five resources whose refetches
  * the server's change stream triggers, keyed the same way; a cache with stale times, retries and
  * window-focus refetches would be a second state machine beside the reducer.
  */

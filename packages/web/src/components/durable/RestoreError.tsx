@@ -18,7 +18,7 @@ const ACTION: Record<RestoreState['mode'], string> = {
 /** What to do about each refusal the routes answer (docs/http-api.md, Errors). */
 const NEXT_STEP: Record<string, string> = {
   graph_changed:
-    'The graph changed since that run in a way its results cannot be reused with: run the graph from the start instead.',
+    'The graph is no longer the one that run used (a node it would reuse is gone, or the graph is not loaded): load it again, or run the graph from the start.',
   run_active: 'The run is still going: wait for it to end, or stop it first.',
   run_ended: 'This run cannot be continued that way (only a failed run can be retried).',
   not_found: 'The run is gone from the history.',
