@@ -306,11 +306,16 @@ describe('durable runs in the studio', () => {
     await editor.getByTestId('fork-diff').waitFor()
     await page.screenshot({ path: '/tmp/studio-durable-fork-editor.png' })
     await studio.shot(page, 'fork-editor')
-    await editor.getByRole('button', { name: 'Fork and run' }).click()
+    const before = await api<RunDetailDto[]>(base, '/api/runs?graph_id=durable')
+    // Ctrl+Enter in the editor forks (as its button does), and starts nothing else: the page's own
+    // Ctrl+Enter, Run, must not fire with it.
+    await text.press('Control+Enter')
 
     const forked = await movedFrom(page, run.run_id)
     await waitForRunStatus(page, 'succeeded', 20_000)
     await waitForCanvas(page, CHAIN)
+    const after = await api<RunDetailDto[]>(base, '/api/runs?graph_id=durable')
+    expect(after.map((r) => r.run_id)).toEqual([forked, ...before.map((r) => r.run_id)])
     expect(await reusedOnCanvas(page)).toEqual({ first: 'true', second: 'true' })
     const detail = await api<RunDetailDto>(base, `/api/runs/${forked}`)
     expect(detail.origin).toMatchObject({ run_id: run.run_id, seq: at, mode: 'fork' })

@@ -72,6 +72,8 @@ export function TopBar(props: TopBarProps) {
   // Keyboard: Ctrl/Cmd+Enter runs (unless typing in the editor, which handles it), Esc stops.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      // Handled already (the fork editor's Ctrl+Enter forks; its Esc closes it): not a page shortcut.
+      if (e.defaultPrevented) return
       if ((e.ctrlKey || e.metaKey) && e.key === 'Enter' && !editorOpen) {
         e.preventDefault()
         void run()

@@ -96,7 +96,9 @@ export function ForkEditor({
             onChange={(e) => setText(e.target.value)}
             onKeyDown={(e) => {
               if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
+                // Forks, and only that: the page's own Ctrl+Enter (Run) must not see it.
                 e.preventDefault()
+                e.stopPropagation()
                 submit()
               }
             }}
