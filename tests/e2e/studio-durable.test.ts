@@ -178,6 +178,9 @@ describe('durable runs in the studio', () => {
       slow: 'running',
       last: 'idle',
     })
+    // The node running at the kill keeps the log's word, but is drawn cut off: nothing moves.
+    expect(await nodeCard(page, 'slow').getAttribute('data-cut')).toBe('true')
+    expect(await page.locator('[data-edge-target="slow"][data-animated="true"]').count()).toBe(0)
     // Only Resume continues an interrupted run; Retry is for failed ones.
     expect(await page.getByRole('button', { name: 'Retry from failure' }).count()).toBe(0)
     await page.getByRole('button', { name: 'Resume', exact: true }).click()

@@ -121,7 +121,14 @@ export function AttemptDetails({ view, attempt }: { view: RunView; attempt: Atte
   return (
     <>
       {attempt.restored && <ReusedNote view={view} attempt={attempt} />}
-      {status === 'running' && (
+      {status === 'running' && view.status === 'interrupted' && (
+        <div className="insp-note" data-testid="cut-note">
+          Cut off: it was running when the run was interrupted, so it has no result. Resume runs it again
+          (code before a side effect may run twice; dedupe on <span className="mono">ctx.execution_key</span>
+          ).
+        </div>
+      )}
+      {status === 'running' && view.status !== 'interrupted' && (
         <div className="insp-note insp-live">
           Running for <LiveDuration view={view} since={attempt.start_ms} format={formatOffset} /> — its update
           and state diff show when it finishes.

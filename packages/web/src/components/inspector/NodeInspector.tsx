@@ -111,7 +111,10 @@ export function NodeInspector({
   const current = picked !== undefined && ids.includes(picked) ? picked : latest
   const attempt = current === undefined ? undefined : view.attempts[current]
   const paused = view.paused?.node_id === node_id
-  const status: AnyStatus = paused ? 'paused' : (node?.status ?? 'idle')
+  const ended = view.status !== 'idle' && view.status !== 'running' && view.status !== 'paused'
+  // Still running in the log of an ended run: cut off when the run was interrupted.
+  const cut = ended && node?.status === 'running'
+  const status: AnyStatus = paused ? 'paused' : cut ? 'interrupted' : (node?.status ?? 'idle')
   const label = info?.label ?? node_id
 
   return (

@@ -122,6 +122,7 @@ export function Timeline({ store, graph, zoom, onZoom, onSelectNode, selectedNod
   // While the run goes, fit to a rounded-up span: bars grow into free room and the scale changes
   // in steps, not every frame (so ended bars need no redraw). An ended run fits exactly.
   const live = view.status === 'running' || view.status === 'paused'
+  const ended = !live && view.status !== 'idle'
   const span = live ? niceCeil(total * 1.15) : total
   const fitWidth = Math.max(120, width - PAD * 2)
   const scale = (fitWidth / span) * zoom
@@ -219,6 +220,7 @@ export function Timeline({ store, graph, zoom, onZoom, onSelectNode, selectedNod
                         ? (next.start_ms - bar.end_ms) * scale - 6
                         : contentWidth - PAD - bar.end_ms * scale
                     }
+                    cut={ended && bar.attempt.status === 'running'}
                     critical={critical.has(bar.index)}
                     selected={bar.attempt.node_id === selectedNode}
                     onSelect={onSelectNode}

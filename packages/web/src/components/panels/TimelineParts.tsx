@@ -34,6 +34,8 @@ interface BarProps {
   width: number
   /** Free pixels after the bar before the next one in its lane (for an outside label). */
   room: number
+  /** Still running when the run ended (interrupted): drawn as cut off, not as running. */
+  cut: boolean
   critical: boolean
   selected: boolean
   onSelect: (id: string) => void
@@ -62,6 +64,7 @@ function sameBar(a: BarProps, b: BarProps): boolean {
     a.top === b.top &&
     a.width === b.width &&
     a.room === b.room &&
+    a.cut === b.cut &&
     a.label === b.label &&
     a.critical === b.critical &&
     a.selected === b.selected &&
@@ -71,15 +74,15 @@ function sameBar(a: BarProps, b: BarProps): boolean {
 }
 
 export const TimelineBar = memo(function TimelineBar(props: BarProps) {
-  const { bar, label, left, top, width, room, critical, selected, onSelect, onHover } = props
+  const { bar, label, left, top, width, room, critical, selected, onSelect, onHover, cut } = props
   const { attempt } = bar
-  const duration = durationText(bar)
+  const duration = cut ? 'cut off' : durationText(bar)
   const retry = attempt.attempt > 1 ? ` · attempt ${attempt.attempt}` : ''
   const iteration = attempt.iteration > 1 ? ` ×${attempt.iteration}` : ''
   const text = `${label}${iteration}${retry}`
   const need = (text.length + duration.length + 2) * CHAR + ICON + 10
   const placement = placementOf(need, width, room)
-  const status = attempt.status
+  const status = cut ? 'cancelled' : attempt.status
   const hover = (e: { clientX: number; clientY: number }) => onHover({ bar, x: e.clientX, y: e.clientY })
   return (
     <button
