@@ -294,9 +294,13 @@ describe('durable runs in the studio', () => {
     const page = await studio.open(`${base}/runs/${run.run_id}`)
     await waitForRunStatus(page, 'succeeded')
     await waitForCanvas(page, CHAIN)
-    await page.getByRole('tab', { name: 'State' }).click()
-    await page.getByRole('button', { name: 'At event' }).click()
-    await page.getByLabel('Event', { exact: true }).fill(String(at))
+    // The log line of that event leads to the state after it (the State tab, at that event).
+    const line = page.locator(`[data-testid="log-line"][data-seq="${at}"]`)
+    await line.hover()
+    await line.getByRole('button', { name: `State after event ${at}` }).click()
+    expect(await page.getByRole('tab', { name: 'State' }).getAttribute('aria-selected')).toBe('true')
+    expect(await page.getByRole('button', { name: 'At event' }).getAttribute('aria-pressed')).toBe('true')
+    expect(await page.getByLabel('Event', { exact: true }).inputValue()).toBe(String(at))
     await page.getByRole('button', { name: 'Fork from here' }).click()
 
     const editor = page.getByRole('dialog', { name: `Fork from event ${at}` })

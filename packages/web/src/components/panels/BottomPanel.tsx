@@ -6,7 +6,7 @@
 
 import type { GraphDetailDto } from '@graphrun/protocol'
 import type { KeyboardEvent } from 'react'
-import { useCallback, useId, useRef, useState } from 'react'
+import { useCallback, useEffect, useId, useRef, useState } from 'react'
 import type { LogFilter } from '../../run-view/log-lines.js'
 import { NO_FILTER } from '../../run-view/log-lines.js'
 import type { RunView } from '../../run-view/run-view.js'
@@ -15,7 +15,8 @@ import { useRunView, useThrottledRunView } from '../../state/view-store.js'
 import type { ForkControl } from '../durable/ForkEditor.js'
 import { LogPanel } from './LogPanel.js'
 import { LogFilters, TimelineTools } from './PanelTools.js'
-import { StateTab } from './StateTab.js'
+import type { StatePick } from './StateTab.js'
+import { CURRENT_STATE, StateTab } from './StateTab.js'
 import { Timeline } from './Timeline.js'
 import './panels.css'
 
@@ -29,6 +30,7 @@ type Tab = (typeof TABS)[number]['id']
 const selectEventCount = (view: RunView) => view.events.length
 const selectAttemptCount = (view: RunView) => view.attempts.length
 const selectNodeOrder = (view: RunView) => view.node_order
+const selectRunId = (view: RunView) => view.run_id
 
 export interface BottomPanelProps {
   store: ViewStore
@@ -49,6 +51,18 @@ export function BottomPanel({ store, graph, onSelectNode, selectedNode, fork }: 
   const base = useId()
   const tabRefs = useRef(new Map<Tab, HTMLButtonElement>())
   const clearFilter = useCallback(() => setFilter(NO_FILTER), [])
+  const [statePick, setStatePick] = useState<StatePick>(CURRENT_STATE)
+  // A log line's "state" button: the State tab, at the state after that event.
+  const showState = useCallback((seq: number) => {
+    setStatePick({ which: 'event', seq })
+    setTab('state')
+  }, [])
+  // Another run has other events: the State tab goes back to its current state.
+  const runId = useRunView(store, selectRunId)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the run changes
+  useEffect(() => {
+    setStatePick(CURRENT_STATE)
+  }, [runId])
 
   const counts: Record<Tab, number | undefined> = {
     logs: eventCount,
@@ -117,6 +131,7 @@ export function BottomPanel({ store, graph, onSelectNode, selectedNode, fork }: 
             filter={filter}
             onClearFilter={clearFilter}
             onSelectNode={onSelectNode}
+            onShowState={showState}
             selectedNode={selectedNode}
           />
         )}
@@ -130,7 +145,7 @@ export function BottomPanel({ store, graph, onSelectNode, selectedNode, fork }: 
             selectedNode={selectedNode}
           />
         )}
-        {tab === 'state' && <StateTab store={store} fork={fork} />}
+        {tab === 'state' && <StateTab store={store} pick={statePick} onPick={setStatePick} fork={fork} />}
       </div>
     </div>
   )

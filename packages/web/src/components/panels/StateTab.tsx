@@ -20,7 +20,14 @@ const selectState = (view: RunView) => view.state
 const selectStatus = (view: RunView) => view.status
 const whole = (view: RunView) => view
 
-type Which = 'current' | 'initial' | 'event'
+/** Which state the tab shows: the current (final) one, the initial one, or the one after an event. */
+export interface StatePick {
+  which: 'current' | 'initial' | 'event'
+  /** The event, for `event` (undefined: the last one). */
+  seq: number | undefined
+}
+
+export const CURRENT_STATE: StatePick = { which: 'current', seq: undefined }
 
 /** "plan ✓ completed in 212 ms": the event as its log line reads. */
 function eventText(event: RunEvent | undefined): string | undefined {
@@ -29,22 +36,32 @@ function eventText(event: RunEvent | undefined): string | undefined {
   return line.node_id ? `${line.node_id} · ${line.text}` : line.text
 }
 
-export function StateTab({ store, fork }: { store: ViewStore; fork?: ForkControl | undefined }) {
+export function StateTab({
+  store,
+  pick,
+  onPick,
+  fork,
+}: {
+  store: ViewStore
+  /** Kept by the panel, so a log line can show the state after its event here. */
+  pick: StatePick
+  onPick: (pick: StatePick) => void
+  fork?: ForkControl | undefined
+}) {
   const state = useThrottledRunView(store, selectState, 250)
   const status = useRunView(store, selectStatus)
   const view = useThrottledRunView(store, whole, 250)
-  const [which, setWhich] = useState<Which>('current')
-  const [picked, setPicked] = useState<number | undefined>(undefined)
+  const { which, seq: picked } = pick
+  const setWhich = (next: StatePick['which']) => onPick({ which: next, seq: picked })
+  const setPicked = (seq: number) => onPick({ which: 'event', seq })
   // The run the fork editor was opened on: a fork that went through moves the page to the new run,
   // which closes it (and coming back to this run does not open it again).
   const [editing, setEditing] = useState<string | undefined>(undefined)
   const run_id = view.run_id
-  // Another run: its own events, so the picked one and the open editor belong to the last run.
+  // Another run: the open editor belonged to the last one (the panel resets the pick).
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the run changes
   useEffect(() => {
     setEditing(undefined)
-    setWhich('current')
-    setPicked(undefined)
   }, [run_id])
   const last = view.last_seq
   const seq = Math.min(Math.max(1, picked ?? last), Math.max(1, last))
