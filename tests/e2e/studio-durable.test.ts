@@ -341,7 +341,7 @@ describe('durable runs in the studio', () => {
     await page.locator('.state-tab').getByText('203').waitFor()
   })
 
-  it('a refused Run from here (409 graph_changed) is shown in the page with its code, and nothing moves', async () => {
+  it('a refused Run from here or fork (409 graph_changed) is shown in the page with its code, and nothing moves', async () => {
     restarted ??= await startStudioServer({ workspace, db })
     const base = restarted.url
     const run = await endedRun(base, 'durable', { n: 3, ms: 0 })
@@ -365,5 +365,27 @@ describe('durable runs in the studio', () => {
     await page.screenshot({ path: '/tmp/studio-durable-refused.png' })
     await error.getByRole('button', { name: 'Dismiss' }).click()
     expect(await page.getByTestId('restore-error').count()).toBe(0)
+
+    // A refused fork is shown in the fork editor, which stays open with the edit kept.
+    studio.allowFailedRequest(409, `/api/runs/${run.run_id}/fork`)
+    await page.getByRole('tab', { name: 'State' }).click()
+    await page.getByRole('button', { name: 'Fork from here' }).click()
+    const editor = page.getByTestId('fork-editor')
+    const text = editor.getByLabel('Forked state JSON')
+    const edited = JSON.stringify({ ...run.final_state, total: 0 }, null, 2)
+    await text.fill(edited)
+    await editor.getByRole('button', { name: 'Fork and run' }).click()
+    const inline = editor.getByTestId('restore-error')
+    await inline.waitFor()
+    expect(await inline.getAttribute('data-code')).toBe('graph_changed')
+    expect(await inline.textContent()).toContain('Fork from here failed')
+    expect(await text.inputValue()).toBe(edited)
+    // Not twice: the banner is for the other buttons.
+    expect(await page.getByTestId('restore-error').count()).toBe(1)
+    await page.screenshot({ path: '/tmp/studio-durable-fork-refused.png' })
+    await editor.getByRole('button', { name: 'Cancel' }).click()
+    expect(await page.getByTestId('fork-editor').count()).toBe(0)
+    expect(await page.getByTestId('restore-error').count()).toBe(0)
+    expect(runIdOf(page)).toBe(run.run_id)
   })
 })
