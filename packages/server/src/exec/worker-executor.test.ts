@@ -38,6 +38,7 @@ const GRAPHS: Record<string, string> = {
   ),
   'hog.ts': faultGraph('Hog', 'const kept: number[][] = []; for (;;) kept.push(new Array(1e6).fill(1))'),
   'quick.ts': faultGraph('Quick', 'await new Promise((r) => setTimeout(r, 50))'),
+  'wait.ts': faultGraph('Wait', 'await new Promise((r) => setTimeout(r, s.ms ?? 0))'),
 }
 
 const types = (events: readonly RunEvent[]) => events.map((e) => e.type)
@@ -140,4 +141,53 @@ describe('runs in worker threads', () => {
       expect(after.body.status).toBe('succeeded')
     })
   }
+})
+
+describe('runs sharing a worker (more live runs than max_workers)', () => {
+  let ws: TestWorkspace
+  let server: TestServer
+  beforeAll(async () => {
+    ws = await createTestWorkspace()
+    for (const [file, source] of Object.entries(GRAPHS)) await ws.write(file, source)
+    server = await startTestServer({ workspace: ws.root, workers: { grace_ms: 300, max_workers: 1 } })
+  })
+  afterAll(async () => {
+    await server.close()
+    await ws.cleanup()
+  })
+
+  it('a forced cancel ends the runs that shared the worker, saying why; the next run gets a new worker', async () => {
+    const start = async (graph: string, ms: number) =>
+      (
+        await call<{ run_id: string }>(server.url, 'POST', `/api/graphs/${graph}/runs`, {
+          json: { initial_state: { ms } },
+        })
+      ).body.run_id
+    const waiting = await start('wait', 60_000)
+    await eventSeen(server.url, waiting, (e) => e.type === 'node_start' && e.node_id === 'fault', 'waiting')
+    const spinning = await start('spin', 60_000)
+    await eventSeen(server.url, spinning, (e) => e.type === 'node_start' && e.node_id === 'fault', 'spinning')
+    await call(server.url, 'POST', `/api/runs/${spinning}/cancel`)
+    await eventSeen(server.url, spinning, isTerminalEvent, 'the spinning run ended')
+    await eventSeen(server.url, waiting, isTerminalEvent, 'the waiting run ended')
+    expect((await eventsOf(server.url, spinning)).at(-1)).toMatchObject({ type: 'cancelled' })
+    const events = await eventsOf(server.url, waiting)
+    expect(types(events)).toEqual([
+      'start',
+      'node_start',
+      'node_complete',
+      'node_start',
+      'node_error',
+      'error',
+    ])
+    expect(events.at(-1)).toMatchObject({
+      error: {
+        code: 'worker_exited',
+        message:
+          "the run's worker was terminated: another run it shared the worker with did not stop when cancelled",
+      },
+    })
+    const after = await call<RunDetailDto>(server.url, 'POST', '/api/graphs/quick/execute', { json: {} })
+    expect(after.body.status).toBe('succeeded')
+  })
 })
