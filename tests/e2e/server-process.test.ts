@@ -280,6 +280,35 @@ export default defineGraph<State>({
   return workspace
 }
 
+/** Graphs whose `fault` node misbehaves after `before` ran: it spins, or it exits the process. */
+async function faultWorkspace(dir: string): Promise<string> {
+  const workspace = path.join(dir, 'ws-faults')
+  await mkdir(workspace, { recursive: true })
+  const graph = (name: string, body: string) => `import { defineGraph, START, END } from '@graphrun/engine'
+export default defineGraph<{ ms?: number; before?: boolean }>({
+  name: '${name}',
+  nodes: {
+    before: async () => ({ before: true }),
+    fault: async (s) => {
+      ${body}
+      return {}
+    },
+  },
+  edges: [[START, 'before'], ['before', 'fault'], ['fault', END]],
+})
+`
+  await writeFile(
+    path.join(workspace, 'spin.ts'),
+    graph('Spin', 'const until = Date.now() + (s.ms ?? 0); while (Date.now() < until) {}'),
+  )
+  await writeFile(path.join(workspace, 'exit.ts'), graph('Exit', 'process.exit(3)'))
+  await writeFile(
+    path.join(workspace, 'quick.ts'),
+    graph('Quick', 'await new Promise((r) => setTimeout(r, 20))'),
+  )
+  return workspace
+}
+
 /** How many times each node appended its line to `<lines>/<tag>.txt`. */
 async function lineCounts(tag: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {}
@@ -493,6 +522,75 @@ describe('graphrun serve as a process', () => {
       await stop(third)
     })
   }
+
+  // ARCHITECTURE.md, "Where code runs": a graph's code runs in worker threads.
+  it('a node that spins or exits the process ends its own run; the server answers and runs others meanwhile', async () => {
+    const faults = await faultWorkspace(dir)
+    const server = await serve(faults, path.join(dir, 'faults.db'))
+    const run = async (graph: string, ms = 0) =>
+      (
+        await api<{ run_id: string }>(server.url, 'POST', `/api/graphs/${graph}/runs`, {
+          initial_state: { ms },
+        })
+      ).body.run_id
+    const ended = async (run_id: string) =>
+      (await readStream(`${server.url}/api/runs/${run_id}/events`)).events.map(parse)
+
+    const spinning = await run('spin', 60_000)
+    let spinStarted!: () => void
+    const started = new Promise<void>((resolve) => {
+      spinStarted = resolve
+    })
+    const spinStream = readStream(`${server.url}/api/runs/${spinning}/events`, {
+      onEvent(event) {
+        const data = parse(event)
+        if (data.type === 'node_start' && data.node_id === 'fault') spinStarted()
+      },
+    })
+    await started
+    const latencies: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const asked = performance.now()
+      expect((await api(server.url, 'GET', '/api/health')).status).toBe(200)
+      latencies.push(performance.now() - asked)
+    }
+    // On the server's own loop this would wait out the minute of spinning.
+    expect(Math.min(...latencies)).toBeLessThan(250)
+    const quick = await ended(await run('quick'))
+    expect(quick.at(-1)).toMatchObject({ type: 'complete', status: 'succeeded' })
+
+    const exited = await ended(await run('exit'))
+    expect(exited.map((e) => e.type)).toEqual([
+      'start',
+      'node_start',
+      'node_complete',
+      'node_start',
+      'node_error',
+      'error',
+    ])
+    expect(exited.at(-1)).toMatchObject({
+      error: { code: 'worker_exited', message: "the run's worker exited with code 3" },
+    })
+
+    // The spinning run is cancelled by terminating its worker (grace 5 s + 1 s).
+    const cancelled = performance.now()
+    expect((await api(server.url, 'POST', `/api/runs/${spinning}/cancel`)).status).toBe(202)
+    const spin = (await spinStream).events.map(parse)
+    expect(performance.now() - cancelled).toBeLessThan(9000)
+    expect(spin.slice(-2)).toMatchObject([
+      { type: 'node_error', node_id: 'fault', error: { code: 'cancelled' } },
+      { type: 'cancelled', reason: 'stopped by a request' },
+    ])
+    expect((await api<{ status: string }>(server.url, 'GET', `/api/health`)).status).toBe(200)
+    // A body over the 1 MiB limit is answered 413 with its JSON error, read by Node's own fetch.
+    for (const mib of [2, 8]) {
+      const big = await api<{ error: { code: string } }>(server.url, 'POST', '/api/graphs/quick/execute', {
+        initial_state: { big: 'x'.repeat(mib * 1024 * 1024) },
+      })
+      expect(big).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } })
+    }
+    await stop(server)
+  })
 
   it('prints its URL, and refuses a public host without --token (exit 2)', async () => {
     const port = await freePort()
