@@ -7,6 +7,8 @@
  *   b. watchers   — 200 clients on live runs at once (20 runs × 10 watchers, 200 runs × 1):
  *                   every event arrives, in order; delivery latency p50/p99
  *   c. memory     — heapUsed after GC and RSS of the server across 10,000 finished runs
+ *   d. start      — POST …/execute/stream of a 5-node graph to its `start` event, one run at a
+ *                   time (with workers: a warm pool, the graph evaluated in it already)
  *
  * Prints tables and writes bench/results/server-<date>.json. A program, never a test.
  *
@@ -48,7 +50,7 @@ const serverDist = extra['server-dist']
 const memoryRuns = extra.runs === undefined ? undefined : Number(extra.runs)
 if (memoryRuns !== undefined && !(Number.isInteger(memoryRuns) && memoryRuns > 0))
   throw new Error(`--runs must be a whole number of runs, got "${extra.runs}"`)
-const runs = (scenario: 'a' | 'b' | 'c') => only === undefined || only.startsWith(scenario)
+const runs = (scenario: 'a' | 'b' | 'c' | 'd') => only === undefined || only.startsWith(scenario)
 const MB = 2 ** 20
 const progress = (message: string) => process.stderr.write(`${message}\n`)
 
@@ -214,6 +216,36 @@ async function throughput(child: ServerChild, reps: number): Promise<ThroughputR
     )
   }
   return rows
+}
+
+// ---------------------------------------------------------------------------------------------
+// d. From the request to the run's start.
+
+interface StartRow {
+  reps: number
+  p50_ms: number
+  p90_ms: number
+  max_ms: number
+}
+
+async function startLatency(url: string, reps: number): Promise<StartRow> {
+  const ms: number[] = []
+  // Untimed runs first: the JIT, the prepared statements, the warm workers and the graph in them.
+  for (let rep = -4; rep < reps; rep++) {
+    const w = await watch(`${url}/api/graphs/small/execute/stream`, { method: 'POST', body: {} })
+    check(w.in_order && w.last?.type === 'complete', 'small: the run did not complete in order')
+    if (rep >= 0) ms.push(w.first_event_at - w.sent_at)
+  }
+  return { reps, p50_ms: median(ms), p90_ms: quantile(ms, 0.9), max_ms: Math.max(...ms) }
+}
+
+function startTable(row: StartRow): string {
+  const where = isolation === 'worker' ? 'worker threads' : 'the main thread'
+  return `d. POST /api/graphs/small/execute/stream → its start event parsed (runs in ${where})\n${table(
+    ['runs', 'p50 ms', 'p90 ms', 'max ms'],
+    [[String(row.reps), fixed(row.p50_ms, 2), fixed(row.p90_ms, 2), fixed(row.max_ms, 2)]],
+    1,
+  )}`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -528,6 +560,23 @@ async function main() {
         target: `c. memory flat across ${totalRuns} finished runs (from the ${first?.runs}-run sample)`,
         measured: `heap ${sign(heap)}${fixed(heap, 2)} MB, RSS ${sign(rss)}${fixed(rss, 1)} MB`,
         met: heap < 2,
+      })
+    }
+
+    if (runs('d')) {
+      const reps = quick ? 20 : 100
+      progress(
+        `d. start: ${reps} runs of a ${SMALL_NODES}-node chain, one at a time, POST to its start event`,
+      )
+      const child = await startChild(workspace, path.join(dir, 'd.db'), prof('d'))
+      const row = await startLatency(child.url, reps)
+      await child.stop()
+      results.start = row
+      console.log(`\n${startTable(row)}`)
+      targets.push({
+        target: `d. POST …/runs to the start event < 5 ms median (${isolation === 'worker' ? 'warm workers' : 'main thread'})`,
+        measured: `${fixed(row.p50_ms, 2)} ms median, p90 ${fixed(row.p90_ms, 2)} ms (${row.reps} runs)`,
+        met: row.p50_ms < 5,
       })
     }
 

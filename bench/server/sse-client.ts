@@ -40,6 +40,8 @@ export interface Watched {
   /** performance.now() when the request was sent, the first response arrived, and the stream ended. */
   sent_at: number
   connected_at: number
+  /** performance.now() when the first event was parsed. */
+  first_event_at: number
   ended_at: number
   /** Per event: receive time − event timestamp, in ms (only with `latency`). */
   latencies_ms: number[]
@@ -69,6 +71,7 @@ export async function watch(url: string, options: WatchOptions = {}): Promise<Wa
     reconnects: 0,
     sent_at: performance.now(),
     connected_at: Number.NaN,
+    first_event_at: Number.NaN,
     ended_at: Number.NaN,
     latencies_ms: [],
     live_latencies_ms: [],
@@ -104,6 +107,7 @@ function connect(
       onEvent(frame) {
         const received = latency ? wallNow() : 0
         const event = JSON.parse(frame.data) as RunEvent
+        if (Number.isNaN(result.first_event_at)) result.first_event_at = performance.now()
         if (event.seq !== result.events + 1 || Number(frame.id) !== event.seq) result.in_order = false
         result.events += 1
         result.run_id = event.run_id
