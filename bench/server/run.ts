@@ -7,6 +7,8 @@
  *   b. watchers   — 200 clients on live runs at once (20 runs × 10 watchers, 200 runs × 1):
  *                   every event arrives, in order; delivery latency p50/p99
  *   c. memory     — heapUsed after GC and RSS of the server across 10,000 finished runs
+ *   e. reloads    — heapUsed and RSS of the server across 500 edits of a graph file, each
+ *                   reloaded and run once
  *   d. start      — POST …/execute/stream of a 5-node graph to its `start` event, one run at a
  *                   time (with workers: a warm pool, the graph evaluated in it already)
  *
@@ -23,7 +25,7 @@
 
 import type { ChildProcess } from 'node:child_process'
 import { fork } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os'
 import path from 'node:path'
@@ -50,7 +52,7 @@ const serverDist = extra['server-dist']
 const memoryRuns = extra.runs === undefined ? undefined : Number(extra.runs)
 if (memoryRuns !== undefined && !(Number.isInteger(memoryRuns) && memoryRuns > 0))
   throw new Error(`--runs must be a whole number of runs, got "${extra.runs}"`)
-const runs = (scenario: 'a' | 'b' | 'c' | 'd') => only === undefined || only.startsWith(scenario)
+const runs = (scenario: 'a' | 'b' | 'c' | 'd' | 'e') => only === undefined || only.startsWith(scenario)
 const MB = 2 ** 20
 const progress = (message: string) => process.stderr.write(`${message}\n`)
 
@@ -349,6 +351,47 @@ async function memory(child: ServerChild, total: number, every: number): Promise
 }
 
 // ---------------------------------------------------------------------------------------------
+// e. Reloads of an edited graph file.
+
+async function reloads(
+  child: ServerChild,
+  workspace: string,
+  total: number,
+  every: number,
+): Promise<MemorySample[]> {
+  const file = path.join(workspace, 'small.ts')
+  const source = readFileSync(file, 'utf8')
+  const samples: MemorySample[] = [{ runs: 0, ...(await child.memory()) }]
+  for (let i = 1; i <= total; i++) {
+    // A new version each time: what an edit and a save do.
+    writeFileSync(file, `${source}\n// edit ${i}\n`)
+    await callJson(child.url, 'POST', '/api/graphs/small/reload', {})
+    const detail = await callJson<{ status: string }>(child.url, 'POST', '/api/graphs/small/execute', {
+      initial_state: { count: 0 },
+    })
+    check(detail.status === 'succeeded', `reload ${i}: the run ${detail.status}`)
+    if (i % every === 0) {
+      samples.push({ runs: i, ...(await child.memory()) })
+      const last = samples.at(-1) as MemorySample
+      progress(`  e. ${i} reloads: heap ${last.heap_mb.toFixed(1)} MB, rss ${last.rss_mb.toFixed(1)} MB`)
+    }
+  }
+  writeFileSync(file, source)
+  return samples
+}
+
+function reloadTable(mem: readonly MemorySample[], total: number): string {
+  return [
+    `e. server memory across ${total} reloads of an edited graph file, each run once (heapUsed after a full GC)`,
+    table(
+      ['reloads', 'heapUsed MB', 'RSS MB', 'external MB'],
+      mem.map((m) => [String(m.runs), fixed(m.heap_mb, 2), fixed(m.rss_mb, 1), fixed(m.external_mb, 2)]),
+      1,
+    ),
+  ].join('\n')
+}
+
+// ---------------------------------------------------------------------------------------------
 
 function versionOf(name: string): string {
   const file = new URL(`node_modules/${name}/package.json`, ROOT)
@@ -577,6 +620,27 @@ async function main() {
         target: `d. POST …/runs to the start event < 5 ms median (${isolation === 'worker' ? 'warm workers' : 'main thread'})`,
         measured: `${fixed(row.p50_ms, 2)} ms median, p90 ${fixed(row.p90_ms, 2)} ms (${row.reps} runs)`,
         met: row.p50_ms < 5,
+      })
+    }
+
+    if (runs('e')) {
+      const total = quick ? 100 : 500
+      const every = quick ? 20 : 50
+      progress(`e. reloads: ${total} edits of a graph file, each reloaded and run, sampled every ${every}`)
+      const child = await startChild(workspace, path.join(dir, 'e.db'), prof('e'))
+      const mem = await reloads(child, workspace, total, every)
+      await child.stop()
+      results.reloads = mem
+      console.log(`\n${reloadTable(mem, total)}`)
+      const first = mem[1] ?? mem[0]
+      const last = mem.at(-1)
+      const heap = (last?.heap_mb ?? 0) - (first?.heap_mb ?? 0)
+      const rss = (last?.rss_mb ?? 0) - (first?.rss_mb ?? 0)
+      const sign = (x: number) => (x >= 0 ? '+' : '')
+      targets.push({
+        target: `e. memory flat across ${total} reloads of a graph file (from the ${first?.runs}-reload sample)`,
+        measured: `heap ${sign(heap)}${fixed(heap, 2)} MB, RSS ${sign(rss)}${fixed(rss, 1)} MB`,
+        met: heap < 2 && rss < 20,
       })
     }
 
