@@ -849,6 +849,7 @@ describe('event outlets', () => {
       graph_version: 'sha-abc',
       initial_state: { x: 1 },
       node_ids: ['a', 'b'],
+      inputs: [[START], ['a']],
     })
     const defaults = await run(graph)
     expect(defaults.events[0]).toMatchObject({
