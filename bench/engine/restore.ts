@@ -1,17 +1,18 @@
 /**
  * The durable-run cases of docs/targets.md, on our engine only (no other implementation restores
- * a log): (a) a run restored from 10,000 completed executions — a 10,001-node chain and a loop
- * of 10,000 iterations, each retried after its last node failed — timed from the `runGraph` call
+ * a log): (a) a run restored from 10,000 completed executions — a 10,001-node chain, a loop of
+ * 10,000 iterations and 10,000 parallel nodes before a join, each retried after its last node
+ * failed — timed from the `runGraph` call
  * to the first new `node_start`; (b) the per-node cost of the nodes a resumed run executes
  * against the same nodes in a fresh run (chain-1000 cut at its middle). Origins are recorded
  * once, before timing; the runs of a case pair are interleaved. Measures, never asserts.
  */
 
 import type { Graph, RestorePoint, RunHandle, RunOptions } from '@graphrun/engine'
-import { defineGraph, END, runGraph, START } from '@graphrun/engine'
+import { append, defineGraph, END, runGraph, START } from '@graphrun/engine'
 import { gc } from './memory.js'
 import { fixed, median, quantile, table } from './report.js'
-import type { CountState } from './workloads.js'
+import type { CountState, IdsState } from './workloads.js'
 import { CHAIN_LENGTH, nodeId } from './workloads.js'
 
 type RunEvent = RunHandle['events'] extends AsyncIterable<infer E> ? E : never
@@ -23,7 +24,7 @@ const CUT = CHAIN_LENGTH / 2
 
 /** A graph whose node `broken.at` throws while set: a failed origin to retry. */
 interface Breakable {
-  graph: Graph<CountState>
+  graph: Graph<CountState> | Graph<IdsState>
   broken: { at: string | undefined }
 }
 
@@ -40,6 +41,31 @@ function chain(length: number): Breakable {
     edges.push([id, i + 1 < length ? nodeId('n', i + 1) : END])
   }
   const graph = defineGraph<CountState>({ name: `chain-${length}`, nodes, edges, max_steps: 2 * length })
+  return { graph, broken }
+}
+
+/** `width` parallel nodes appending their ids, then a join. */
+function fanout(width: number): Breakable {
+  const broken: Breakable['broken'] = { at: undefined }
+  const nodes: Record<string, (s: IdsState) => Promise<Partial<IdsState>>> = {
+    join: async (s) => {
+      if (broken.at === 'join') throw new Error('the cut')
+      return { joined: s.ids.length }
+    },
+  }
+  const edges: [string, string][] = [['join', END]]
+  for (let i = 0; i < width; i++) {
+    const id = nodeId('w', i)
+    nodes[id] = async () => ({ ids: [id] })
+    edges.push([START, id], [id, 'join'])
+  }
+  const graph = defineGraph<IdsState>({
+    name: `fanout-${width}`,
+    reducers: { ids: append },
+    nodes,
+    edges,
+    max_steps: 2 * width + 10,
+  })
   return { graph, broken }
 }
 
@@ -67,7 +93,7 @@ function loop(steps: number): Breakable {
 /** Runs the graph with `broken.at` failing: the retry point of that failed run. */
 async function failedAt(b: Breakable, at: string, reused: number): Promise<RestorePoint> {
   b.broken.at = at
-  const handle = runGraph(b.graph, { count: 0 })
+  const handle = runGraph(b.graph as Graph, { count: 0, ids: [] })
   const events: RunEvent[] = []
   for await (const event of handle.events) events.push(event)
   b.broken.at = undefined
@@ -92,9 +118,9 @@ interface Sample {
  * host sees only on_event, as the server's run manager does.
  */
 async function timedRun(
-  graph: Graph<CountState>,
+  graph: Graph<CountState> | Graph<IdsState>,
   mark: string,
-  expected: number,
+  expected: (state: Record<string, unknown>) => boolean,
   options: RunOptions,
   consume: boolean,
 ): Promise<Sample> {
@@ -103,8 +129,8 @@ async function timedRun(
   let events = 0
   const t0 = performance.now()
   const handle = runGraph(
-    graph,
-    { count: 0 },
+    graph as Graph,
+    { count: 0, ids: [] },
     {
       ...options,
       on_event: (event) => {
@@ -117,11 +143,7 @@ async function timedRun(
   if (consume) for await (const _ of handle.events);
   const terminal = await handle.done
   ended = performance.now()
-  if (
-    terminal.type !== 'complete' ||
-    terminal.status !== 'succeeded' ||
-    terminal.final_state.count !== expected
-  ) {
+  if (terminal.type !== 'complete' || terminal.status !== 'succeeded' || !expected(terminal.final_state)) {
     throw new Error(
       `${graph.name}: the run did not end as expected: ${JSON.stringify(terminal).slice(0, 300)}`,
     )
@@ -198,14 +220,18 @@ export async function measureRestores(quick: boolean): Promise<RestoreMeasuremen
   const long = chain(RESTORED + 1)
   const last = nodeId('n', RESTORED)
   const loopy = loop(RESTORED)
+  const wide = fanout(RESTORED)
   progress('restore-10000: recording the origins')
   const chainPoint = await failedAt(long, last, RESTORED)
   const loopPoint = await failedAt(loopy, 'after', RESTORED)
+  const widePoint = await failedAt(wide, 'join', RESTORED)
   progress('restore-10000: timed runs')
-  const [chainRuns, loopRuns] = await interleaved(
+  const counted = (n: number) => (s: Record<string, unknown>) => s.count === n
+  const [chainRuns, loopRuns, wideRuns] = await interleaved(
     [
-      () => timedRun(long.graph, last, RESTORED + 1, { restore: chainPoint }, true),
-      () => timedRun(loopy.graph, 'after', RESTORED, { restore: loopPoint }, true),
+      () => timedRun(long.graph, last, counted(RESTORED + 1), { restore: chainPoint }, true),
+      () => timedRun(loopy.graph, 'after', counted(RESTORED), { restore: loopPoint }, true),
+      () => timedRun(wide.graph, 'join', (s) => s.joined === RESTORED, { restore: widePoint }, true),
     ],
     scale(10),
     scale(30),
@@ -217,6 +243,8 @@ export async function measureRestores(quick: boolean): Promise<RestoreMeasuremen
   rows.push(
     measurement('loop-10000, retry: 10,000 reused', toFirst, loopRuns ?? [], (s) => s.to_mark_ms, RESTORED),
   )
+  const wideCase = 'fanout-10000+join, retry: 10,000 reused'
+  rows.push(measurement(wideCase, toFirst, wideRuns ?? [], (s) => s.to_mark_ms, RESTORED))
 
   // (b) chain-1000 cut at its middle: the new half against the same half of a fresh run.
   const half = chain(CHAIN_LENGTH)
@@ -229,8 +257,8 @@ export async function measureRestores(quick: boolean): Promise<RestoreMeasuremen
     const how = consume ? 'events read' : 'on_event only'
     const [fresh, resumed] = await interleaved(
       [
-        () => timedRun(half.graph, mark, CHAIN_LENGTH, {}, consume),
-        () => timedRun(half.graph, mark, CHAIN_LENGTH, { restore: halfPoint }, consume),
+        () => timedRun(half.graph, mark, counted(CHAIN_LENGTH), {}, consume),
+        () => timedRun(half.graph, mark, counted(CHAIN_LENGTH), { restore: halfPoint }, consume),
       ],
       scale(200),
       scale(200),
