@@ -490,3 +490,89 @@ describe('a changed graph', () => {
     ])
   })
 })
+
+describe('the restored state', () => {
+  it('appends restored in place leave every snapshot a node saw as it was', async () => {
+    let joinFails = true
+    const seen: string[][] = []
+    const make = () =>
+      defineGraph({
+        name: 'appends',
+        reducers: { ids: append },
+        nodes: {
+          w0: () => ({ ids: ['w0'] }),
+          w1: () => ({ ids: ['w1'] }),
+          w2: () => ({ ids: ['w2'] }),
+          join: (s: { ids?: string[] }) => {
+            seen.push(s.ids ?? [])
+            if (joinFails) throw new Error('join broke')
+            return { ids: ['join'] }
+          },
+          after: (s: { ids?: string[] }) => {
+            seen.push(s.ids ?? [])
+            return { ids: ['after'] }
+          },
+        },
+        edges: [
+          [START, 'w0'],
+          [START, 'w1'],
+          [START, 'w2'],
+          ['w0', 'join'],
+          ['w1', 'join'],
+          ['w2', 'join'],
+          ['join', 'after'],
+          ['after', END],
+        ],
+      })
+    const { events: origin } = await collect(runGraph(make(), { ids: ['seed'] }))
+    joinFails = false
+    seen.length = 0
+    const { events, terminal } = await collect(
+      runGraph(make(), { ids: ['seed'] }, { restore: pointOf(origin, 'retry') }),
+    )
+    expect(steps(events).slice(1, 4)).toEqual([
+      'node_restored:w0#1',
+      'node_restored:w1#1',
+      'node_restored:w2#1',
+    ])
+    expect(terminal).toMatchObject({ final_state: { ids: ['seed', 'w0', 'w1', 'w2', 'join', 'after'] } })
+    // What join and after were handed is unchanged by the appends made after them.
+    expect(seen).toEqual([
+      ['seed', 'w0', 'w1', 'w2'],
+      ['seed', 'w0', 'w1', 'w2', 'join'],
+    ])
+    // The origin's log is untouched by the restore.
+    expect(origin.filter((e) => e.type === 'node_complete').map((e) => e.patch)).toEqual([
+      [{ op: 'add', path: '/ids/-', value: 'w0' }],
+      [{ op: 'add', path: '/ids/-', value: 'w1' }],
+      [{ op: 'add', path: '/ids/-', value: 'w2' }],
+    ])
+  })
+
+  it("a fork's edit of any shape applies as RFC 6902 says (nested, remove, append, replace)", async () => {
+    const { events: origin } = await collect(runGraph(pipeline().graph, { note: 'n' }))
+    const state_patch = [
+      { op: 'add' as const, path: '/meta', value: { by: 'hand' } },
+      { op: 'add' as const, path: '/meta/when', value: 'now' },
+      { op: 'add' as const, path: '/trail/-', value: 'edited' },
+      { op: 'replace' as const, path: '/plan', value: 'replaced' },
+      { op: 'remove' as const, path: '/note' },
+    ]
+    const { terminal } = await collect(
+      runGraph(
+        pipeline().graph,
+        { note: 'n' },
+        { restore: pointOf(origin, 'fork', { seq: 3, state_patch }) },
+      ),
+    )
+    expect(terminal).toMatchObject({
+      status: 'succeeded',
+      final_state: {
+        meta: { by: 'hand', when: 'now' },
+        trail: ['plan', 'edited', 'a', 'b', 'join', 'end'],
+        plan: 'replaced',
+      },
+    })
+    expect(terminal.type === 'complete' && 'note' in terminal.final_state).toBe(false)
+  })
+})
