@@ -226,7 +226,11 @@ export function runGraph<S extends AnyState>(
     if (signal?.aborted) return onAbort()
     signal?.addEventListener('abort', onAbort)
     if (!routeOf(START_INDEX)) return
-    if (restoration && !replay(restoration, replayHooks)) return
+    if (restoration) {
+      const going = replay(restoration, replayHooks)
+      ready.endTakes()
+      if (!going) return
+    }
     advance()
   }
 
