@@ -322,8 +322,8 @@ async function main() {
     console.log('')
     console.log(restoreTable(restores))
     console.log('')
-    console.log('graphrun only; each case pair interleaved, times taken in on_event. µs/node: per reused')
-    console.log('execution (10,000) for the first two, per new node (500) for the chain-1000 pairs;')
+    console.log('graphrun only; each case set interleaved, times taken in on_event. µs/node: per reused')
+    console.log('execution in the 10,000-reused rows, per new node (500) in the chain-1000 pairs;')
     console.log('vs fresh = resumed median / fresh median for the same 500 nodes.')
   }
   if (restoreError) console.log(`\nrestore cases FAILED:\n${restoreError}`)

@@ -40,6 +40,8 @@ export interface StateStore {
   /**
    * Applies a patch recorded by another run (a reused execution, or a person's edit) as `node_id`'s
    * merge: every top-level key it touches counts as changed now, for write-conflict checks.
+   * Throws applyPatch's error on an op that does not apply, the ops before it applied: the
+   * caller ends the run then (a fork's edit; a recorded patch always applies).
    */
   restore(patch: readonly JsonPatchOperation[], node_id: string): void
 }
