@@ -34,8 +34,8 @@ export function abortExecution(exec: Execution, reason: unknown): void {
  * The `ctx` of one attempt. `signal` and `execution_key` are getters on the prototype, so an
  * attempt pays for neither unless its node reads it (most read neither): no getter closure per
  * attempt, no key string. `log` and `progress` stay own functions, so a node may destructure
- * them (`async (s, { log }) => …`). Measured on the chain bench against an object literal with a
- * `signal` getter and the key built per attempt: see docs/targets.md (Engine).
+ * them (`async (s, { log }) => …`). Measured against an object literal with a `signal` getter
+ * and the key built per attempt: docs/targets.md, "Comparing two versions of the engine".
  */
 class AttemptContext implements NodeContext {
   readonly run_id: string
