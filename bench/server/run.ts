@@ -16,6 +16,7 @@
  *   ... run.ts --only a           (one scenario: a, b, b1, b2 or c)
  *   ... run.ts --server-dist <dir> (another build of @graphrun/server's dist, e.g. to compare two)
  *   ... run.ts --runs 30000       (finished runs for c; default 10,000)
+ *   ... run.ts --isolation thread (runs on the server's event loop instead of in worker threads)
  */
 
 import type { ChildProcess } from 'node:child_process'
@@ -40,7 +41,9 @@ import type { Watched } from './sse-client.js'
 import { callJson, watch } from './sse-client.js'
 
 const ROOT = new URL('../../', import.meta.url)
-const { quick, profile, only, extra } = benchArgs(['server-dist', 'runs'])
+const { quick, profile, only, extra } = benchArgs(['server-dist', 'runs', 'isolation'])
+const isolation = extra.isolation ?? 'worker'
+if (isolation !== 'worker' && isolation !== 'thread') throw new Error('--isolation is worker or thread')
 const serverDist = extra['server-dist']
 const memoryRuns = extra.runs === undefined ? undefined : Number(extra.runs)
 if (memoryRuns !== undefined && !(Number.isInteger(memoryRuns) && memoryRuns > 0))
@@ -83,7 +86,11 @@ async function startChild(workspace: string, db: string, profileName?: string): 
         : []),
     ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, ...(serverDist ? { BENCH_SERVER_DIST: path.resolve(serverDist) } : {}) },
+    env: {
+      ...process.env,
+      BENCH_ISOLATION: isolation,
+      ...(serverDist ? { BENCH_SERVER_DIST: path.resolve(serverDist) } : {}),
+    },
   })
   running.add(child)
   child.once('exit', () => running.delete(child))
@@ -345,7 +352,7 @@ function header(env: ReturnType<typeof environment>): string {
       .join(
         ', ',
       )}; server dist built ${env.server_dist_built}; load average ${env.load_average.toFixed(2)}\n` +
-    `server: ${serverDist ? `the build in ${serverDist}` : 'built @graphrun/server'} in a child process (node --expose-gc), clients in this process, loopback HTTP`
+    `server: ${serverDist ? `the build in ${serverDist}` : 'built @graphrun/server'} in a child process (node --expose-gc), runs in ${isolation === 'worker' ? 'worker threads' : 'its main thread'}, clients in this process, loopback HTTP`
   )
 }
 

@@ -32,7 +32,9 @@ const send = (message: ChildMessage) => process.send?.(message)
 
 // No auto-layout: laying out the 10,000-node graph would share the two cores with the streaming
 // this bench measures (in use it runs once per graph version, when the file is loaded).
-const built = await buildApp({ workspace, db, watch: false, auto_layout: false })
+// BENCH_ISOLATION (run.ts --isolation): where runs execute, `worker` (the default) or `thread`.
+const isolation = process.env.BENCH_ISOLATION === 'thread' ? 'thread' : 'worker'
+const built = await buildApp({ workspace, db, watch: false, auto_layout: false, isolation })
 if (built.load_errors.length > 0) throw new Error(built.load_errors.map((e) => e.message).join('\n'))
 await built.app.listen({ port: 0, host: '127.0.0.1' })
 const address = built.app.server.address()

@@ -5,11 +5,11 @@
 
 import type { ChildProcess } from 'node:child_process'
 import { spawn } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type { RunErrorEvent, RunEvent } from '@graphrun/protocol'
+import type { RunDetailDto, RunErrorEvent, RunEvent } from '@graphrun/protocol'
 import { createParser } from 'eventsource-parser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLI_ARGV, ROOT, sourceEnv } from './from-source.js'
@@ -26,13 +26,13 @@ interface Child {
 
 const children = new Set<ChildProcess>()
 
-function spawnCli(args: readonly string[]): Child {
+function spawnCli(args: readonly string[], env: Record<string, string> = {}): Child {
   const [node, ...argv] = CLI_ARGV as [string, ...string[]]
   const child = spawn(node, [...argv, ...args], {
     cwd: ROOT,
     // jiti keeps its transpiled files under os.tmpdir(): a TMPDIR of this file's own makes that
     // cache private (no other process races on it), so only the first start transpiles.
-    env: sourceEnv({ JITI_FS_CACHE: 'true', TMPDIR: jitiTmp }),
+    env: sourceEnv({ JITI_FS_CACHE: 'true', TMPDIR: jitiTmp, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   children.add(child)
@@ -58,8 +58,16 @@ interface Served extends Child {
 }
 
 /** `graphrun serve <workspace> --db <db> --no-watch`, resolved once it has printed its URL. */
-async function serve(workspace: string, db: string, port = 0): Promise<Served> {
-  const child = spawnCli(['serve', workspace, '--port', String(port), '--db', db, '--no-watch'])
+async function serve(
+  workspace: string,
+  db: string,
+  port = 0,
+  options: { args?: readonly string[]; env?: Record<string, string> } = {},
+): Promise<Served> {
+  const child = spawnCli(
+    ['serve', workspace, '--port', String(port), '--db', db, '--no-watch', ...(options.args ?? [])],
+    options.env,
+  )
   const deadline = Date.now() + 30_000
   for (;;) {
     // The server's own URL, alone at the end of a line (the API and docs lines carry a path).
@@ -219,15 +227,111 @@ export default defineGraph({ name: 'Chain', nodes, edges: chain.slice(1).map((to
   return workspace
 }
 
+/**
+ * A fixture workspace with a fan-out and a join, whose every execution first appends its node id
+ * as a line to `<lines>/<state.tag>.txt` (the side effect), then sleeps: a → b1, b2, b3 → c → d,
+ * b1 and b3 sleeping `state.slow` ms, the others a few ms.
+ */
+async function fanWorkspace(dir: string, lines: string): Promise<string> {
+  const workspace = path.join(dir, 'ws-fan')
+  await mkdir(workspace, { recursive: true })
+  await writeFile(
+    path.join(workspace, 'fan.ts'),
+    `import { appendFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { defineGraph } from '@graphrun/engine'
+
+type State = { tag: string; slow: number; a?: number; b1?: number; b2?: number; b3?: number; c?: number; d?: number }
+type Ctx = { signal: AbortSignal }
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true })
+  })
+
+const step = (id: string, ms: (s: State) => number, update: (s: State) => Partial<State>) =>
+  async (s: State, ctx: Ctx) => {
+    appendFileSync(join(${JSON.stringify(lines)}, s.tag + '.txt'), id + '\\n')
+    await sleep(ms(s), ctx.signal)
+    return update(s)
+  }
+
+export default defineGraph<State>({
+  name: 'Fan',
+  nodes: {
+    a: step('a', () => 10, () => ({ a: 1 })),
+    b1: step('b1', (s) => s.slow, (s) => ({ b1: (s.a ?? 0) + 10 })),
+    b2: step('b2', () => 10, (s) => ({ b2: (s.a ?? 0) + 20 })),
+    b3: step('b3', (s) => s.slow, (s) => ({ b3: (s.a ?? 0) + 30 })),
+    c: step('c', () => 10, (s) => ({ c: (s.b1 ?? 0) + (s.b2 ?? 0) + (s.b3 ?? 0) })),
+    d: step('d', () => 10, (s) => ({ d: (s.c ?? 0) * 2 })),
+  },
+  edges: [
+    ['__start__', 'a'],
+    ['a', 'b1'], ['a', 'b2'], ['a', 'b3'],
+    ['b1', 'c'], ['b2', 'c'], ['b3', 'c'],
+    ['c', 'd'],
+    ['d', '__end__'],
+  ],
+})
+`,
+  )
+  return workspace
+}
+
+/** Graphs whose `fault` node misbehaves after `before` ran: it spins, or it exits the process. */
+async function faultWorkspace(dir: string): Promise<string> {
+  const workspace = path.join(dir, 'ws-faults')
+  await mkdir(workspace, { recursive: true })
+  const graph = (name: string, body: string) => `import { defineGraph, START, END } from '@graphrun/engine'
+export default defineGraph<{ ms?: number; before?: boolean }>({
+  name: '${name}',
+  nodes: {
+    before: async () => ({ before: true }),
+    fault: async (s) => {
+      ${body}
+      return {}
+    },
+  },
+  edges: [[START, 'before'], ['before', 'fault'], ['fault', END]],
+})
+`
+  await writeFile(
+    path.join(workspace, 'spin.ts'),
+    graph('Spin', 'const until = Date.now() + (s.ms ?? 0); while (Date.now() < until) {}'),
+  )
+  await writeFile(path.join(workspace, 'exit.ts'), graph('Exit', 'process.exit(3)'))
+  await writeFile(
+    path.join(workspace, 'quick.ts'),
+    graph('Quick', 'await new Promise((r) => setTimeout(r, 20))'),
+  )
+  return workspace
+}
+
+/** How many times each node appended its line to `<lines>/<tag>.txt`. */
+async function lineCounts(tag: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {}
+  for (const line of (await readFile(path.join(linesDir, `${tag}.txt`), 'utf8')).split('\n')) {
+    if (line !== '') counts[line] = (counts[line] ?? 0) + 1
+  }
+  return counts
+}
+
 // ---------------------------------------------------------------------------------------------
 
 let dir: string
 let workspace: string
+let fan: string
+let linesDir: string
 let jitiTmp: string
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'graphrun-process-'))
   workspace = await chainWorkspace(dir, 8)
+  linesDir = path.join(dir, 'lines')
+  await mkdir(linesDir)
+  fan = await fanWorkspace(dir, linesDir)
   jitiTmp = path.join(dir, 'tmp')
   await mkdir(jitiTmp)
 })
@@ -344,6 +448,148 @@ describe('graphrun serve as a process', () => {
       expect(stored.events).toEqual(seen?.events)
     }
     await stop(again)
+  })
+
+  // docs/semantics.md, Durable runs: what ran to its end is reused, what was running runs again.
+  for (const [signal, resumeWith] of [
+    ['SIGKILL', { args: ['--resume'] }],
+    ['SIGTERM', { env: { GRAPHRUN_RESUME: '1' } }],
+  ] as const) {
+    it(`stopped by ${signal} mid-run and started with ${resumeWith.args ? '--resume' : 'GRAPHRUN_RESUME=1'}, the run goes on from where it was cut`, async () => {
+      const db = path.join(dir, `resume-${signal}.db`)
+      const first = await serve(fan, db)
+      // The same run uninterrupted, for its final state.
+      const reference = await api<RunDetailDto>(first.url, 'POST', '/api/graphs/fan/execute', {
+        initial_state: { tag: `${signal}-reference`, slow: 50 },
+      })
+      expect(reference.body, first.stdout()).toMatchObject({ status: 'succeeded' })
+
+      const started = await api<{ run_id: string }>(first.url, 'POST', '/api/graphs/fan/runs', {
+        initial_state: { tag: signal, slow: 3000 },
+      })
+      const { run_id } = started.body
+      // Cut once b2 has ended: a and b2 are done, b1 and b3 are sleeping, c and d have not begun.
+      let cut = false
+      await readStream(`${first.url}/api/runs/${run_id}/events`, {
+        onEvent(event) {
+          const data = parse(event)
+          if (!cut && data.type === 'node_complete' && data.node_id === 'b2') {
+            cut = true
+            first.process.kill(signal)
+          }
+        },
+      })
+      expect(await first.exited).toEqual(
+        signal === 'SIGKILL' ? { code: null, signal } : { code: 0, signal: null },
+      )
+      expect(await lineCounts(signal)).toEqual({ a: 1, b1: 1, b2: 1, b3: 1 })
+
+      const second = await serve(fan, db, 0, resumeWith)
+      const origin = await api<RunDetailDto>(second.url, 'GET', `/api/runs/${run_id}`)
+      expect(origin.body.status).toBe('interrupted')
+      const resumed_by = origin.body.forks[0]?.run_id as string
+      expect(origin.body.forks).toEqual([
+        expect.objectContaining({ run_id: resumed_by, mode: 'resume', seq: origin.body.event_count }),
+      ])
+      expect(second.stdout()).toContain(`resumed run ${run_id} as ${resumed_by}`)
+      const stream = await readStream(`${second.url}/api/runs/${resumed_by}/events`)
+      const events = stream.events.map(parse)
+      const nodes = (type: string) =>
+        events.flatMap((e) => (e.type === type && 'node_id' in e ? [e.node_id] : [])).sort()
+      expect(nodes('node_restored')).toEqual(['a', 'b2'])
+      expect(nodes('node_start')).toEqual(['b1', 'b3', 'c', 'd'])
+      expect(events.at(-1)?.type).toBe('complete')
+
+      const detail = await api<RunDetailDto>(second.url, 'GET', `/api/runs/${resumed_by}`)
+      expect(detail.body).toMatchObject({
+        status: 'succeeded',
+        origin: { run_id, mode: 'resume', seq: origin.body.event_count, lineage: run_id },
+        summary: { succeeded: 6, failed: 0, skipped: 0, executions: 6 },
+      })
+      const { tag: _tag, slow: _slow, ...final } = detail.body.final_state ?? {}
+      const { tag: _t, slow: _s, ...expected } = reference.body.final_state ?? {}
+      expect(final).toEqual(expected)
+      expect(final).toEqual({ a: 1, b1: 11, b2: 21, b3: 31, c: 63, d: 126 })
+      // Each completed execution's side effect happened once; the two cut off, twice.
+      expect(await lineCounts(signal)).toEqual({ a: 1, b1: 2, b2: 1, b3: 2, c: 1, d: 1 })
+      await stop(second)
+
+      // Started again with the same flag, nothing is resumed twice.
+      const third = await serve(fan, db, 0, resumeWith)
+      expect(third.stdout()).not.toContain('resumed run')
+      const again = await api<RunDetailDto>(third.url, 'GET', `/api/runs/${run_id}`)
+      expect(again.body.forks.map((f) => f.run_id)).toEqual([resumed_by])
+      await stop(third)
+    })
+  }
+
+  // ARCHITECTURE.md, "Where code runs": a graph's code runs in worker threads.
+  it('a node that spins or exits the process ends its own run; the server answers and runs others meanwhile', async () => {
+    const faults = await faultWorkspace(dir)
+    const server = await serve(faults, path.join(dir, 'faults.db'))
+    const run = async (graph: string, ms = 0) =>
+      (
+        await api<{ run_id: string }>(server.url, 'POST', `/api/graphs/${graph}/runs`, {
+          initial_state: { ms },
+        })
+      ).body.run_id
+    const ended = async (run_id: string) =>
+      (await readStream(`${server.url}/api/runs/${run_id}/events`)).events.map(parse)
+
+    const spinning = await run('spin', 60_000)
+    let spinStarted!: () => void
+    const started = new Promise<void>((resolve) => {
+      spinStarted = resolve
+    })
+    const spinStream = readStream(`${server.url}/api/runs/${spinning}/events`, {
+      onEvent(event) {
+        const data = parse(event)
+        if (data.type === 'node_start' && data.node_id === 'fault') spinStarted()
+      },
+    })
+    await started
+    const latencies: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const asked = performance.now()
+      expect((await api(server.url, 'GET', '/api/health')).status).toBe(200)
+      latencies.push(performance.now() - asked)
+    }
+    // On the server's own loop this would wait out the minute of spinning.
+    expect(Math.min(...latencies)).toBeLessThan(250)
+    const quick = await ended(await run('quick'))
+    expect(quick.at(-1)).toMatchObject({ type: 'complete', status: 'succeeded' })
+
+    const exited = await ended(await run('exit'))
+    expect(exited.map((e) => e.type)).toEqual([
+      'start',
+      'node_start',
+      'node_complete',
+      'node_start',
+      'node_error',
+      'error',
+    ])
+    expect(exited.at(-1)).toMatchObject({
+      error: { code: 'worker_exited', message: "the run's worker exited with code 3" },
+    })
+
+    // The spinning run is cancelled by terminating its worker (grace 5 s + 1 s).
+    const cancelled = performance.now()
+    expect((await api(server.url, 'POST', `/api/runs/${spinning}/cancel`)).status).toBe(202)
+    const spin = (await spinStream).events.map(parse)
+    expect(performance.now() - cancelled).toBeLessThan(9000)
+    expect(spin.slice(-2)).toMatchObject([
+      { type: 'node_error', node_id: 'fault', error: { code: 'cancelled' } },
+      { type: 'cancelled', reason: 'stopped by a request' },
+    ])
+    expect((await api<{ status: string }>(server.url, 'GET', `/api/health`)).status).toBe(200)
+    // A body over the 1 MiB limit is answered 413 with its JSON error, read by Node's own fetch.
+    for (const mib of [2, 8]) {
+      const big = await api<{ error: { code: string } }>(server.url, 'POST', '/api/graphs/quick/execute', {
+        initial_state: { big: 'x'.repeat(mib * 1024 * 1024) },
+      })
+      expect(big).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } })
+    }
+    await stop(server)
   })
 
   it('prints its URL, and refuses a public host without --token (exit 2)', async () => {

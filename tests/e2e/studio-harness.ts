@@ -28,6 +28,8 @@ export const ARTIFACTS = path.join(ROOT, 'test-artifacts/studio')
 export interface StudioServer {
   url: string
   stop(): Promise<void>
+  /** `kill -9`: the server dies mid-whatever it was doing (its database stays, for a restart). */
+  kill(): Promise<void>
 }
 
 export interface StudioServerOptions {
@@ -37,6 +39,8 @@ export interface StudioServerOptions {
   watch?: boolean
   /** Lay graphs out on the server (on unless false: the studio then runs ELK in the page). */
   autoLayout?: boolean
+  /** The database file (a fresh one in a temp folder unless given: a restart passes the same one). */
+  db?: string
 }
 
 /**
@@ -46,7 +50,8 @@ export interface StudioServerOptions {
 export async function startStudioServer(options: StudioServerOptions = {}): Promise<StudioServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'graphrun-studio-'))
   const [node, ...argv] = CLI_ARGV as [string, ...string[]]
-  const args = ['serve', options.workspace ?? EXAMPLES, '--port', '0', '--db', path.join(dir, 'graphrun.db')]
+  const db = options.db ?? path.join(dir, 'graphrun.db')
+  const args = ['serve', options.workspace ?? EXAMPLES, '--port', '0', '--db', db]
   if (!options.watch) args.push('--no-watch')
   if (options.autoLayout === false) args.push('--no-auto-layout')
   const child: ChildProcess = spawn(node, [...argv, ...args], {
@@ -95,6 +100,11 @@ export async function startStudioServer(options: StudioServerOptions = {}): Prom
         throw new Error(`graphrun serve exited with ${result.code}:\n${result.stdout}\n${result.stderr}`)
       }
     },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      await cli.done
+      rmSync(dir, { recursive: true, force: true })
+    },
   }
 }
 
@@ -103,7 +113,7 @@ export async function startStudioServer(options: StudioServerOptions = {}): Prom
 
 export interface StudioFixture {
   readonly url: string
-  /** A fresh browser context (its own storage) with one page opened on `path`. */
+  /** A fresh browser context (its own storage) with one page opened on `path` (or a whole URL). */
   open(path: string, options?: BrowserContextOptions): Promise<Page>
   /** Another tab in the same browser context as `page`, opened on `path`. */
   openTab(page: Page, path: string): Promise<Page>
@@ -180,7 +190,7 @@ export function useStudio(options: StudioServerOptions = {}): StudioFixture {
       await context.addInitScript(installRecorder)
       context.on('page', watch)
       const page = await context.newPage()
-      await page.goto(fixture.url + pathname)
+      await page.goto(/^https?:/.test(pathname) ? pathname : fixture.url + pathname)
       return page
     },
     async openTab(page, pathname) {

@@ -13,7 +13,8 @@ const HELP = `graphrun — write a state graph in TypeScript, run it, watch it r
 Usage: graphrun <command> [options]
 
 Commands:
-  run <file>          run a graph here, live in the terminal (--json for NDJSON events)
+  run <file>          run a graph here, live in the terminal (--json for NDJSON events;
+                      --resume <run_id> continues a stored run)
   validate <file>     check a graph file: errors name the culprit, warnings are listed
   graph <file>        print a graph as a Mermaid flowchart or as JSON
   serve [workspace]   the HTTP API and studio for a folder of graph files (http://127.0.0.1:8000)

@@ -25,6 +25,8 @@ export interface RunInfo {
   node_ids: readonly string[]
   /** Nodes with `on_error: 'continue'`: their failure does not stop their dependents. */
   continue_ids: ReadonlySet<string>
+  /** A line under the header: the stored run this one continues (`--resume`). */
+  origin?: string
 }
 
 export interface LineOptions {
@@ -42,7 +44,8 @@ export function idColumnWidth(node_ids: readonly string[]): number {
 
 export function headerLine(info: RunInfo, style: Style): string {
   const count = info.node_ids.length
-  return `${style.bold(`▶ ${info.graph_name}`)} ${style.dim(`· ${info.file} · ${count} node${count === 1 ? '' : 's'}`)}`
+  const header = `${style.bold(`▶ ${info.graph_name}`)} ${style.dim(`· ${info.file} · ${count} node${count === 1 ? '' : 's'}`)}`
+  return info.origin === undefined ? header : `${header}\n${style.dim(info.origin)}`
 }
 
 const SKIP_REASONS = {

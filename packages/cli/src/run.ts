@@ -2,18 +2,22 @@
  * `graphrun run <file>`: runs a graph in-process and shows it — live in a terminal, plain lines
  * in a pipe, or exactly the RunEvents as NDJSON with --json (then nothing else goes to stdout).
  * Ctrl+C cancels the run cleanly; a second Ctrl+C quits at once. Exit 0 succeeded, 1 failed or
- * cancelled, 2 bad usage or graph.
+ * cancelled, 2 bad usage or graph. With --resume it continues a stored run instead (resume.ts),
+ * shown the same way.
  */
 
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import type { Graph } from '@graphrun/engine'
 import { runGraph, validateInitialState } from '@graphrun/engine'
 import type { RunEvent, TerminalEvent } from '@graphrun/protocol'
 import { graphId } from '@graphrun/server/loader'
 import { readInput } from './json-input.js'
+import type { GraphFile } from './load-graph.js'
 import { loadGraphFile, pickGraph } from './load-graph.js'
 import { createPlainView } from './render-plain.js'
 import { createTtyView } from './render-tty.js'
+import { resumeStoredRun } from './resume.js'
 import type { RunView } from './run-view.js'
 import { styleFor } from './style.js'
 import { UsageError } from './usage-error.js'
@@ -24,21 +28,35 @@ Runs the graph a file exports, in this process, and shows it live: a progress ba
 running now, each finished node with its duration, logs as they come, and a summary with the
 final state. Ctrl+C cancels the run (press it twice to quit at once).
 
+With --resume it continues a run that "graphrun serve" stored, here, and stores the new run
+(its own id, its origin, its results) in the same database, where "graphrun runs" and the
+studio show it: an interrupted or cancelled run is resumed, a failed one retried from its
+failure (what succeeded is reused), and with --from-node any ended run runs again from that
+node. The initial state is the stored run's.
+
 Options:
   --export <name>      the export to run when the file exports several graphs (default: default)
   --input <json>       the initial state, a JSON object
   --input-file <file>  read the initial state from a JSON file
   --json               print exactly the run's events as NDJSON, one per line, and nothing else
   --max-steps <n>      stop a looping run after n node executions (default: the graph's, or 10,000)
+  --resume <run_id>    continue this stored run (resume, or retry when it failed)
+  --from-node <node>   with --resume: run this node and everything downstream of it again
+  --db <file>          with --resume: the SQLite file (default: the nearest .graphrun/graphrun.db
+                       in the file's folder or one above it, where "graphrun serve" keeps runs)
   -h, --help           show this help
 
-Exit codes: 0 succeeded · 1 failed or cancelled · 2 bad usage, or a graph that cannot be loaded
+Exit codes: 0 succeeded · 1 failed or cancelled · 2 bad usage, a graph that cannot be loaded, or
+a stored run that cannot be continued (unknown, still running, succeeded without --from-node,
+an unknown node, a graph changed too much)
 
 Examples:
   graphrun run examples/research-report.ts
   graphrun run examples/research-report.ts --input '{"topic": "graph engines"}'
   graphrun run my-graph.ts --export nightly --input-file state.json
   graphrun run examples/agent-loop.ts --json | jq -c 'select(.type == "node_complete")'
+  graphrun run examples/flaky-pipeline.ts --resume 6f1c…  # retry it, from examples/.graphrun/graphrun.db
+  graphrun run my-graph.ts --resume 6f1c… --from-node summarize --db runs.db
 `
 
 export async function run(argv: string[]): Promise<number> {
@@ -51,6 +69,9 @@ export async function run(argv: string[]): Promise<number> {
       'input-file': { type: 'string' },
       json: { type: 'boolean' },
       'max-steps': { type: 'string' },
+      resume: { type: 'string' },
+      'from-node': { type: 'string' },
+      db: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -62,36 +83,55 @@ export async function run(argv: string[]): Promise<number> {
   if (file === undefined) throw new UsageError('run needs a graph file: graphrun run <file> (see --help)')
   if (extra.length > 0) throw new UsageError(`run takes one graph file, got also: ${extra.join(' ')}`)
   const maxSteps = parseMaxSteps(values['max-steps'])
+  const resume = values.resume
+  if (resume === undefined) {
+    for (const name of ['from-node', 'db'] as const) {
+      if (values[name] !== undefined)
+        throw new UsageError(
+          `--${name} goes with --resume <run_id> (a run that is not a resume is not stored)`,
+        )
+    }
+  } else {
+    if (resume === '')
+      throw new UsageError('--resume needs the id of a stored run ("graphrun runs" lists them)')
+    for (const name of ['input', 'input-file'] as const) {
+      if (values[name] !== undefined)
+        throw new UsageError(`--${name} cannot go with --resume: the run goes on from the stored run's state`)
+    }
+  }
   const json = values.json === true
   // With --json, stdout carries events only: console output outside nodes goes to stderr.
   if (json) routeConsoleToStderr()
 
-  const input = await readInput(values.input, values['input-file'])
-  const loaded = await loadGraphFile(file)
-  const { export_name, graph } = pickGraph(loaded, values.export)
-  const checked = await validateInitialState(graph, input)
-  if (!checked.ok) throw new UsageError(`${checked.message}: fix the initial state given with --input`)
+  const source: RunSource =
+    resume === undefined
+      ? await localRun(file, values.export, values.input, values['input-file'], maxSteps)
+      : await resumeStoredRun({
+          file,
+          run_id: resume,
+          db: values.db,
+          from_node: values['from-node'],
+          export_name: values.export,
+          max_steps: maxSteps,
+        })
+  const { graph, loaded } = source
 
   const continues = Object.entries(graph.definition.nodes).filter(
     ([, spec]) => typeof spec === 'object' && spec !== null && spec.on_error === 'continue',
   )
   const info = {
-    graph_name: graph.name,
+    graph_name: source.graph_name,
     file: loaded.shown,
     node_ids: graph.nodes.map((n) => n.id),
     continue_ids: new Set(continues.map(([id]) => id)),
+    ...(source.origin === undefined ? {} : { origin: source.origin }),
   }
+  if (json && source.origin !== undefined) process.stderr.write(`graphrun: ${source.origin}\n`)
   const view: RunView = json
     ? jsonView(process.stdout)
     : process.stdout.isTTY
       ? createTtyView(process.stdout, info, styleFor(process.stdout))
       : createPlainView(process.stdout, info)
-
-  const handle = runGraph(graph, input, {
-    graph_id: graphId(path.basename(loaded.absolute), export_name),
-    graph_version: loaded.version,
-    ...(maxSteps === undefined ? {} : { max_steps: maxSteps }),
-  })
 
   let interrupts = 0
   const onSignal = (signal: NodeJS.Signals) => {
@@ -104,14 +144,14 @@ export async function run(argv: string[]): Promise<number> {
     const message = 'cancelling… (press Ctrl+C again to quit at once)'
     if (json) process.stderr.write(`graphrun: ${message}\n`)
     else view.notice(message)
-    handle.cancel(signal === 'SIGINT' ? 'interrupted (Ctrl+C)' : `received ${signal}`)
+    source.cancel(signal === 'SIGINT' ? 'interrupted (Ctrl+C)' : `received ${signal}`)
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   let terminal: TerminalEvent
   try {
-    for await (const event of handle.events) view.event(event)
-    terminal = await handle.done
+    source.attach((event) => view.event(event))
+    terminal = await source.done
     view.close(terminal)
   } catch (error) {
     view.abort()
@@ -121,6 +161,57 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSignal)
   }
   return terminal.type === 'complete' && terminal.status === 'succeeded' ? 0 : 1
+}
+
+/** A run to show: one started here, or the continuation of a stored run (resume.ts). */
+interface RunSource {
+  loaded: GraphFile
+  graph: Graph
+  graph_name: string
+  origin?: string
+  /** Feeds every event, in order from the first, to `onEvent`. */
+  attach(onEvent: (event: RunEvent) => void): void
+  cancel(reason: string): void
+  /** The terminal event, once every event before it was fed. */
+  done: Promise<TerminalEvent>
+}
+
+async function localRun(
+  file: string,
+  exportName: string | undefined,
+  inputText: string | undefined,
+  inputFile: string | undefined,
+  maxSteps: number | undefined,
+): Promise<RunSource> {
+  const input = await readInput(inputText, inputFile)
+  const loaded = await loadGraphFile(file)
+  const { export_name, graph } = pickGraph(loaded, exportName)
+  const checked = await validateInitialState(graph, input)
+  if (!checked.ok) throw new UsageError(`${checked.message}: fix the initial state given with --input`)
+  let handle: ReturnType<typeof runGraph> | undefined
+  let settle!: { resolve(event: TerminalEvent): void; reject(error: unknown): void }
+  const done = new Promise<TerminalEvent>((resolve, reject) => {
+    settle = { resolve, reject }
+  })
+  return {
+    loaded,
+    graph,
+    graph_name: graph.name,
+    attach(onEvent) {
+      const run = runGraph(graph, input, {
+        graph_id: graphId(path.basename(loaded.absolute), export_name),
+        graph_version: loaded.version,
+        ...(maxSteps === undefined ? {} : { max_steps: maxSteps }),
+      })
+      handle = run
+      void (async () => {
+        for await (const event of run.events) onEvent(event)
+        return run.done
+      })().then(settle.resolve, settle.reject)
+    },
+    cancel: (reason) => handle?.cancel(reason),
+    done,
+  }
 }
 
 function jsonView(out: NodeJS.WritableStream): RunView {

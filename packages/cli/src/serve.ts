@@ -24,11 +24,18 @@ Options:
   --no-auto-layout
                   do not lay graphs out on the server (the studio then runs the layout in
                   the page, on every first view of a graph)
+  --max-run-memory-mb <n>
+                  heap limit of each run's worker thread; a run past it ends with error
+                  resource_exhausted (default: Node's)
+  --resume        once the graphs are loaded, resume every interrupted run no run resumes yet
+                  (also GRAPHRUN_RESUME=1); executions that were running when the server
+                  stopped run again
   -h, --help      show this help
 
 Examples:
   graphrun serve examples
   graphrun serve . --port 9000
+  graphrun serve examples --resume
   graphrun serve ~/graphs --host 0.0.0.0 --token "$(openssl rand -hex 16)"
 `
 
@@ -52,6 +59,8 @@ export async function serve(argv: string[]): Promise<void> {
       token: { type: 'string' },
       'no-watch': { type: 'boolean' },
       'no-auto-layout': { type: 'boolean' },
+      resume: { type: 'boolean' },
+      'max-run-memory-mb': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -69,12 +78,21 @@ export async function serve(argv: string[]): Promise<void> {
   if (!['127.0.0.1', 'localhost', '::1'].includes(host) && values.token === undefined) {
     throw new UsageError(`--host ${host} exposes graph execution to the network: add --token <secret>`)
   }
+  const memoryText = values['max-run-memory-mb']
+  const memory = memoryText === undefined ? undefined : Number(memoryText)
+  if (memory !== undefined && !(Number.isInteger(memory) && memory >= 16)) {
+    throw new UsageError(
+      `--max-run-memory-mb must be a whole number of MiB, at least 16, got "${memoryText}"`,
+    )
+  }
   const workspace = resolve(positionals[0] ?? '.')
   const server = await startServer({
     workspace,
     port,
     watch: values['no-watch'] !== true,
     auto_layout: values['no-auto-layout'] !== true,
+    resume: values.resume === true || process.env.GRAPHRUN_RESUME === '1',
+    ...(memory === undefined ? {} : { workers: { max_memory_mb: memory } }),
     ...(studioDir() === undefined ? {} : { studio_dir: studioDir() as string }),
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(values.db === undefined ? {} : { db: resolve(values.db) }),
@@ -88,6 +106,13 @@ export async function serve(argv: string[]): Promise<void> {
     `  ${graphs.length} graph${graphs.length === 1 ? '' : 's'}: ${graphs.map((g) => g.record.id).join(', ') || '(none yet)'}`,
   )
   for (const error of server.load_errors) console.log(`  ! ${error.message}`)
+  for (const { run_id, resumed_by, error } of server.resumed) {
+    console.log(
+      resumed_by === undefined
+        ? `  ! run ${run_id} stays interrupted: ${error?.message}`
+        : `  resumed run ${run_id} as ${resumed_by}`,
+    )
+  }
   console.log(`  API   ${server.url}/api/graphs  ·  docs ${server.url}/docs`)
   const open =
     values.token === undefined ? server.url : `${server.url}/?token=${encodeURIComponent(values.token)}`

@@ -27,6 +27,8 @@ export type RunErrorCode =
   | 'write_conflict'
   | 'invalid_route'
   | 'server_restarted'
+  | 'worker_exited'
+  | 'resource_exhausted'
   | 'internal'
 export type SkipReason = 'upstream_failed' | 'not_selected' | 'cancelled'
 export type PauseReason = 'breakpoint' | 'requested'

@@ -14,13 +14,16 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import Fastify from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import { ServerError, toServerError } from './errors.js'
+import { createThreadExecutor } from './exec/executor.js'
+import type { WorkerExecutorOptions } from './exec/worker-executor.js'
+import { createWorkerExecutor } from './exec/worker-executor.js'
 import { createAutoLayouts } from './graphs/auto-layout.js'
 import { createGraphRegistry } from './graphs/graph-registry.js'
 import { createChangeFeed } from './http/change-feed.js'
 import { registerChangeRoutes } from './http/change-routes.js'
 import type { ServerContext } from './http/context.js'
 import { registerGraphRoutes } from './http/graph-routes.js'
-import { registerRestoreRoutes } from './http/restore-routes.js'
+import { registerRestoreRoutes, restoreRun } from './http/restore-routes.js'
 import { registerRunRoutes } from './http/run-routes.js'
 import { createSecurityHook } from './http/security.js'
 import type { SseOptions } from './http/sse-stream.js'
@@ -55,6 +58,27 @@ export interface AppOptions {
   studio_dir?: string
   sse?: Partial<SseOptions>
   logger?: boolean
+  /**
+   * Once the workspace is loaded, resume every interrupted run that no run resumes yet (`serve
+   * --resume`; docs/semantics.md, Durable runs). Default false: interrupted runs stay so.
+   */
+  resume?: boolean
+  /**
+   * Where runs execute: `worker` (default), each in a worker thread of its own, so a graph's code
+   * can neither stall, crash nor bloat the server; `thread`, on the server's own event loop.
+   */
+  isolation?: 'worker' | 'thread'
+  /** Options of the run workers (heap limit, warm workers, the grace period of a cancel). */
+  workers?: WorkerExecutorOptions
+}
+
+/** What start-up did with one interrupted run when asked to resume them. */
+export interface ResumedAtStart {
+  run_id: string
+  /** The new run that continues it. */
+  resumed_by?: string
+  /** Why it could not be resumed (its graph is gone or changed too much, say); it stays interrupted. */
+  error?: ServerError
 }
 
 export interface GraphrunApp {
@@ -62,6 +86,8 @@ export interface GraphrunApp {
   context: ServerContext
   /** Files that failed to load at start-up (the server runs without them). */
   load_errors: ServerError[]
+  /** The interrupted runs start-up resumed or tried to (only with `resume`), oldest first. */
+  resumed: ResumedAtStart[]
 }
 
 function fastifyErrorToServerError(error: FastifyError): ServerError | undefined {
@@ -122,8 +148,11 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
         })
   const changes = createChangeFeed((error) => app.log.error({ err: error }, 'a change listener failed'))
   const registry = createGraphRegistry(store, loader, layouts, (change) => changes.graphsChanged(change))
+  const executor =
+    options.isolation === 'thread' ? createThreadExecutor() : createWorkerExecutor(options.workers)
   const manager = createRunManager({
     store,
+    executor,
     onStoreError: (run_id, error) => app.log.error({ run_id, err: error }, 'could not store run events'),
     onListenerError: (run_id, error) => app.log.error({ run_id, err: error }, 'a run listener failed'),
     onStatus: (change) => changes.runsChanged(change),
@@ -183,6 +212,13 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
 
   const load_errors = await registry.scan()
   for (const error of load_errors) app.log.warn({ details: error.details }, error.message)
+  const resumed = options.resume === true ? await resumeInterrupted(context) : []
+  for (const { run_id, error } of resumed)
+    if (error)
+      app.log.warn(
+        { run_id, details: error.details, err: error.cause },
+        `run ${run_id} not resumed: ${error.message}`,
+      )
   const watcher =
     options.watch === false
       ? undefined
@@ -193,6 +229,7 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
   app.addHook('preClose', async () => {
     watcher?.close()
     await manager.shutdown('the server shut down while this run was going')
+    await executor.close()
     for (const res of context.openStreams) res.end()
     context.openStreams.clear()
   })
@@ -200,5 +237,20 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
     await layouts?.close()
     await store.close()
   })
-  return { app, context, load_errors }
+  return { app, context, load_errors, resumed }
+}
+
+/** Each interrupted run no run resumes yet, continued by a new run (or left, saying why). */
+async function resumeInterrupted(ctx: ServerContext): Promise<ResumedAtStart[]> {
+  const results: ResumedAtStart[] = []
+  for (const run of await ctx.store.listUnresumed()) {
+    try {
+      const { run_id } = await restoreRun(ctx, run.run_id, 'resume', {})
+      results.push({ run_id: run.run_id, resumed_by: run_id })
+    } catch (error) {
+      // One run that cannot go on must not keep the server, or the other runs, from starting.
+      results.push({ run_id: run.run_id, error: error instanceof ServerError ? error : toServerError(error) })
+    }
+  }
+  return results
 }

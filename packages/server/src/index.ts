@@ -3,11 +3,21 @@
  * server, resumable SSE streams, every run kept in SQLite behind the RunStore interface.
  */
 
-export type { AppOptions, GraphrunApp } from './app.js'
+export type { AppOptions, GraphrunApp, ResumedAtStart } from './app.js'
 export { BODY_LIMIT, buildApp } from './app.js'
 export { ServerError, toServerError } from './errors.js'
 export type { RunningServer, ServeOptions } from './main.js'
 export { closeOnSignals, startServer } from './main.js'
+export type { RestoreKind, StoredPoint, StoredPointOptions } from './runs/restore-point.js'
+export { startRestored, storedRestorePoint } from './runs/restore-point.js'
+export type {
+  BatchListener,
+  CommittedBatch,
+  RunManager,
+  RunManagerOptions,
+  StartRunRequest,
+} from './runs/run-manager.js'
+export { createRunManager } from './runs/run-manager.js'
 export type {
   GraphRecord,
   NewRun,

@@ -8,6 +8,8 @@
 import { useEffect, useState } from 'react'
 import { CompareView } from './components/CompareView.js'
 import { GraphCanvas } from './components/canvas/GraphCanvas.js'
+import type { ForkControl } from './components/durable/ForkEditor.js'
+import { RestoreFailure } from './components/durable/RestoreError.js'
 import { EmptyGraphs } from './components/EmptyGraphs.js'
 import { Inspector } from './components/inspector/Inspector.js'
 import { ProgressBar, ProgressText } from './components/ProgressBar.js'
@@ -18,6 +20,7 @@ import { TopBar } from './components/TopBar.js'
 import { useBreakpoints } from './state/breakpoints.js'
 import { usePanels } from './state/panels.js'
 import type { Studio } from './state/studio-effects.js'
+import { shownRunDetail } from './state/studio-reducer.js'
 import { useStudio } from './state/use-studio.js'
 import { useRunView } from './state/view-store.js'
 
@@ -31,6 +34,19 @@ export function App({ studio }: { studio: Studio }) {
   const replaying = state.replay !== undefined
   const status = useRunView(store, (v) => v.status)
   const ended = status !== 'idle' && status !== 'running' && status !== 'paused'
+  const { restore } = state
+  const restoring = restore?.pending === true
+  // An ended run (not a replay of it) can be continued: resumed, retried, run from a node, forked.
+  const continuable = ended && run_id !== undefined && !replaying
+  const continueMode =
+    status === 'interrupted' || status === 'cancelled' ? 'resume' : status === 'failed' ? 'retry' : undefined
+  const fork: ForkControl | undefined = continuable
+    ? {
+        fork: (at_seq, state_patch) => void studio.restore({ mode: 'fork', at_seq, state_patch }),
+        restore,
+        dismiss: studio.dismissRestore,
+      }
+    : undefined
 
   // Selecting a node while the inspector is collapsed opens it: a click on a card asks to see it.
   // biome-ignore lint/correctness/useExhaustiveDependencies: only a new selection opens it
@@ -65,6 +81,11 @@ export function App({ studio }: { studio: Studio }) {
         onControl={(action) => void studio.control(action)}
         onReplay={ended && run_id ? (speed) => void studio.replay(speed) : undefined}
         replaying={replaying}
+        onContinue={
+          continuable && continueMode
+            ? { mode: continueMode, busy: restoring, run: () => void studio.restore({ mode: continueMode }) }
+            : undefined
+        }
         panels={panels}
         onTogglePanel={togglePanel}
       />
@@ -93,6 +114,14 @@ export function App({ studio }: { studio: Studio }) {
               </button>
             </div>
           ) : null}
+          {restore?.error && restore.mode !== 'fork' ? (
+            <div className="banner restore-banner">
+              <RestoreFailure
+                restore={{ ...restore, error: restore.error }}
+                onDismiss={studio.dismissRestore}
+              />
+            </div>
+          ) : null}
           {noGraphs ? <EmptyGraphs onLoadFile={studio.loadFile} /> : null}
           {graph ? (
             <GraphCanvas
@@ -116,11 +145,27 @@ export function App({ studio }: { studio: Studio }) {
           </div>
         </main>
         <aside className="inspector" aria-label="Inspector" hidden={!panels.inspector}>
-          <Inspector store={store} graph={graph} node_id={selected} onClose={() => setSelected(undefined)} />
+          <Inspector
+            store={store}
+            graph={graph}
+            node_id={selected}
+            onClose={() => setSelected(undefined)}
+            run={shownRunDetail(state)}
+            {...(continuable
+              ? { onRunFromHere: (node_id: string) => void studio.restore({ mode: 'from_node', node_id }) }
+              : {})}
+            restoring={restoring}
+          />
         </aside>
         <section className="dock" aria-label="Logs and timeline" hidden={!panels.bottom}>
           <Splitter height={panels.bottomHeight} onResize={setBottomHeight} />
-          <BottomPanel store={store} graph={graph} onSelectNode={setSelected} selectedNode={selected} />
+          <BottomPanel
+            store={store}
+            graph={graph}
+            onSelectNode={setSelected}
+            selectedNode={selected}
+            fork={fork}
+          />
         </section>
       </div>
     </div>

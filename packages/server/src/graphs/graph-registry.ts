@@ -19,6 +19,8 @@ export { graphId }
 export interface RegisteredGraph {
   record: GraphRecord
   graph: Graph
+  /** The source text the graph was evaluated from (what a run worker evaluates again). */
+  code: string
 }
 
 export interface LoadOptions {
@@ -115,7 +117,7 @@ export function createGraphRegistry(
       }
       await store.upsertGraph(record)
       layouts?.prepare(id, record.version, { nodes: graph.nodes, edges: graph.edges })
-      const entry = { record, graph }
+      const entry = { record, graph, code: file.code }
       graphs.set(id, entry)
       entries.push(entry)
     }

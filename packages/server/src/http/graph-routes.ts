@@ -11,6 +11,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { ServerError } from '../errors.js'
 import type { RegisteredGraph } from '../graphs/graph-registry.js'
 import type { ServerContext } from './context.js'
+import { sourceOf } from './context.js'
 import { runDetail } from './run-routes.js'
 import { ExecuteBody, GraphIdParams, LayoutBody, LoadGraphBody } from './schemas.js'
 import { streamRun } from './sse-stream.js'
@@ -43,6 +44,7 @@ export function registerGraphRoutes(app: FastifyInstance, ctx: ServerContext): v
     if (!checked.ok) throw new ServerError('invalid_state', checked.message)
     return ctx.manager.start({
       graph: entry.graph,
+      source: sourceOf(ctx, entry),
       graph_id,
       graph_name: entry.record.name,
       graph_version: entry.record.version,

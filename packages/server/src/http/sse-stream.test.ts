@@ -359,6 +359,8 @@ afterAll(async () => {
 
 describe('live delivery', () => {
   it('sends events while the run goes, long before its last node ends', async () => {
+    // A run before, so the one measured finds a run worker ready, its graph loaded.
+    await openStream(server, '/api/graphs/chain6/execute/stream', { method: 'POST', body: {} })
     const t0 = performance.now()
     const result = await openStream(server, '/api/graphs/chain6/execute/stream', {
       method: 'POST',

@@ -45,6 +45,11 @@ export interface LoadedGraph {
 export interface LoadedFile extends WorkspaceFile {
   /** sha256 of the file's bytes, first 16 hex digits. */
   version: string
+  /**
+   * The module as it was evaluated: the file's text transpiled to CommonJS. A run worker evaluates
+   * the very same (`loadTranspiled`), with no transpiler to start and whatever the file holds by then.
+   */
+  code: string
   /** The default export first, then named exports in the module's order; each graph once. */
   graphs: LoadedGraph[]
 }
@@ -56,6 +61,11 @@ export interface ScanResult {
 
 export interface GraphLoader {
   loadFile(file_path: string): Promise<LoadedFile>
+  /**
+   * The graphs of a module another loader transpiled (`LoadedFile.code`), evaluated as the file at
+   * `file_path` (its imports resolve from there); `version` is what that loader said.
+   */
+  loadTranspiled(file_path: string, code: string, version: string): Promise<LoadedFile>
   scan(): Promise<ScanResult>
 }
 
@@ -69,23 +79,39 @@ export function createGraphLoader(root: string, options: GraphLoaderOptions = {}
     virtualModules: options.modules ?? {},
   })
 
+  /** Evaluates a module already transpiled to CommonJS (no transpiler runs). */
+  const run = async (file: WorkspaceFile, code: string): Promise<unknown> =>
+    jiti.evalModule(code, {
+      id: file.absolute,
+      filename: file.absolute,
+      ext: '.cjs',
+      async: true,
+      forceTranspile: false,
+    })
+
   const evaluate = async (file: WorkspaceFile, bytes: Buffer): Promise<LoadedFile> => {
     const version = createHash('sha256').update(bytes).digest('hex').slice(0, 16)
+    let code: string
     let exports: unknown
     try {
-      // evalModule with forceTranspile, not jiti.import: jiti hands .mjs files (and .js under
+      // Transpiled here, then evaluated, not jiti.import: jiti hands .mjs files (and .js under
       // "type": "module") to Node's native import, whose cache can never be cleared, so an edit
       // would not show. Evaluating the bytes we hashed also keeps `version` true to what ran.
-      exports = await jiti.evalModule(stripBom(bytes.toString('utf8')), {
-        id: file.absolute,
+      code = jiti.transform({
+        source: stripBom(bytes.toString('utf8')),
         filename: file.absolute,
-        ext: path.extname(file.absolute),
+        ts: /\.[cm]?tsx?$/.test(file.absolute),
+        retainLines: true,
         async: true,
-        forceTranspile: true,
       })
+      exports = await run(file, code)
     } catch (error) {
       throw loadError(error, file)
     }
+    return graphsFrom(file, version, code, exports)
+  }
+
+  const graphsFrom = (file: WorkspaceFile, version: string, code: string, exports: unknown): LoadedFile => {
     const graphs = graphsOf(exports)
     if (graphs.length === 0) {
       throw new ServerError(
@@ -94,7 +120,7 @@ export function createGraphLoader(root: string, options: GraphLoaderOptions = {}
         { file: file.relative },
       )
     }
-    return { absolute: file.absolute, relative: file.relative, version, graphs }
+    return { absolute: file.absolute, relative: file.relative, version, code, graphs }
   }
 
   const read = async (file: WorkspaceFile): Promise<Buffer> => {
@@ -125,6 +151,17 @@ export function createGraphLoader(root: string, options: GraphLoaderOptions = {}
           file: String(file_path),
         })
       }
+    },
+
+    async loadTranspiled(file_path, code, version) {
+      const file = await resolveInWorkspace(root, file_path)
+      let exports: unknown
+      try {
+        exports = await run(file, code)
+      } catch (error) {
+        throw loadError(error, file)
+      }
+      return graphsFrom(file, version, code, exports)
     },
 
     async scan() {

@@ -113,6 +113,30 @@ describe('run manager', () => {
     for (const [stored, last] of await Promise.all(checks)) expect(stored).toBe(last)
   })
 
+  it('a listener given to start hears every batch from the first, even of a run over in microtasks', async () => {
+    // No node waits for a timer: the whole run can end before the caller of start() could subscribe.
+    const instant = defineGraph({
+      name: 'Instant',
+      nodes: { a: async () => ({ a: 1 }) },
+      edges: [
+        [START, 'a'],
+        ['a', END],
+      ],
+    }) as unknown as Graph
+    const heard: RunEvent[] = []
+    const run = await manager.start({
+      graph: instant,
+      graph_id: 'instant',
+      graph_name: 'instant',
+      graph_version: 'v1',
+      initial_state: {},
+      listener: ({ events }) => heard.push(...events),
+    })
+    await run.finished
+    expect(heard).toEqual(await inner.readEvents(run.run_id, 0))
+    expect(heard.map((e) => e.type)).toEqual(['start', 'node_start', 'node_complete', 'complete'])
+  })
+
   it('a listener that throws stops neither the other listeners nor the other runs', async () => {
     const failures: string[] = []
     manager = createRunManager({

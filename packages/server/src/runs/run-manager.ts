@@ -8,10 +8,12 @@
  * terminal event is committed; from then on the store alone answers for it.
  */
 
-import type { Graph, RestorePoint, RunHandle } from '@graphrun/engine'
-import { checkRestore, runGraph } from '@graphrun/engine'
+import type { Graph, RestorePoint } from '@graphrun/engine'
+import { checkRestore } from '@graphrun/engine'
 import type { NodeResultDto, RunErrorEvent, RunEvent, RunStatus, TerminalEvent } from '@graphrun/protocol'
 import { isTerminalEvent, statusAfter } from '@graphrun/protocol'
+import type { ExecRun, GraphSource, RunExecutor } from '../exec/executor.js'
+import { createThreadExecutor } from '../exec/executor.js'
 import type { RunStore } from '../store/run-store.js'
 import type { NodeResultsFold } from './node-results.js'
 import { createNodeResultsFold } from './node-results.js'
@@ -34,6 +36,8 @@ interface Batch {
 
 export interface StartRunRequest {
   graph: Graph
+  /** The graph's file, for an executor that loads it elsewhere (a worker). */
+  source?: GraphSource
   graph_id: string
   /** The name runs are listed under (a load call may have renamed the graph). */
   graph_name: string
@@ -43,6 +47,11 @@ export interface StartRunRequest {
   breakpoints?: readonly string[]
   /** Continue from a point of another run (resume, retry, from a node, fork). */
   restore?: RestorePoint
+  /**
+   * Listens from the first committed batch on, as `subscribe` would — which, called once `start`
+   * resolves, could miss a batch of a run that ends in a few microtasks.
+   */
+  listener?: BatchListener
 }
 
 interface ActiveRun {
@@ -50,7 +59,7 @@ interface ActiveRun {
   graph_id: string
   /** The status onStatus last told (what the run list shows). */
   reported: RunStatus
-  handle: RunHandle
+  handle: ExecRun
   /** Events not stored yet (the next flush takes them). */
   pending: RunEvent[]
   committedSeq: number
@@ -65,6 +74,8 @@ interface ActiveRun {
 
 export interface RunManagerOptions {
   store: RunStore
+  /** Where runs execute (default: on this thread; the server gives a worker executor). */
+  executor?: RunExecutor
   /** Flush at once when a run has this many events pending (default 1,000). */
   max_batch?: number
   /** Called when a batch could not be stored; the run is then cancelled and ends with an `error` event. */
@@ -86,7 +97,8 @@ export interface RunManager {
   isActive(run_id: string): boolean
   /** Listens to committed batches of an active run; undefined when the run is not active. */
   subscribe(run_id: string, listener: BatchListener): (() => void) | undefined
-  control(run_id: string, action: 'cancel' | 'pause' | 'resume'): ControlResult
+  /** `reason` is what a cancel's `cancelled` event says (default: stopped by a request). */
+  control(run_id: string, action: 'cancel' | 'pause' | 'resume', reason?: string): ControlResult
   /** Per-node results of an active run, as of its stored events; undefined when not active. */
   nodeResults(run_id: string): NodeResultDto[] | undefined
   activeCount(): number
@@ -96,6 +108,7 @@ export interface RunManager {
 
 export function createRunManager(options: RunManagerOptions): RunManager {
   const { store } = options
+  const executor = options.executor ?? createThreadExecutor()
   const maxBatch = options.max_batch ?? 1000
   const active = new Map<string, ActiveRun>()
 
@@ -248,15 +261,33 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       const run_id = globalThis.crypto.randomUUID()
       // A bad restore point throws here (GraphError), before anything is written.
       const origin = request.restore && checkRestore(request.graph, request.restore, run_id)
-      await store.createRun({
+      // So does a graph the executor cannot load (a ServerError).
+      const prepared = await executor.prepare({
         run_id,
+        graph: request.graph,
+        ...(request.source === undefined ? {} : { source: request.source }),
+        initial_state: request.initial_state,
         graph_id: request.graph_id,
         graph_name: request.graph_name,
         graph_version: request.graph_version,
-        initial_state: request.initial_state,
-        started_at: new Date().toISOString(),
-        ...(origin === undefined ? {} : { origin }),
+        ...(request.max_steps === undefined ? {} : { max_steps: request.max_steps }),
+        ...(request.breakpoints === undefined ? {} : { breakpoints: request.breakpoints }),
+        ...(request.restore === undefined ? {} : { restore: request.restore }),
       })
+      try {
+        await store.createRun({
+          run_id,
+          graph_id: request.graph_id,
+          graph_name: request.graph_name,
+          graph_version: request.graph_version,
+          initial_state: request.initial_state,
+          started_at: new Date().toISOString(),
+          ...(origin === undefined ? {} : { origin }),
+        })
+      } catch (error) {
+        prepared.release()
+        throw error
+      }
       let resolveFinished!: (event: TerminalEvent) => void
       const finished = new Promise<TerminalEvent>((resolve) => {
         resolveFinished = resolve
@@ -265,26 +296,17 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         run_id,
         graph_id: request.graph_id,
         reported: 'running',
-        handle: undefined as unknown as RunHandle,
+        handle: undefined as unknown as ExecRun,
         pending: [],
         committedSeq: 0,
-        listeners: new Set(),
+        listeners: new Set(request.listener === undefined ? [] : [request.listener]),
         results: createNodeResultsFold(request.graph.nodes.map((n) => n.id)),
         detached: false,
         finished,
         resolveFinished,
       }
       active.set(run_id, run)
-      run.handle = runGraph(request.graph, request.initial_state, {
-        run_id,
-        graph_id: request.graph_id,
-        graph_name: request.graph_name,
-        graph_version: request.graph_version,
-        ...(request.max_steps === undefined ? {} : { max_steps: request.max_steps }),
-        ...(request.breakpoints === undefined ? {} : { breakpoints: request.breakpoints }),
-        ...(request.restore === undefined ? {} : { restore: request.restore }),
-        on_event: (event) => onEvent(run, event),
-      })
+      run.handle = prepared.start((event) => onEvent(run, event))
       options.onStatus?.({ run_id, graph_id: request.graph_id, status: 'running' })
       return { run_id, finished }
     },
@@ -295,11 +317,11 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       run.listeners.add(listener)
       return () => run.listeners.delete(listener)
     },
-    control(run_id, action) {
+    control(run_id, action, reason) {
       const run = active.get(run_id)
       if (!run) return 'unknown'
       if (action === 'cancel') {
-        run.handle.cancel('stopped by a request')
+        run.handle.cancel(reason ?? 'stopped by a request')
         return 'ok'
       }
       const ok = action === 'pause' ? run.handle.pause() : run.handle.resume()

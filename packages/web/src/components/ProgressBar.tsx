@@ -34,9 +34,12 @@ export function ProgressText({ store }: { store: ViewStore }) {
   const view = useRunView(store, (v) => v)
   if (view.status === 'idle') return null
   const { done, total, running } = progressOf(view)
+  // Running in the log of an ended run: cut off by an interruption, not running any more.
+  const live = view.status === 'running' || view.status === 'paused'
+  const moving = running > 0 ? (live ? ` · ${running} running` : ` · ${running} cut off`) : ''
   return (
     <span className="progress-text mono" data-testid="run-progress">
-      {done}/{total} nodes{running > 0 ? ` · ${running} running` : ''} · <LiveDuration view={view} />
+      {done}/{total} nodes{moving} · <LiveDuration view={view} />
     </span>
   )
 }

@@ -23,6 +23,11 @@ export interface TopBarProps {
   onControl: (action: 'cancel' | 'pause' | 'resume') => void
   onReplay: ((speed: number) => void) | undefined
   replaying: boolean
+  /**
+   * Resume (an interrupted or cancelled run) or Retry from failure (a failed one): a new run that
+   * continues this one. Absent when the shown run cannot be continued so.
+   */
+  onContinue: { mode: 'resume' | 'retry'; busy: boolean; run: () => void } | undefined
   panels: Pick<Panels, PanelName>
   onTogglePanel: (name: PanelName) => void
 }
@@ -67,6 +72,8 @@ export function TopBar(props: TopBarProps) {
   // Keyboard: Ctrl/Cmd+Enter runs (unless typing in the editor, which handles it), Esc stops.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      // Handled already (the fork editor's Ctrl+Enter forks; its Esc closes it): not a page shortcut.
+      if (e.defaultPrevented) return
       if ((e.ctrlKey || e.metaKey) && e.key === 'Enter' && !editorOpen) {
         e.preventDefault()
         void run()
@@ -102,6 +109,23 @@ export function TopBar(props: TopBarProps) {
             <StatusIcon status={paused ? 'paused' : (shownStatus as 'running')} />
             {paused ? 'paused' : shownStatus}
           </span>
+        ) : null}
+        {props.onContinue ? (
+          <button
+            type="button"
+            className="btn continue"
+            data-testid="continue-run"
+            onClick={props.onContinue.run}
+            disabled={props.onContinue.busy}
+            title={
+              props.onContinue.mode === 'resume'
+                ? 'A new run that reuses every completed node and runs the rest (nodes cut off mid-way run again)'
+                : 'A new run that reuses what succeeded and runs the failed nodes and what they skipped again'
+            }
+          >
+            <span aria-hidden="true">{props.onContinue.mode === 'resume' ? '▶' : '↻'}</span>{' '}
+            {props.onContinue.mode === 'resume' ? 'Resume' : 'Retry from failure'}
+          </button>
         ) : null}
         {props.onReplay ? (
           <span className="replay">

@@ -16,6 +16,7 @@ import {
   runViewOf,
   runViewReducer,
   stateAround,
+  stateAt,
 } from './run-view.js'
 
 async function logOf(...args: Parameters<typeof runGraph>): Promise<RunEvent[]> {
@@ -293,5 +294,11 @@ describe('a run that continues another (durable runs)', () => {
     expect(around.after).toMatchObject({ topic: 'graphs', topics: expect.any(Array) })
     expect(view.state).toEqual(view.final_state)
     expect(view.state).toMatchObject({ edited: true })
+    // The state after any event: the edit is in from its own event on, not before.
+    const edited = events.find((e) => e.type === 'state_edited') as RunEvent
+    expect(stateAt(view, edited.seq - 1)).not.toHaveProperty('edited')
+    expect(stateAt(view, edited.seq)).toMatchObject({ edited: true })
+    expect(stateAt(view, 1)).toEqual({ topic: 'graphs' })
+    expect(stateAt(view, Number.MAX_SAFE_INTEGER)).toEqual(view.final_state)
   })
 })

@@ -265,3 +265,14 @@ export function stateAround(
   }
   return { input, before: state, after: state }
 }
+
+/** The state right after event `seq` (the initial state at the start; the final one past the end). */
+export function stateAt(view: RunView, seq: number): Record<string, unknown> {
+  let state: Record<string, unknown> = view.initial_state ?? {}
+  for (const event of view.events) {
+    if (event.seq > seq) break
+    const patch = statePatchOf(event)
+    if (patch && patch.length > 0) state = applyPatch(state, patch)
+  }
+  return state
+}

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import researchReport from '../../../../examples/research-report.js'
 import type { RunView } from './run-view.js'
 import { runViewOf } from './run-view.js'
-import { axisTicks, criticalPath, formatTick, lanesOf, tickStep } from './timeline.js'
+import { axisTicks, criticalPath, formatTick, lanesOf, reusedOf, tickStep } from './timeline.js'
 
 async function logOf(...args: Parameters<typeof runGraph>): Promise<RunEvent[]> {
   const events: RunEvent[] = []
@@ -232,6 +232,28 @@ describe('criticalPath', () => {
     expect(criticalPath(timedView([], ['a']), [])).toEqual([])
     const view = timedView([['a', 0, undefined]], ['a'])
     expect(pathOf(view, [{ source: START, target: 'a' }])).toEqual(['a#1.1'])
+  })
+})
+
+describe('reused executions', () => {
+  it('are listed apart, never on the time axis nor on the critical path', async () => {
+    await research()
+    const origin = (await researchLog) as RunEvent[]
+    const cut = origin.find((e) => e.type === 'node_complete' && e.node_id === 'plan') as RunEvent
+    const view = runViewOf(
+      await logOf(
+        researchReport,
+        { topic: 'graphs' },
+        { restore: { origin: { run_id: cut.run_id, seq: cut.seq, mode: 'fork' }, events: origin } },
+      ),
+    )
+    expect(reusedOf(view).map((i) => view.attempts[i]?.node_id)).toEqual(['plan'])
+    const drawn = lanesOf(view).flat()
+    expect(drawn.map((b) => b.attempt.node_id)).not.toContain('plan')
+    expect(drawn).toHaveLength(view.attempts.length - 1)
+    const path = criticalPath(view, [...researchReport.edges]).map((i) => view.attempts[i]?.node_id)
+    expect(path).not.toContain('plan')
+    expect(path.at(-1)).toBe('review')
   })
 })
 

@@ -26,11 +26,13 @@ function endOf(view: TimelineSource, attempt: AttemptView): number {
 /**
  * One lane per concurrent execution: attempts in start order, each into the lowest lane that is
  * free by its start. Greedy by start time uses the fewest lanes possible (the peak concurrency),
- * and taking the lowest free lane keeps a sequential run on one line.
+ * and taking the lowest free lane keeps a sequential run on one line. Reused executions
+ * (`node_restored`) took no time in this run and are not on its time axis: see `reusedOf`.
  */
 export function lanesOf(view: TimelineSource): TimelineBar[][] {
   const order = view.attempts
     .map((attempt, index) => ({ attempt, index }))
+    .filter(({ attempt }) => !attempt.restored)
     .sort((a, b) => a.attempt.start_ms - b.attempt.start_ms || a.attempt.start_seq - b.attempt.start_seq)
   const lanes: TimelineBar[][] = []
   const laneEnds: number[] = []
@@ -74,6 +76,7 @@ export function criticalPath(view: TimelineSource, edges: readonly EdgeLike[]): 
   let current = -1
   for (let i = 0; i < attempts.length; i++) {
     const a = attempts[i] as AttemptView
+    if (a.restored) continue
     const best = attempts[current]
     if (!best) {
       current = i
@@ -107,7 +110,8 @@ export function criticalPath(view: TimelineSource, edges: readonly EdgeLike[]): 
     for (const source of sources) {
       for (const i of view.nodes[source]?.attempt_ids ?? []) {
         const a = attempts[i]
-        if (!a || a.end_seq === undefined || a.end_ms === undefined) continue
+        // Reused work took no time in this run: the chain ends where the run's own work begins.
+        if (!a || a.restored || a.end_seq === undefined || a.end_ms === undefined) continue
         if (a.end_seq >= head.start_seq || seen.has(i)) continue
         if (a.end_ms > bestEnd || (a.end_ms === bestEnd && a.end_seq > bestSeq)) {
           bestEnd = a.end_ms
@@ -118,6 +122,15 @@ export function criticalPath(view: TimelineSource, edges: readonly EdgeLike[]): 
     }
   }
   return path.reverse()
+}
+
+/** The reused executions (indices into `view.attempts`), in the order the log restored them. */
+export function reusedOf(view: Pick<RunView, 'attempts'>): number[] {
+  const out: number[] = []
+  view.attempts.forEach((attempt, index) => {
+    if (attempt.restored) out.push(index)
+  })
+  return out
 }
 
 /** The attempt before `a` in the same execution (same node and iteration). */

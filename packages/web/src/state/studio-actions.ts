@@ -10,6 +10,7 @@ import type {
   ChangeEvent,
   GraphDetailDto,
   GraphSummaryDto,
+  OriginMode,
   RunDetailDto,
   RunSummaryDto,
 } from '@graphrun/protocol'
@@ -86,16 +87,25 @@ export interface RunStarted {
   run_id: string
   graph_id: string
 }
-/** GET /api/runs/{id} named the run's graph. */
+/** The shown run's detail (its graph, origin and forks) is asked for. */
+export interface RunRequested {
+  type: 'run_requested'
+  request: number
+  run_id: string
+}
+/** GET /api/runs/{id} named the run's graph (and, with `request`, answered its detail). */
 export interface RunLoaded {
   type: 'run_loaded'
   run_id: string
   graph_id: string
+  request?: number
+  detail?: RunDetailDto
 }
 export interface RunFailed {
   type: 'run_failed'
   run_id: string
   message: string
+  request?: number
 }
 /** The followed run's event stream ended (its terminal event, or it was left). */
 export interface RunStreamEnded {
@@ -106,6 +116,37 @@ export interface RunStreamFailed {
   type: 'run_stream_failed'
   run_id: string
   message: string
+}
+
+/**
+ * Resume, Retry from failure, Run from here or Fork from here was pressed on run `run_id`: the
+ * server is asked for a new run continuing it (docs/http-api.md, resume / retry / fork).
+ */
+export interface RestoreRequested {
+  type: 'restore_requested'
+  request: number
+  run_id: string
+  mode: OriginMode
+}
+/** The server took it: the new run's graph is known before the page moves to it. */
+export interface RestoreSucceeded {
+  type: 'restore_succeeded'
+  request: number
+  run_id: string
+  /** The origin's graph (undefined: not known yet; GET /api/runs/{id} will say). */
+  graph_id: string | undefined
+}
+/** The server refused it (`code` is the API's error code, e.g. `graph_changed`). */
+export interface RestoreFailed {
+  type: 'restore_failed'
+  request: number
+  code: string
+  message: string
+  details?: unknown
+}
+/** The user put the refusal away (or closed the fork editor that showed it). */
+export interface RestoreDismissed {
+  type: 'restore_dismissed'
 }
 
 export interface CompareRequested {
@@ -169,10 +210,15 @@ export type StudioAction =
   | RunsLoaded
   | RunsFailed
   | RunStarted
+  | RunRequested
   | RunLoaded
   | RunFailed
   | RunStreamEnded
   | RunStreamFailed
+  | RestoreRequested
+  | RestoreSucceeded
+  | RestoreFailed
+  | RestoreDismissed
   | CompareRequested
   | CompareLoaded
   | CompareFailed

@@ -5,16 +5,17 @@
  * docs/http-api.md (Streaming)). After every change of state it asks the reducer's pure
  * questions (what is wanted now?) and starts those requests, each keyed by a request id the
  * reducer checks, so an answer that is no longer wanted is dropped there, never here. Commands
- * from the page (load a file, run, control, replay, save a layout) go through it too.
+ * from the page (load a file, run, control, continue a run, replay, save a layout) go through it
+ * too.
  *
- * Hand-written rather than TanStack Query's core: the studio has four resources whose refetches
+ * Hand-written rather than TanStack Query's core: the studio has five resources whose refetches
  * the server's change stream triggers, keyed the same way; a cache with stale times, retries and
  * window-focus refetches would be a second state machine beside the reducer.
  */
 
 import type { GraphrunClient } from '@graphrun/client'
 import { createClient, GraphrunError } from '@graphrun/client'
-import type { NodePosition } from '@graphrun/protocol'
+import type { JsonPatchOperation, NodePosition } from '@graphrun/protocol'
 import { prepareLayout } from '../layout/layout.js'
 import type { Route } from '../router.js'
 import type { CanvasMemory } from './canvas-memory.js'
@@ -31,6 +32,7 @@ import {
   detailWanted,
   graphsWanted,
   initialStudioState,
+  runDetailWanted,
   runsWanted,
 } from './studio-reducer.js'
 import { createStudioStore } from './studio-store.js'
@@ -55,6 +57,17 @@ export interface StudioOptions {
 
 export type RunControl = 'cancel' | 'pause' | 'resume'
 
+/**
+ * A new run continuing the shown one (docs/semantics.md, Durable runs): resume an interrupted or
+ * cancelled run, retry a failed one from its failure, run again from a node, or fork at an event
+ * with the state edited by RFC 6902 ops.
+ */
+export type RestoreCommand =
+  | { mode: 'resume' }
+  | { mode: 'retry' }
+  | { mode: 'from_node'; node_id: string }
+  | { mode: 'fork'; at_seq: number; state_patch: JsonPatchOperation[] }
+
 export interface Studio {
   getState(): StudioState
   subscribe(listener: () => void): () => void
@@ -70,6 +83,13 @@ export interface Studio {
   startRun(initial_state: Record<string, unknown>, breakpoints: readonly string[]): Promise<void>
   control(action: RunControl): Promise<void>
   replay(speed: number): Promise<void>
+  /**
+   * Asks the server for a new run continuing the shown one, then shows it live; a refusal lands
+   * in the state (`restore.error`), never thrown.
+   */
+  restore(command: RestoreCommand): Promise<void>
+  /** Puts a refused restore away. */
+  dismissRestore(): void
   saveLayout(graph_id: string, positions: Record<string, NodePosition>): Promise<void>
 }
 
@@ -79,6 +99,10 @@ function messageOf(error: unknown): string {
 
 function codeOf(error: unknown): string {
   return error instanceof GraphrunError ? error.code : 'network_error'
+}
+
+function detailsOf(error: unknown): unknown {
+  return error instanceof GraphrunError ? error.details : undefined
 }
 
 export function createStudio(options: StudioOptions): Studio {
@@ -125,6 +149,15 @@ export function createStudio(options: StudioOptions): Studio {
     )
   }
 
+  const fetchRun = (run_id: string) => {
+    const request = nextRequest++
+    dispatch({ type: 'run_requested', request, run_id })
+    client.getRun(run_id).then(
+      (detail) => dispatch({ type: 'run_loaded', request, run_id, graph_id: detail.graph_id, detail }),
+      (e: unknown) => dispatch({ type: 'run_failed', request, run_id, message: messageOf(e) }),
+    )
+  }
+
   const fetchCompare = (a: string, b: string) => {
     const request = nextRequest++
     dispatch({ type: 'compare_requested', request, a, b })
@@ -153,10 +186,6 @@ export function createStudio(options: StudioOptions): Studio {
     stopReplay()
     view.reset()
     if (run_id === undefined) return
-    client.getRun(run_id).then(
-      (run) => dispatch({ type: 'run_loaded', run_id, graph_id: run.graph_id }),
-      (e: unknown) => dispatch({ type: 'run_failed', run_id, message: messageOf(e) }),
-    )
     const following = followRun(
       (signal) => client.watchRun(run_id, { signal }),
       view,
@@ -201,6 +230,8 @@ export function createStudio(options: StudioOptions): Studio {
     if (detail) fetchDetail(detail.graph_id, detail.asked_for)
     const runs = runsWanted(now())
     if (runs !== undefined) fetchRuns(runs)
+    const runDetail = runDetailWanted(now())
+    if (runDetail !== undefined) fetchRun(runDetail)
     const compare = compareWanted(now())
     if (compare) fetchCompare(compare.a, compare.b)
     const state = now()
@@ -323,6 +354,41 @@ export function createStudio(options: StudioOptions): Studio {
       replaying = { request, replay }
       void replay.done.then(() => dispatch({ type: 'replay_ended', request }))
     },
+
+    async restore(command) {
+      const state = store.getState()
+      const { run_id } = state
+      if (!run_id || state.restore?.pending) return
+      const graph_id = state.run_graph?.run_id === run_id ? state.run_graph.graph_id : state.graph_id
+      const request = nextRequest++
+      dispatch({ type: 'restore_requested', request, run_id, mode: command.mode })
+      let answer: { run_id: string }
+      try {
+        answer =
+          command.mode === 'resume'
+            ? await client.resumeRun(run_id)
+            : command.mode === 'retry'
+              ? await client.retryRun(run_id)
+              : command.mode === 'from_node'
+                ? await client.forkRun(run_id, { from_node: command.node_id })
+                : await client.forkRun(run_id, { at_seq: command.at_seq, state_patch: command.state_patch })
+      } catch (e) {
+        dispatch({
+          type: 'restore_failed',
+          request,
+          code: codeOf(e),
+          message: messageOf(e),
+          details: detailsOf(e),
+        })
+        return
+      }
+      // Taken only while the page still waits for it (it did not move to another run meanwhile).
+      if (store.getState().restore?.request !== request) return
+      dispatch({ type: 'restore_succeeded', request, run_id: answer.run_id, graph_id })
+      options.navigate({ kind: 'run', run_id: answer.run_id })
+    },
+
+    dismissRestore: () => dispatch({ type: 'restore_dismissed' }),
 
     saveLayout: (graph_id, positions) => client.saveLayout(graph_id, positions),
   }

@@ -4,7 +4,7 @@
  * change stream turning into refetches.
  */
 
-import type { GraphDetailDto, GraphSummaryDto, RunSummaryDto } from '@graphrun/protocol'
+import type { GraphDetailDto, GraphSummaryDto, RunDetailDto, RunSummaryDto } from '@graphrun/protocol'
 import { describe, expect, it } from 'vitest'
 import type { Route } from '../router.js'
 import type { StudioAction } from './studio-actions.js'
@@ -14,7 +14,9 @@ import {
   detailWanted,
   graphsWanted,
   initialStudioState,
+  runDetailWanted,
   runsWanted,
+  shownRunDetail,
   studioReducer,
 } from './studio-reducer.js'
 import { createStudioStore } from './studio-store.js'
@@ -247,6 +249,142 @@ describe('compare and replay', () => {
     // Started for a run the page already left: not taken.
     const left = reduce(state, { type: 'route_changed', route: runRoute('other') })
     expect(reduce(left, { type: 'replay_started', request: 3, run_id: 'r' })).toBe(left)
+  })
+})
+
+const runDetail = (run_id: string, graph_id: string, forks: RunDetailDto['forks'] = []): RunDetailDto => ({
+  ...run(run_id, graph_id),
+  initial_state: {},
+  forks,
+  nodes: [],
+})
+
+describe('a run’s detail (origin and forks)', () => {
+  it('is fetched for the run page, taken only for the request out, and forgotten when the page leaves', () => {
+    let state = initialStudioState(runRoute('r'))
+    expect(runDetailWanted(state)).toBe('r')
+    state = reduce(state, { type: 'run_requested', request: 1, run_id: 'r' })
+    expect(runDetailWanted(state)).toBeUndefined()
+    state = reduce(state, {
+      type: 'run_loaded',
+      request: 1,
+      run_id: 'r',
+      graph_id: 'g',
+      detail: runDetail('r', 'g'),
+    })
+    expect(shownRunDetail(state)?.run_id).toBe('r')
+    expect(state.graph_id).toBe('g')
+    // An older request's answer is dropped.
+    expect(
+      reduce(state, {
+        type: 'run_loaded',
+        request: 0,
+        run_id: 'r',
+        graph_id: 'g',
+        detail: runDetail('r', 'x'),
+      }),
+    ).toBe(state)
+    const left = reduce(state, { type: 'route_changed', route: runRoute('r2') })
+    expect(shownRunDetail(left)).toBeUndefined()
+    expect(runDetailWanted(left)).toBe('r2')
+  })
+
+  it('is fetched again when a run of its graph changes (a new fork), or when it ends — once at a time', () => {
+    let state = reduce(
+      initialStudioState(runRoute('r')),
+      { type: 'run_requested', request: 1, run_id: 'r' },
+      { type: 'run_loaded', request: 1, run_id: 'r', graph_id: 'g', detail: runDetail('r', 'g') },
+    )
+    const other = reduce(state, {
+      type: 'change_received',
+      change: { type: 'runs_changed', run_id: 'x', graph_id: 'other', status: 'running' },
+    })
+    expect(runDetailWanted(other)).toBeUndefined()
+    state = reduce(state, {
+      type: 'change_received',
+      change: { type: 'runs_changed', run_id: 'fork', graph_id: 'g', status: 'running' },
+    })
+    expect(runDetailWanted(state)).toBe('r')
+    state = reduce(state, { type: 'run_requested', request: 2, run_id: 'r' })
+    // Told again while the refetch is out: asked once more after its answer, not twice at once.
+    state = reduce(state, { type: 'run_stream_ended', run_id: 'r' })
+    expect(runDetailWanted(state)).toBeUndefined()
+    // The detail stays shown while it is refetched.
+    expect(shownRunDetail(state)?.run_id).toBe('r')
+  })
+
+  it('a refetch that fails keeps the detail and says nothing; a first fetch that fails says so', () => {
+    const loaded = reduce(
+      initialStudioState(runRoute('r')),
+      { type: 'run_requested', request: 1, run_id: 'r' },
+      { type: 'run_loaded', request: 1, run_id: 'r', graph_id: 'g', detail: runDetail('r', 'g') },
+      { type: 'run_stream_ended', run_id: 'r' },
+      { type: 'run_requested', request: 2, run_id: 'r' },
+      { type: 'run_failed', request: 2, run_id: 'r', message: 'offline' },
+    )
+    expect([loaded.error, shownRunDetail(loaded)?.run_id, loaded.run_detail.loading]).toEqual([
+      undefined,
+      'r',
+      false,
+    ])
+    const first = reduce(
+      initialStudioState(runRoute('r')),
+      { type: 'run_requested', request: 1, run_id: 'r' },
+      { type: 'run_failed', request: 1, run_id: 'r', message: 'no such run' },
+    )
+    expect(first.error).toBe('Could not open run r: no such run')
+    expect(runDetailWanted(first)).toBeUndefined()
+  })
+})
+
+describe('continuing a run (resume, retry, run from here, fork)', () => {
+  const onRun = () =>
+    reduce(
+      initialStudioState(runRoute('r')),
+      { type: 'run_requested', request: 1, run_id: 'r' },
+      { type: 'run_loaded', request: 1, run_id: 'r', graph_id: 'g', detail: runDetail('r', 'g') },
+      { type: 'runs_requested', request: 2, graph_id: 'g' },
+    )
+
+  it('pending, then the new run’s graph is known and the request is gone', () => {
+    let state = reduce(onRun(), { type: 'restore_requested', request: 3, run_id: 'r', mode: 'resume' })
+    expect(state.restore).toEqual({ request: 3, run_id: 'r', mode: 'resume', pending: true })
+    // Put away only once answered.
+    expect(reduce(state, { type: 'restore_dismissed' })).toBe(state)
+    state = reduce(state, { type: 'restore_succeeded', request: 3, run_id: 'r2', graph_id: 'g' })
+    expect(state.restore).toBeUndefined()
+    expect(state.run_graph).toEqual({ run_id: 'r2', graph_id: 'g' })
+    // Without the change stream the history is fetched again now, to list the new run.
+    expect(state.runs.stale).toBe(true)
+    state = reduce(state, { type: 'route_changed', route: runRoute('r2') })
+    expect([state.graph_id, state.run_id]).toEqual(['g', 'r2'])
+  })
+
+  it('a refusal is kept with its code and details until dismissed or the page leaves the run', () => {
+    let state = reduce(
+      onRun(),
+      { type: 'restore_requested', request: 3, run_id: 'r', mode: 'fork' },
+      {
+        type: 'restore_failed',
+        request: 3,
+        code: 'graph_changed',
+        message: 'node "b" is gone',
+        details: { node_id: 'b' },
+      },
+    )
+    expect(state.restore).toEqual({
+      request: 3,
+      run_id: 'r',
+      mode: 'fork',
+      pending: false,
+      error: { code: 'graph_changed', message: 'node "b" is gone', details: { node_id: 'b' } },
+    })
+    expect(reduce(state, { type: 'restore_dismissed' }).restore).toBeUndefined()
+    expect(reduce(state, { type: 'route_changed', route: runRoute('other') }).restore).toBeUndefined()
+    // A newer request replaces it; the older one's answer is dropped.
+    state = reduce(state, { type: 'restore_requested', request: 4, run_id: 'r', mode: 'retry' })
+    expect(reduce(state, { type: 'restore_succeeded', request: 3, run_id: 'x', graph_id: 'g' })).toBe(state)
+    expect(reduce(state, { type: 'restore_failed', request: 3, code: 'internal', message: 'm' })).toBe(state)
   })
 })
 

@@ -6,7 +6,13 @@
  * stale answer can never land. Never calls the network, React or the DOM.
  */
 
-import type { GraphDetailDto, GraphSummaryDto, RunDetailDto, RunSummaryDto } from '@graphrun/protocol'
+import type {
+  GraphDetailDto,
+  GraphSummaryDto,
+  OriginMode,
+  RunDetailDto,
+  RunSummaryDto,
+} from '@graphrun/protocol'
 import type { Route } from '../router.js'
 import type { StudioAction } from './studio-actions.js'
 
@@ -19,6 +25,19 @@ export interface Fetched {
   stale: boolean
 }
 
+/**
+ * A request for a new run continuing the shown one (resume, retry, from a node, fork): out while
+ * `pending`, then either gone (the page moved to the new run) or holding the server's refusal.
+ */
+export interface RestoreState {
+  request: number
+  /** The run it continues. */
+  run_id: string
+  mode: OriginMode
+  pending: boolean
+  error?: { code: string; message: string; details?: unknown }
+}
+
 export interface StudioState {
   route: Route
   /** The graph shown: the route's, or on a run's page the run's (the one shown before until known). */
@@ -28,6 +47,12 @@ export interface StudioState {
   run_id: string | undefined
   /** The graph of a run, as Run or GET /api/runs/{id} said. */
   run_graph: { run_id: string; graph_id: string } | undefined
+  /**
+   * The shown run's detail (its origin and the runs that continue it), for `run_id`; asked again
+   * when the server says a run of its graph changed (a new fork, a fork that ended).
+   */
+  run_detail: Fetched & { run_id: string | undefined; detail: RunDetailDto | undefined }
+  restore: RestoreState | undefined
   graphs: Fetched & { list: GraphSummaryDto[] | undefined }
   /** The shown graph's detail (the one shown before stays until the next one arrives). */
   detail: GraphDetailDto | undefined
@@ -60,6 +85,8 @@ export function initialStudioState(route: Route): StudioState {
       last_graph_id: undefined,
       run_id: undefined,
       run_graph: undefined,
+      run_detail: { request: 0, loading: false, stale: false, run_id: undefined, detail: undefined },
+      restore: undefined,
       // Fetched at once; the change stream's `ready` asks again, so nothing between is missed.
       graphs: { request: 0, loading: false, stale: true, list: undefined },
       detail: undefined,
@@ -100,12 +127,39 @@ function withGraph(state: StudioState, graph_id: string | undefined): StudioStat
 function routeChanged(state: StudioState, route: Route): StudioState {
   const { run_id } = idOfRoute(route)
   const next = withGraph({ ...state, route, run_id }, shownGraph(state, route))
-  // Leaving the run ends its replay; leaving the compare page forgets its runs.
+  // Leaving the run ends its replay and forgets its detail and a refused restore of it; leaving
+  // the compare page forgets its runs.
+  const left = run_id !== state.run_id
   return {
     ...next,
-    replay: run_id === state.run_id ? next.replay : undefined,
+    replay: left ? undefined : next.replay,
+    run_detail: left
+      ? { ...next.run_detail, loading: false, stale: false, run_id: undefined, detail: undefined }
+      : next.run_detail,
+    restore: next.restore?.run_id === run_id ? next.restore : undefined,
     compare: route.kind === 'compare' ? next.compare : undefined,
   }
+}
+
+/** The run page's detail may be out of date (when one is shown and was asked for). */
+function runDetailStale(state: StudioState): StudioState {
+  const { run_detail } = state
+  if (run_detail.run_id === undefined || run_detail.run_id !== state.run_id || run_detail.stale) return state
+  return { ...state, run_detail: { ...run_detail, stale: true } }
+}
+
+/** Whether a change of runs of `graph_id` (or of the run `run_id`) may change the shown run's detail. */
+function touchesShownRun(state: StudioState, graph_id: string, run_id: string): boolean {
+  if (run_id === state.run_id) return true
+  return state.run_graph?.run_id === state.run_id && state.run_graph?.graph_id === graph_id
+}
+
+/** A new run the server took (Run, or one continuing another): its graph is known now. */
+function runStarted(state: StudioState, run_id: string, graph_id: string): StudioState {
+  const run_graph = { run_id, graph_id }
+  // The change stream tells of the new run; without it, the history is fetched again now.
+  const refetch = state.changes !== 'live' && graph_id === state.runs.graph_id
+  return { ...state, run_graph, runs: refetch ? { ...state.runs, stale: true } : state.runs }
 }
 
 export function studioReducer(state: StudioState, action: StudioAction): StudioState {
@@ -181,27 +235,69 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
         error: `Could not list runs: ${action.message}`,
       }
 
-    case 'run_started': {
-      const run_graph = { run_id: action.run_id, graph_id: action.graph_id }
-      // The change stream tells of the new run; without it, the history is fetched again now.
-      const refetch = state.changes !== 'live' && action.graph_id === state.runs.graph_id
-      return { ...state, run_graph, runs: refetch ? { ...state.runs, stale: true } : state.runs }
-    }
+    case 'run_started':
+      return runStarted(state, action.run_id, action.graph_id)
+    case 'run_requested':
+      if (action.run_id !== state.run_id) return state
+      return {
+        ...state,
+        run_detail: {
+          request: action.request,
+          loading: true,
+          stale: false,
+          run_id: action.run_id,
+          detail: state.run_detail.run_id === action.run_id ? state.run_detail.detail : undefined,
+        },
+      }
     case 'run_loaded': {
       if (action.run_id !== state.run_id) return state
+      if (action.request !== undefined && action.request !== state.run_detail.request) return state
       const run_graph = { run_id: action.run_id, graph_id: action.graph_id }
-      return withGraph({ ...state, run_graph }, shownGraph(state, state.route, run_graph))
+      const run_detail = action.detail
+        ? { ...state.run_detail, loading: false, run_id: action.run_id, detail: action.detail }
+        : state.run_detail
+      return withGraph({ ...state, run_graph, run_detail }, shownGraph(state, state.route, run_graph))
     }
-    case 'run_failed':
+    case 'run_failed': {
       if (action.run_id !== state.run_id) return state
-      return { ...state, error: `Could not open run ${action.run_id}: ${action.message}` }
-    case 'run_stream_ended':
+      if (action.request !== undefined && action.request !== state.run_detail.request) return state
+      const run_detail =
+        action.request === undefined ? state.run_detail : { ...state.run_detail, loading: false }
+      // Only the first answer says so: a refetch that fails keeps the detail shown and stays quiet.
+      if (state.run_detail.detail !== undefined) return { ...state, run_detail }
+      return { ...state, run_detail, error: `Could not open run ${action.run_id}: ${action.message}` }
+    }
+    case 'run_stream_ended': {
+      // Its status is final now: the run's detail (and its origin's forks) say so.
+      const next = action.run_id === state.run_id ? runDetailStale(state) : state
       // The change stream says when a run ends; without it, the history is fetched again now.
-      if (state.changes === 'live' || state.runs.graph_id === undefined) return state
-      return { ...state, runs: { ...state.runs, stale: true } }
+      if (state.changes === 'live' || state.runs.graph_id === undefined) return next
+      return { ...next, runs: { ...next.runs, stale: true } }
+    }
     case 'run_stream_failed':
       if (action.run_id !== state.run_id) return state
       return { ...state, error: `Lost the run's stream: ${action.message}` }
+
+    case 'restore_requested':
+      return {
+        ...state,
+        restore: { request: action.request, run_id: action.run_id, mode: action.mode, pending: true },
+      }
+    case 'restore_succeeded':
+      if (action.request !== state.restore?.request) return state
+      if (action.graph_id === undefined) return { ...state, restore: undefined }
+      return { ...runStarted(state, action.run_id, action.graph_id), restore: undefined }
+    case 'restore_failed': {
+      const { restore } = state
+      if (action.request !== restore?.request) return state
+      const error =
+        action.details === undefined
+          ? { code: action.code, message: action.message }
+          : { code: action.code, message: action.message, details: action.details }
+      return { ...state, restore: { ...restore, pending: false, error } }
+    }
+    case 'restore_dismissed':
+      return state.restore === undefined || state.restore.pending ? state : { ...state, restore: undefined }
 
     case 'compare_requested':
       return { ...state, compare: { request: action.request, a: action.a, b: action.b } }
@@ -226,17 +322,20 @@ export function studioReducer(state: StudioState, action: StudioAction): StudioS
       switch (change.type) {
         case 'ready':
           // Connected (again): whatever changed while it was not is fetched now.
-          return {
+          return runDetailStale({
             ...state,
             changes: 'live',
             graphs: { ...state.graphs, stale: true },
             runs: state.runs.graph_id === undefined ? state.runs : { ...state.runs, stale: true },
-          }
+          })
         case 'graphs_changed':
           return { ...state, graphs: { ...state.graphs, stale: true } }
-        case 'runs_changed':
-          if (change.graph_id !== state.runs.graph_id) return state
-          return { ...state, runs: { ...state.runs, stale: true } }
+        case 'runs_changed': {
+          // A run of the shown run's graph may be one of its forks (the change does not say).
+          const next = touchesShownRun(state, change.graph_id, change.run_id) ? runDetailStale(state) : state
+          if (change.graph_id !== state.runs.graph_id) return next
+          return { ...next, runs: { ...next.runs, stale: true } }
+        }
         default:
           return unreachable(change)
       }
@@ -294,6 +393,20 @@ export function runsWanted(state: StudioState): string | undefined {
   if (graph_id === undefined) return undefined
   if (graph_id !== runs.graph_id || (runs.stale && !runs.loading)) return graph_id
   return undefined
+}
+
+/** The run page's run, when its detail (graph, origin, forks) is to be fetched now. */
+export function runDetailWanted(state: StudioState): string | undefined {
+  const { run_id, run_detail } = state
+  if (run_id === undefined) return undefined
+  if (run_detail.run_id !== run_id || (run_detail.stale && !run_detail.loading)) return run_id
+  return undefined
+}
+
+/** The shown run's detail, only when it is the shown run's. */
+export function shownRunDetail(state: StudioState): RunDetailDto | undefined {
+  const { detail } = state.run_detail
+  return detail !== undefined && detail.run_id === state.run_id ? detail : undefined
 }
 
 export function compareWanted(state: StudioState): { a: string; b: string } | undefined {

@@ -10,7 +10,7 @@
 import { memo, useMemo } from 'react'
 import type { RunView } from '../../run-view/run-view.js'
 import { useRunView } from '../../state/view-store.js'
-import { useCanvas } from './canvas-context.js'
+import { runEnded, useCanvas } from './canvas-context.js'
 import type { EdgeGeometry } from './edge-paths.js'
 import { edgeGeometry } from './edge-paths.js'
 import type { FlowEdgeType, FlowNode } from './flow-elements.js'
@@ -23,7 +23,9 @@ function idsWith(status: 'running' | 'skipped'): (view: RunView) => string {
     return ids
   }
 }
-const runningIds = idsWith('running')
+const allRunning = idsWith('running')
+// Cut off by the run's end (an interrupted run): nothing into it moves.
+const runningIds = (view: RunView) => (runEnded(view) ? '' : allRunning(view))
 const skippedIds = idsWith('skipped')
 
 interface Paths {

@@ -9,7 +9,7 @@
 import type { EdgeProps } from '@xyflow/react'
 import { BaseEdge, EdgeLabelRenderer } from '@xyflow/react'
 import { memo } from 'react'
-import { useCanvas, useNodeStatus } from './canvas-context.js'
+import { useCanvas, useNodeStatus, useRunEnded } from './canvas-context.js'
 import { edgeShape } from './edge-paths.js'
 import type { FlowEdgeType } from './flow-elements.js'
 
@@ -21,6 +21,7 @@ export const FlowEdge = memo(function FlowEdge(props: EdgeProps<FlowEdgeType>) {
     props
   const { store } = useCanvas()
   const targetStatus = useNodeStatus(store, target)
+  const ended = useRunEnded(store)
   const loop = data?.loop
   const route = data?.kind === 'route'
   const [path, labelX, labelY] = edgeShape(data, {
@@ -31,7 +32,7 @@ export const FlowEdge = memo(function FlowEdge(props: EdgeProps<FlowEdgeType>) {
     targetY,
     targetPosition,
   })
-  const active = targetStatus === 'running'
+  const active = targetStatus === 'running' && !ended
   const label = loop ? (route ? '↺ route' : '↺') : route ? 'route' : undefined
   const className = `gc-edge${route ? ' route' : ''}${loop ? ' loop' : ''}`
   return (
@@ -44,7 +45,7 @@ export const FlowEdge = memo(function FlowEdge(props: EdgeProps<FlowEdgeType>) {
         interactionWidth={0}
         data-edge-source={source}
         data-edge-target={target}
-        data-target-status={targetStatus}
+        data-target-status={targetStatus === 'running' && ended ? 'cut' : targetStatus}
         data-animated={active ? 'true' : undefined}
       />
       {active ? (

@@ -12,8 +12,10 @@ import { memo, useCallback } from 'react'
 import { formatDuration } from '../../format.js'
 import type { NodeView, RunView } from '../../run-view/run-view.js'
 import { useNodeView, useRunView } from '../../state/view-store.js'
+import { reuseOf } from '../durable/lineage.js'
+import { ReusedMark, reusedTitle } from '../durable/ReusedMark.js'
 import { STATUS_LABEL, StatusIcon } from '../StatusIcon.js'
-import { useCanvas, useHasBreakpoint } from './canvas-context.js'
+import { useCanvas, useHasBreakpoint, useRunEnded } from './canvas-context.js'
 import type { CardNode, TerminalNode } from './flow-elements.js'
 import { LOOP_IN, LOOP_OUT } from './flow-elements.js'
 
@@ -39,7 +41,10 @@ function firstLine(text: string): string {
 }
 
 /** The card's tooltip: the status in words, so colour is never the only signal. */
-function describe(data: CardNode['data'], node: NodeView, paused: boolean): string {
+function describe(data: CardNode['data'], node: NodeView, paused: boolean, cut: boolean): string {
+  if (cut) {
+    return `${data.label} — cut off: it was running when the run ended, with no result; Resume runs it again`
+  }
   const parts = [`${data.label} — ${paused ? 'paused at breakpoint' : STATUS_LABEL[node.status]}`]
   if (node.status === 'running') {
     if (node.attempt > 1) parts.push(`attempt ${node.attempt}`)
@@ -47,6 +52,8 @@ function describe(data: CardNode['data'], node: NodeView, paused: boolean): stri
     if (node.progress_message) parts.push(node.progress_message)
   } else if (node.last_duration_ms !== undefined) parts.push(`took ${formatDuration(node.last_duration_ms)}`)
   if (node.iterations > 1) parts.push(`ran ${node.iterations} times`)
+  const reuse = reuseOf(node)
+  if (reuse) parts.push(reusedTitle(reuse, node.restored).toLowerCase())
   if (node.status === 'skipped' && node.skip_reason)
     parts.push(SKIP_REASON[node.skip_reason] ?? node.skip_reason)
   if (node.error && (node.status === 'failed' || node.status === 'cancelled')) parts.push(node.error.message)
@@ -55,10 +62,13 @@ function describe(data: CardNode['data'], node: NodeView, paused: boolean): stri
   return data.subIsId && data.description ? `${text}\n${data.description}` : text
 }
 
-function Chips({ node }: { node: NodeView }) {
-  const running = node.status === 'running'
+function Chips({ node, cut }: { node: NodeView; cut: boolean }) {
+  const running = node.status === 'running' && !cut
+  const reuse = reuseOf(node)
   return (
     <div className="gc-footer">
+      {cut ? <span className="gc-chip cut">cut off</span> : null}
+      {reuse ? <ReusedMark reuse={reuse} restored={node.restored} className="gc-chip reused" /> : null}
       {!running && node.last_duration_ms !== undefined ? (
         <span className="gc-chip">{formatDuration(node.last_duration_ms)}</span>
       ) : null}
@@ -110,6 +120,12 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
     store,
     useCallback((v: RunView) => v.paused?.node_id === id, [id]),
   )
+  // Its own primitive, so a compact card carries the mark too (as a hook and in its look).
+  const reuse = useRunView(
+    store,
+    useCallback((v: RunView) => reuseOf(v.nodes[id]), [id]),
+  )
+  const cut = useRunEnded(store) && status === 'running'
   const breakpoint = useHasBreakpoint(id)
   const onBreakpoint = useCallback(
     (event: MouseEvent) => {
@@ -131,31 +147,35 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
         data-status={status}
         data-paused={pausedHere ? 'true' : undefined}
         data-breakpoint={breakpoint ? 'true' : undefined}
+        data-reused={reuse === 'all' ? 'true' : reuse === 'some' ? 'partial' : undefined}
+        data-cut={cut ? 'true' : undefined}
         title={
           compact
-            ? `${data.label} — ${pausedHere ? 'paused at breakpoint' : STATUS_LABEL[status]}`
-            : describe(data, node, pausedHere)
+            ? `${data.label} — ${pausedHere ? 'paused at breakpoint' : STATUS_LABEL[status]}${reuse ? ' · reused' : ''}`
+            : describe(data, node, pausedHere, cut)
         }
       >
         <div className="gc-title">
           <span className="gc-label">{data.label}</span>
           {pausedHere ? (
             <StatusIcon status="paused" />
+          ) : cut ? (
+            <StatusIcon status="interrupted" title="cut off when the run ended" />
           ) : status === 'idle' ? null : (
             <StatusIcon status={status} />
           )}
         </div>
         {compact ? null : (
           <>
-            {status === 'running' && node.progress_message ? (
+            {status === 'running' && !cut && node.progress_message ? (
               <div className="gc-sub live">{node.progress_message}</div>
             ) : (
               <div className={data.subIsId ? 'gc-sub mono' : 'gc-sub'}>{data.sub}</div>
             )}
-            <Chips node={node} />
+            <Chips node={node} cut={cut} />
           </>
         )}
-        {!compact && status === 'running' && node.progress !== undefined ? (
+        {!compact && status === 'running' && !cut && node.progress !== undefined ? (
           <div className="gc-progress" aria-hidden="true">
             <div style={{ transform: `scaleX(${Math.min(1, Math.max(0, node.progress))})` }} />
           </div>

@@ -58,3 +58,15 @@ export function useNodeStatus(store: ViewStore, node_id: string): NodeStatus {
   const select = useCallback((v: RunView) => v.nodes[node_id]?.status ?? 'idle', [node_id])
   return useRunView(store, select)
 }
+
+/**
+ * Whether the run has ended. A node still `running` in an ended run was cut off: the run was
+ * interrupted (the server stopped) while it ran, and its log has no outcome for it. It keeps its
+ * status (the log's word) but is drawn as cut off: no spinner, no glow, no animated edges.
+ */
+export const runEnded = (v: RunView): boolean =>
+  v.status !== 'idle' && v.status !== 'running' && v.status !== 'paused'
+
+export function useRunEnded(store: ViewStore): boolean {
+  return useRunView(store, runEnded)
+}

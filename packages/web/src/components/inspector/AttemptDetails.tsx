@@ -10,6 +10,9 @@ import { formatClock } from '../../format.js'
 import { compactJson } from '../../run-view/json-diff.js'
 import type { AttemptView, RunView } from '../../run-view/run-view.js'
 import { stateAround } from '../../run-view/run-view.js'
+import { shortRunId } from '../durable/lineage.js'
+import { ReusedIcon } from '../durable/ReusedMark.js'
+import { RunLink } from '../durable/RunLink.js'
 import { JsonDiff } from '../json/JsonDiff.js'
 import { JsonTree } from '../json/JsonTree.js'
 import { LiveDuration } from '../LiveDuration.js'
@@ -84,6 +87,32 @@ function AttemptLogs({ logs }: { logs: LogEvent[] }) {
   )
 }
 
+/** Where a reused execution came from: the origin run and its event (the `node_restored`'s `origin_seq`). */
+function ReusedNote({ view, attempt }: { view: RunView; attempt: AttemptView }) {
+  const event = view.events[indexOfSeq(view.events, attempt.start_seq)]
+  const origin_seq = event?.type === 'node_restored' ? event.origin_seq : undefined
+  const origin = view.origin
+  return (
+    <div className="insp-note insp-reused-note" data-testid="reused-note">
+      <span className="insp-reused-glyph">
+        <ReusedIcon size={12} />
+      </span>
+      <span>
+        <strong>Reused</strong>, not run again: the result it had in{' '}
+        {origin ? (
+          <RunLink run_id={origin.run_id} className="link">
+            run {shortRunId(origin.run_id)}
+          </RunLink>
+        ) : (
+          'the origin run'
+        )}
+        {origin_seq !== undefined ? ` (event ${origin_seq})` : ''} was merged again
+        {attempt.duration_ms !== undefined ? `; it took ${formatOffset(attempt.duration_ms)} there` : ''}.
+      </span>
+    </div>
+  )
+}
+
 export function AttemptDetails({ view, attempt }: { view: RunView; attempt: AttemptView }) {
   const around = aroundOf(view, attempt)
   const logs = logsOf(view, attempt)
@@ -91,7 +120,15 @@ export function AttemptDetails({ view, attempt }: { view: RunView; attempt: Atte
 
   return (
     <>
-      {status === 'running' && (
+      {attempt.restored && <ReusedNote view={view} attempt={attempt} />}
+      {status === 'running' && view.status === 'interrupted' && (
+        <div className="insp-note" data-testid="cut-note">
+          Cut off: it was running when the run was interrupted, so it has no result. Resume runs it again
+          (code before a side effect may run twice; dedupe on <span className="mono">ctx.execution_key</span>
+          ).
+        </div>
+      )}
+      {status === 'running' && view.status !== 'interrupted' && (
         <div className="insp-note insp-live">
           Running for <LiveDuration view={view} since={attempt.start_ms} format={formatOffset} /> — its update
           and state diff show when it finishes.

@@ -4,7 +4,7 @@
  * view only; selection and closing belong to the app shell.
  */
 
-import type { GraphDetailDto } from '@graphrun/protocol'
+import type { GraphDetailDto, RunDetailDto } from '@graphrun/protocol'
 import type { RunView } from '../../run-view/run-view.js'
 import type { ViewStore } from '../../state/view-store.js'
 import { useThrottledRunView } from '../../state/view-store.js'
@@ -19,9 +19,14 @@ export interface InspectorProps {
   graph: GraphDetailDto | undefined
   node_id: string | undefined
   onClose: () => void
+  /** The shown run's detail from the server (the runs that continue it). */
+  run: RunDetailDto | undefined
+  /** Runs again from a node (a new run); absent while the run is live. */
+  onRunFromHere?: (node_id: string) => void
+  restoring?: boolean
 }
 
-export function Inspector({ store, graph, node_id, onClose }: InspectorProps) {
+export function Inspector({ store, graph, node_id, onClose, run, onRunFromHere, restoring }: InspectorProps) {
   // Its state trees grow with the run: four updates a second are plenty while events flood in.
   const view = useThrottledRunView(store, whole, 250)
   return (
@@ -48,9 +53,11 @@ export function Inspector({ store, graph, node_id, onClose }: InspectorProps) {
             graph={graph}
             node_id={node_id}
             node={view.nodes[node_id]}
+            {...(onRunFromHere && view.status !== 'idle' ? { onRunFromHere } : {})}
+            restoring={restoring ?? false}
           />
         ) : (
-          <RunSummary view={view} graph={graph} />
+          <RunSummary view={view} graph={graph} run={run} />
         )}
       </div>
     </div>

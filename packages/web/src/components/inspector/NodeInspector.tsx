@@ -8,6 +8,7 @@ import type { GraphDetailDto } from '@graphrun/protocol'
 import { useState } from 'react'
 import { formatDuration } from '../../format.js'
 import type { AttemptView, NodeView, RunView } from '../../run-view/run-view.js'
+import { ReusedIcon } from '../durable/ReusedMark.js'
 import { LiveDuration } from '../LiveDuration.js'
 import { formatOffset } from '../panels/TimelineParts.js'
 import type { AnyStatus } from '../StatusIcon.js'
@@ -56,7 +57,17 @@ function AttemptList({
           >
             <StatusIcon status={a.status} />
             <span className="insp-attempt-iter">#{a.iteration}</span>
-            <span className="insp-attempt-try">attempt {a.attempt}</span>
+            {a.restored ? (
+              <span
+                className="insp-attempt-try insp-reused"
+                data-reused="true"
+                title="Reused from the origin run: not run again here"
+              >
+                <ReusedIcon size={10} /> reused
+              </span>
+            ) : (
+              <span className="insp-attempt-try">attempt {a.attempt}</span>
+            )}
             <span className="insp-attempt-at">+{formatOffset(a.start_ms)}</span>
             <span className="insp-attempt-dur">
               {a.duration_ms !== undefined ? (
@@ -81,11 +92,17 @@ export function NodeInspector({
   graph,
   node_id,
   node,
+  onRunFromHere,
+  restoring = false,
 }: {
   view: RunView
   graph: GraphDetailDto | undefined
   node_id: string
   node: NodeView | undefined
+  /** Starts a new run from this node (everything downstream of it runs again); absent while live. */
+  onRunFromHere?: (node_id: string) => void
+  /** A new run continuing this one is being asked for. */
+  restoring?: boolean
 }) {
   const [picked, setPicked] = useState<number | undefined>(undefined)
   const info = graph?.nodes.find((n) => n.id === node_id)
@@ -94,7 +111,10 @@ export function NodeInspector({
   const current = picked !== undefined && ids.includes(picked) ? picked : latest
   const attempt = current === undefined ? undefined : view.attempts[current]
   const paused = view.paused?.node_id === node_id
-  const status: AnyStatus = paused ? 'paused' : (node?.status ?? 'idle')
+  const ended = view.status !== 'idle' && view.status !== 'running' && view.status !== 'paused'
+  // Still running in the log of an ended run: cut off when the run was interrupted.
+  const cut = ended && node?.status === 'running'
+  const status: AnyStatus = paused ? 'paused' : cut ? 'interrupted' : (node?.status ?? 'idle')
   const label = info?.label ?? node_id
 
   return (
@@ -102,6 +122,17 @@ export function NodeInspector({
       <header className="insp-head">
         <div className="insp-title-row">
           <h2 className="insp-title">{label}</h2>
+          {onRunFromHere && (
+            <button
+              type="button"
+              className="btn insp-action"
+              disabled={restoring}
+              title="A new run that reuses what does not depend on this node, and runs it and everything downstream of it again"
+              onClick={() => onRunFromHere(node_id)}
+            >
+              <span aria-hidden="true">▶</span> Run from here
+            </button>
+          )}
         </div>
         {label !== node_id && <div className="insp-id mono">{node_id}</div>}
         <div className="insp-facts">

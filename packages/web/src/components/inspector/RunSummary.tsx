@@ -3,9 +3,10 @@
  * run's error, its state), or, before any run, what to do next.
  */
 
-import type { GraphDetailDto } from '@graphrun/protocol'
+import type { GraphDetailDto, RunDetailDto } from '@graphrun/protocol'
 import { formatClock } from '../../format.js'
 import type { RunView } from '../../run-view/run-view.js'
+import { ForkList, OriginLink } from '../durable/RunLineage.js'
 import { JsonTree } from '../json/JsonTree.js'
 import { LiveDuration } from '../LiveDuration.js'
 import { StatusPill } from './NodeInspector.js'
@@ -50,8 +51,19 @@ export function RunEmpty({ graph }: { graph: GraphDetailDto | undefined }) {
   )
 }
 
-export function RunSummary({ view, graph }: { view: RunView; graph: GraphDetailDto | undefined }) {
+export function RunSummary({
+  view,
+  graph,
+  run,
+}: {
+  view: RunView
+  graph: GraphDetailDto | undefined
+  /** The run's detail from the server, for the runs that continue it. */
+  run?: RunDetailDto | undefined
+}) {
   if (view.status === 'idle') return <RunEmpty graph={graph} />
+  const forks = run !== undefined && run.run_id === view.run_id ? run.forks : []
+  const reused = view.attempts.reduce((n, a) => n + (a.restored ? 1 : 0), 0)
   const counts = countsOf(view)
   const live = view.status === 'running' || view.status === 'paused'
   const started = view.events[0]?.timestamp
@@ -68,6 +80,7 @@ export function RunSummary({ view, graph }: { view: RunView; graph: GraphDetailD
           {started && <span className="insp-fact muted">started {formatClock(started)}</span>}
         </div>
         {view.run_id && <div className="insp-id mono">{view.run_id}</div>}
+        {view.origin && <OriginLink origin={view.origin} />}
       </header>
       <dl className="insp-counts">
         <div data-kind="succeeded">
@@ -84,7 +97,14 @@ export function RunSummary({ view, graph }: { view: RunView; graph: GraphDetailD
         </div>
         <div>
           <dt>executions</dt>
-          <dd>{counts.executions}</dd>
+          <dd>
+            {counts.executions}
+            {reused > 0 && (
+              <span className="insp-counts-sub" title="reused from the origin run, not run again">
+                {reused} reused
+              </span>
+            )}
+          </dd>
         </div>
       </dl>
       {view.error && (
@@ -106,6 +126,11 @@ export function RunSummary({ view, graph }: { view: RunView; graph: GraphDetailD
           Paused {view.paused.reason === 'breakpoint' ? 'at a breakpoint' : 'on request'}
           {view.paused.node_id ? ` before ${view.paused.node_id}` : ''}.
         </div>
+      )}
+      {forks.length > 0 && (
+        <Section title="Continued by" aside={forks.length} testId="forks-section">
+          <ForkList forks={forks} />
+        </Section>
       )}
       <Section title={live ? 'Current state' : 'Final state'}>
         <JsonTree value={view.state} label={live ? 'Current state' : 'Final state'} />

@@ -6,15 +6,17 @@
 
 import type { GraphDetailDto } from '@graphrun/protocol'
 import type { KeyboardEvent } from 'react'
-import { useCallback, useId, useRef, useState } from 'react'
+import { useCallback, useEffect, useId, useRef, useState } from 'react'
 import type { LogFilter } from '../../run-view/log-lines.js'
 import { NO_FILTER } from '../../run-view/log-lines.js'
 import type { RunView } from '../../run-view/run-view.js'
 import type { ViewStore } from '../../state/view-store.js'
 import { useRunView, useThrottledRunView } from '../../state/view-store.js'
+import type { ForkControl } from '../durable/ForkEditor.js'
 import { LogPanel } from './LogPanel.js'
 import { LogFilters, TimelineTools } from './PanelTools.js'
-import { StateTab } from './StateTab.js'
+import type { StatePick } from './StateTab.js'
+import { CURRENT_STATE, StateTab } from './StateTab.js'
 import { Timeline } from './Timeline.js'
 import './panels.css'
 
@@ -28,15 +30,18 @@ type Tab = (typeof TABS)[number]['id']
 const selectEventCount = (view: RunView) => view.events.length
 const selectAttemptCount = (view: RunView) => view.attempts.length
 const selectNodeOrder = (view: RunView) => view.node_order
+const selectRunId = (view: RunView) => view.run_id
 
 export interface BottomPanelProps {
   store: ViewStore
   graph: GraphDetailDto | undefined
   onSelectNode: (id: string) => void
   selectedNode: string | undefined
+  /** Fork from the state of an event (the State tab); absent when the shown run cannot be forked. */
+  fork?: ForkControl | undefined
 }
 
-export function BottomPanel({ store, graph, onSelectNode, selectedNode }: BottomPanelProps) {
+export function BottomPanel({ store, graph, onSelectNode, selectedNode, fork }: BottomPanelProps) {
   const [tab, setTab] = useState<Tab>('logs')
   const [filter, setFilter] = useState<LogFilter>(NO_FILTER)
   const [zoom, setZoom] = useState(1)
@@ -46,6 +51,18 @@ export function BottomPanel({ store, graph, onSelectNode, selectedNode }: Bottom
   const base = useId()
   const tabRefs = useRef(new Map<Tab, HTMLButtonElement>())
   const clearFilter = useCallback(() => setFilter(NO_FILTER), [])
+  const [statePick, setStatePick] = useState<StatePick>(CURRENT_STATE)
+  // A log line's "state" button: the State tab, at the state after that event.
+  const showState = useCallback((seq: number) => {
+    setStatePick({ which: 'event', seq })
+    setTab('state')
+  }, [])
+  // Another run has other events: the State tab goes back to its current state.
+  const runId = useRunView(store, selectRunId)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the run changes
+  useEffect(() => {
+    setStatePick(CURRENT_STATE)
+  }, [runId])
 
   const counts: Record<Tab, number | undefined> = {
     logs: eventCount,
@@ -114,6 +131,7 @@ export function BottomPanel({ store, graph, onSelectNode, selectedNode }: Bottom
             filter={filter}
             onClearFilter={clearFilter}
             onSelectNode={onSelectNode}
+            onShowState={showState}
             selectedNode={selectedNode}
           />
         )}
@@ -127,7 +145,7 @@ export function BottomPanel({ store, graph, onSelectNode, selectedNode }: Bottom
             selectedNode={selectedNode}
           />
         )}
-        {tab === 'state' && <StateTab store={store} />}
+        {tab === 'state' && <StateTab store={store} pick={statePick} onPick={setStatePick} fork={fork} />}
       </div>
     </div>
   )

@@ -27,9 +27,17 @@ interface LogRowProps {
   started_at_ms: number | undefined
   selected: boolean
   onSelectNode: (id: string) => void
+  onShowState: ((seq: number) => void) | undefined
 }
 
-const LogRow = memo(function LogRow({ event, start, started_at_ms, selected, onSelectNode }: LogRowProps) {
+const LogRow = memo(function LogRow({
+  event,
+  start,
+  started_at_ms,
+  selected,
+  onSelectNode,
+  onShowState,
+}: LogRowProps) {
   const line = logLineOf(event)
   const offset = started_at_ms === undefined ? undefined : Date.parse(event.timestamp) - started_at_ms
   const node = line.node_id
@@ -61,6 +69,20 @@ const LogRow = memo(function LogRow({ event, start, started_at_ms, selected, onS
         {line.text}
         {line.detail !== undefined && <span className="log-detail">{line.detail}</span>}
       </span>
+      {onShowState && (
+        <button
+          type="button"
+          className="log-state"
+          aria-label={`State after event ${event.seq}`}
+          title={`The state after event ${event.seq} (State tab), to inspect or fork from`}
+          onClick={(e) => {
+            e.stopPropagation()
+            onShowState(event.seq)
+          }}
+        >
+          state
+        </button>
+      )}
     </div>
   )
 })
@@ -70,10 +92,19 @@ export interface LogPanelProps {
   filter: LogFilter
   onClearFilter: () => void
   onSelectNode: (id: string) => void
+  /** Shows the state after an event (a button on each line); absent: no button. */
+  onShowState?: (seq: number) => void
   selectedNode: string | undefined
 }
 
-export function LogPanel({ store, filter, onClearFilter, onSelectNode, selectedNode }: LogPanelProps) {
+export function LogPanel({
+  store,
+  filter,
+  onClearFilter,
+  onSelectNode,
+  onShowState,
+  selectedNode,
+}: LogPanelProps) {
   const events = useThrottledRunView(store, selectEvents, 100)
   const started_at_ms = useRunView(store, selectStart)
   const filtering = isFiltering(filter)
@@ -142,6 +173,7 @@ export function LogPanel({ store, filter, onClearFilter, onSelectNode, selectedN
                 started_at_ms={started_at_ms}
                 selected={selectedNode !== undefined && 'node_id' in event && event.node_id === selectedNode}
                 onSelectNode={onSelectNode}
+                onShowState={onShowState}
               />
             )
           })}

@@ -6,11 +6,11 @@
 
 import type { GraphDetailDto } from '@graphrun/protocol'
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
-import type { RunView } from '../../run-view/run-view.js'
-import { axisTicks, criticalPath, lanesOf } from '../../run-view/timeline.js'
+import type { AttemptView, RunView } from '../../run-view/run-view.js'
+import { axisTicks, criticalPath, lanesOf, reusedOf } from '../../run-view/timeline.js'
 import type { ViewStore } from '../../state/view-store.js'
 import { StatusIcon } from '../StatusIcon.js'
-import { TimelineBar, TimelineLegend, TimelineTooltip } from './TimelineParts.js'
+import { ReusedStrip, TimelineBar, TimelineLegend, TimelineTooltip } from './TimelineParts.js'
 import type { Hover } from './timeline-hover.js'
 import './timeline.css'
 
@@ -113,6 +113,7 @@ export function Timeline({ store, graph, zoom, onZoom, onSelectNode, selectedNod
   const { attempts, elapsed_ms, nodes } = view
   const source = useMemo(() => ({ attempts, elapsed_ms, nodes }), [attempts, elapsed_ms, nodes])
   const lanes = useMemo(() => lanesOf(source), [source])
+  const reused = useMemo(() => reusedOf(source), [source])
   const edges = graph?.edges
   const critical = useMemo(() => new Set(criticalPath(source, edges ?? [])), [source, edges])
   const labels = useMemo(() => new Map(graph?.nodes.map((n) => [n.id, n.label]) ?? []), [graph])
@@ -121,6 +122,7 @@ export function Timeline({ store, graph, zoom, onZoom, onSelectNode, selectedNod
   // While the run goes, fit to a rounded-up span: bars grow into free room and the scale changes
   // in steps, not every frame (so ended bars need no redraw). An ended run fits exactly.
   const live = view.status === 'running' || view.status === 'paused'
+  const ended = !live && view.status !== 'idle'
   const span = live ? niceCeil(total * 1.15) : total
   const fitWidth = Math.max(120, width - PAD * 2)
   const scale = (fitWidth / span) * zoom
@@ -177,6 +179,14 @@ export function Timeline({ store, graph, zoom, onZoom, onSelectNode, selectedNod
   const runStatus = view.status === 'idle' ? 'running' : view.status
   return (
     <div className="tl">
+      {reused.length > 0 && (
+        <ReusedStrip
+          attempts={reused.map((i) => attempts[i] as AttemptView)}
+          labels={labels}
+          selectedNode={selectedNode}
+          onSelectNode={onSelectNode}
+        />
+      )}
       <div className="tl-scroll" ref={setScroller}>
         <div className="tl-content" style={{ width: contentWidth }}>
           <div className="tl-axis" aria-hidden="true">
@@ -210,6 +220,7 @@ export function Timeline({ store, graph, zoom, onZoom, onSelectNode, selectedNod
                         ? (next.start_ms - bar.end_ms) * scale - 6
                         : contentWidth - PAD - bar.end_ms * scale
                     }
+                    cut={ended && bar.attempt.status === 'running'}
                     critical={critical.has(bar.index)}
                     selected={bar.attempt.node_id === selectedNode}
                     onSelect={onSelectNode}
@@ -225,6 +236,7 @@ export function Timeline({ store, graph, zoom, onZoom, onSelectNode, selectedNod
         <span className="tl-summary">
           <StatusIcon status={runStatus} /> {bars.length} {bars.length === 1 ? 'attempt' : 'attempts'} in{' '}
           {lanes.length} {lanes.length === 1 ? 'lane' : 'lanes'}
+          {reused.length > 0 && ` · ${reused.length} reused`}
           {critical.size > 0 && ` · critical path ${critical.size} ${critical.size === 1 ? 'step' : 'steps'}`}
         </span>
         <TimelineLegend />

@@ -5,7 +5,9 @@
 
 import { memo } from 'react'
 import { formatDuration } from '../../format.js'
+import type { AttemptView } from '../../run-view/run-view.js'
 import type { TimelineBar as Bar } from '../../run-view/timeline.js'
+import { ReusedIcon } from '../durable/ReusedMark.js'
 import { STATUS_LABEL, StatusIcon } from '../StatusIcon.js'
 import { LineIcon } from './LineIcon.js'
 import type { Hover } from './timeline-hover.js'
@@ -32,6 +34,8 @@ interface BarProps {
   width: number
   /** Free pixels after the bar before the next one in its lane (for an outside label). */
   room: number
+  /** Still running when the run ended (interrupted): drawn as cut off, not as running. */
+  cut: boolean
   critical: boolean
   selected: boolean
   onSelect: (id: string) => void
@@ -60,6 +64,7 @@ function sameBar(a: BarProps, b: BarProps): boolean {
     a.top === b.top &&
     a.width === b.width &&
     a.room === b.room &&
+    a.cut === b.cut &&
     a.label === b.label &&
     a.critical === b.critical &&
     a.selected === b.selected &&
@@ -69,15 +74,15 @@ function sameBar(a: BarProps, b: BarProps): boolean {
 }
 
 export const TimelineBar = memo(function TimelineBar(props: BarProps) {
-  const { bar, label, left, top, width, room, critical, selected, onSelect, onHover } = props
+  const { bar, label, left, top, width, room, critical, selected, onSelect, onHover, cut } = props
   const { attempt } = bar
-  const duration = durationText(bar)
+  const duration = cut ? 'cut off' : durationText(bar)
   const retry = attempt.attempt > 1 ? ` · attempt ${attempt.attempt}` : ''
   const iteration = attempt.iteration > 1 ? ` ×${attempt.iteration}` : ''
   const text = `${label}${iteration}${retry}`
   const need = (text.length + duration.length + 2) * CHAR + ICON + 10
   const placement = placementOf(need, width, room)
-  const status = attempt.status
+  const status = cut ? 'cancelled' : attempt.status
   const hover = (e: { clientX: number; clientY: number }) => onHover({ bar, x: e.clientX, y: e.clientY })
   return (
     <button
@@ -157,6 +162,61 @@ export function TimelineTooltip({
       </dl>
       {attempt.error && <div className="tl-tip-error">{attempt.error.message.split('\n')[0]}</div>}
       {critical && <div className="tl-tip-critical">on the critical path</div>}
+    </div>
+  )
+}
+
+/** Past this many, the strip says how many more: a resumed 10,000-execution run stays one row. */
+const REUSED_SHOWN = 60
+
+/**
+ * The executions this run reused from its origin: not on the time axis (they took no time here),
+ * but listed above it as hatched chips with the word, each selecting its node.
+ */
+export function ReusedStrip({
+  attempts,
+  labels,
+  selectedNode,
+  onSelectNode,
+}: {
+  attempts: readonly AttemptView[]
+  labels: ReadonlyMap<string, string>
+  selectedNode: string | undefined
+  onSelectNode: (id: string) => void
+}) {
+  const shown = attempts.slice(0, REUSED_SHOWN)
+  return (
+    <div className="tl-reused" data-testid="timeline-reused">
+      <span
+        className="tl-reused-title"
+        title="Merged from the origin run's results: no node ran for them here"
+      >
+        <ReusedIcon size={11} /> Reused {attempts.length}
+      </span>
+      {shown.map((a) => {
+        const label = labels.get(a.node_id) ?? a.node_id
+        const took = a.duration_ms === undefined ? '' : formatOffset(a.duration_ms)
+        return (
+          <button
+            key={`${a.node_id}:${a.iteration}`}
+            type="button"
+            className="tl-reused-item"
+            data-node={a.node_id}
+            data-reused="true"
+            data-selected={a.node_id === selectedNode || undefined}
+            aria-label={`${label}, reused from the origin run${took ? `, took ${took} there` : ''}`}
+            title={`${label} #${a.iteration} — reused, not run again${took ? ` (took ${took} in the origin)` : ''}`}
+            onClick={() => onSelectNode(a.node_id)}
+          >
+            <span className="tl-reused-name">{label}</span>
+            {a.iteration > 1 && <span className="tl-reused-iter">×{a.iteration}</span>}
+            {took && <span className="tl-reused-dur">{took}</span>}
+          </button>
+        )
+      })}
+      {attempts.length > shown.length && (
+        <span className="tl-reused-more muted">+{attempts.length - shown.length} more</span>
+      )}
     </div>
   )
 }
