@@ -5,76 +5,82 @@
  */
 
 import type { Graph, RunHandle, RunOptions } from '@graphrun/engine'
-import { append, defineGraph, END, runGraph, START } from '@graphrun/engine'
+import * as built from '@graphrun/engine'
 import type { CountState, IdsState, Implementation, Runner, WorkloadId } from './workloads.js'
 import { CHAIN_LENGTH, FANOUT_WIDTH, LOOP_STEPS, loopDone, makeNodes, nodeId, SLEEPERS } from './workloads.js'
 
 type RunEvent = RunHandle['events'] extends AsyncIterable<infer E> ? E : never
 type Edge = readonly [string, string]
+/** What the workloads use of an engine: this tree's build, or another's (compare.ts). */
+export type Engine = Pick<typeof built, 'append' | 'defineGraph' | 'END' | 'runGraph' | 'START'>
 
-function chainGraph(): Graph<CountState> {
-  const nodes = makeNodes()
-  const fns: Record<string, ReturnType<typeof nodes.increment>> = {}
-  const edges: Edge[] = [[START, nodeId('n', 0)]]
-  for (let i = 0; i < CHAIN_LENGTH; i++) {
-    fns[nodeId('n', i)] = nodes.increment()
-    edges.push([nodeId('n', i), i + 1 < CHAIN_LENGTH ? nodeId('n', i + 1) : END])
-  }
-  return defineGraph<CountState>({ name: 'chain-1000', nodes: fns, edges })
-}
+/** The workloads on `engine`'s runGraph. */
+export function workloadsOn(engine: Engine): Implementation['prepare'] {
+  const { append, defineGraph, END, runGraph, START } = engine
 
-function joinGraph(
-  name: string,
-  width: number,
-  worker: (id: string) => ReturnType<ReturnType<typeof makeNodes>['appendId']>,
-): Graph<IdsState> {
-  const nodes = makeNodes()
-  const fns: Record<string, ReturnType<typeof nodes.join>> = { join: nodes.join() }
-  const edges: Edge[] = []
-  for (let i = 0; i < width; i++) {
-    const id = nodeId('w', i)
-    fns[id] = worker(id)
-    edges.push([START, id], [id, 'join'])
-  }
-  edges.push(['join', END])
-  return defineGraph<IdsState>({ name, reducers: { ids: append }, nodes: fns, edges })
-}
-
-function loopGraph(): Graph<CountState> {
-  const nodes = makeNodes()
-  return defineGraph<CountState>({
-    name: 'loop-1000',
-    nodes: { tick: nodes.increment() },
-    edges: [[START, 'tick']],
-    routes: { tick: { to: ['tick', END], route: (state) => (loopDone(state) ? END : 'tick') } },
-    max_steps: LOOP_STEPS + 10,
-  })
-}
-
-function runner<S extends CountState | IdsState>(
-  graph: Graph<S>,
-  initial: () => Partial<S>,
-  check: (state: Record<string, unknown>) => number,
-  options: RunOptions = {},
-): Runner {
-  return async () => {
-    const handle = runGraph(graph, initial(), options)
-    let events = 0
-    let last: RunEvent | undefined
-    for await (const event of handle.events) {
-      events++
-      last = event
+  function chainGraph(): Graph<CountState> {
+    const nodes = makeNodes()
+    const fns: Record<string, ReturnType<typeof nodes.increment>> = {}
+    const edges: Edge[] = [[START, nodeId('n', 0)]]
+    for (let i = 0; i < CHAIN_LENGTH; i++) {
+      fns[nodeId('n', i)] = nodes.increment()
+      edges.push([nodeId('n', i), i + 1 < CHAIN_LENGTH ? nodeId('n', i + 1) : END])
     }
-    if (last?.type !== 'complete' || last.status !== 'succeeded') {
-      throw new Error(`graphrun run of ${graph.name} did not succeed: ${JSON.stringify(last).slice(0, 500)}`)
-    }
-    return { check: check(last.final_state), events }
+    return defineGraph<CountState>({ name: 'chain-1000', nodes: fns, edges })
   }
-}
 
-export const graphrun: Implementation = {
-  id: 'graphrun',
-  prepare(workload: WorkloadId): Runner {
+  function joinGraph(
+    name: string,
+    width: number,
+    worker: (id: string) => ReturnType<ReturnType<typeof makeNodes>['appendId']>,
+  ): Graph<IdsState> {
+    const nodes = makeNodes()
+    const fns: Record<string, ReturnType<typeof nodes.join>> = { join: nodes.join() }
+    const edges: Edge[] = []
+    for (let i = 0; i < width; i++) {
+      const id = nodeId('w', i)
+      fns[id] = worker(id)
+      edges.push([START, id], [id, 'join'])
+    }
+    edges.push(['join', END])
+    return defineGraph<IdsState>({ name, reducers: { ids: append }, nodes: fns, edges })
+  }
+
+  function loopGraph(): Graph<CountState> {
+    const nodes = makeNodes()
+    return defineGraph<CountState>({
+      name: 'loop-1000',
+      nodes: { tick: nodes.increment() },
+      edges: [[START, 'tick']],
+      routes: { tick: { to: ['tick', END], route: (state) => (loopDone(state) ? END : 'tick') } },
+      max_steps: LOOP_STEPS + 10,
+    })
+  }
+
+  function runner<S extends CountState | IdsState>(
+    graph: Graph<S>,
+    initial: () => Partial<S>,
+    check: (state: Record<string, unknown>) => number,
+    options: RunOptions = {},
+  ): Runner {
+    return async () => {
+      const handle = runGraph(graph, initial(), options)
+      let events = 0
+      let last: RunEvent | undefined
+      for await (const event of handle.events) {
+        events++
+        last = event
+      }
+      if (last?.type !== 'complete' || last.status !== 'succeeded') {
+        throw new Error(
+          `graphrun run of ${graph.name} did not succeed: ${JSON.stringify(last).slice(0, 500)}`,
+        )
+      }
+      return { check: check(last.final_state), events }
+    }
+  }
+
+  return (workload: WorkloadId): Runner => {
     const count = (s: Record<string, unknown>) => s.count as number
     const joined = (s: Record<string, unknown>) => s.joined as number
     switch (workload) {
@@ -87,5 +93,7 @@ export const graphrun: Implementation = {
       case 'sleep-100x50ms':
         return runner(joinGraph(workload, SLEEPERS, makeNodes().sleepThenAppend), () => ({ ids: [] }), joined)
     }
-  },
+  }
 }
+
+export const graphrun: Implementation = { id: 'graphrun', prepare: workloadsOn(built) }

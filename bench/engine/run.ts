@@ -14,6 +14,8 @@ import {
   table,
   writeResults,
 } from './report.js'
+import type { RestoreMeasurement } from './restore.js'
+import { measureRestores, restoreTable, restoreTargets } from './restore.js'
 import type { Implementation, ImplementationId, Runner, Workload, WorkloadId } from './workloads.js'
 import { WORKLOADS } from './workloads.js'
 
@@ -267,12 +269,23 @@ function targets(rows: readonly Measurement[]): Target[] {
 async function main() {
   const env = environment(ROOT)
   console.log(header(env))
+  // `--only restore` runs the durable-run cases alone (restore.ts); a workload id, that workload.
   const workloads = WORKLOADS.filter((w) => !only || w.id === only)
-  if (workloads.length === 0)
-    throw new Error(`--only: no workload "${only}" (${WORKLOADS.map((w) => w.id).join(', ')})`)
+  const restoring = !only || only === 'restore'
+  if (workloads.length === 0 && !restoring)
+    throw new Error(`--only: no workload "${only}" (${WORKLOADS.map((w) => w.id).join(', ')}, restore)`)
 
   const rows: Measurement[] = []
   for (const workload of workloads) rows.push(...(await measure(workload)))
+  let restores: RestoreMeasurement[] = []
+  let restoreError: string | undefined
+  if (restoring) {
+    try {
+      restores = await measureRestores(quick)
+    } catch (err) {
+      restoreError = (err as Error).stack ?? String(err)
+    }
+  }
 
   for (const m of rows) {
     if (m.error) continue
@@ -283,27 +296,41 @@ async function main() {
       progress(`memory probe failed: ${(err as Error).message}`)
     }
   }
-  progress('leak check: chain-1000 × 200 on graphrun')
   let leak: LeakCheck | undefined
   let leakError: string | undefined
-  try {
-    leak = await leakCheck()
-  } catch (err) {
-    leakError = (err as Error).stack ?? String(err)
+  if (workloads.length > 0) {
+    progress('leak check: chain-1000 × 200 on graphrun')
+    try {
+      leak = await leakCheck()
+    } catch (err) {
+      leakError = (err as Error).stack ?? String(err)
+    }
   }
 
-  console.log('')
-  console.log(resultTable(rows))
-  console.log('')
-  console.log(
-    'median: of the timed runs (interleaved, one full GC before each phase); µs/node = median / node executions;',
-  )
-  console.log('vs LangGraph = LangGraph median / this median; vs floor = this median / floor median;')
-  console.log('peak RSS and heap Δ (heap grown during one run, before GC) from a child process per row.')
+  if (rows.length > 0) {
+    console.log('')
+    console.log(resultTable(rows))
+    console.log('')
+    console.log(
+      'median: of the timed runs (interleaved, one full GC before each phase); µs/node = median / node executions;',
+    )
+    console.log('vs LangGraph = LangGraph median / this median; vs floor = this median / floor median;')
+    console.log('peak RSS and heap Δ (heap grown during one run, before GC) from a child process per row.')
+  }
   for (const m of rows) if (m.error) console.log(`\n${m.implementation} ${m.workload} FAILED:\n${m.error}`)
+  if (restores.length > 0) {
+    console.log('')
+    console.log(restoreTable(restores))
+    console.log('')
+    console.log('graphrun only; each case set interleaved, times taken in on_event. µs/node: per reused')
+    console.log('execution in the 10,000-reused rows, per new node (500) in the chain-1000 pairs;')
+    console.log('vs fresh = resumed median / fresh median for the same 500 nodes.')
+  }
+  if (restoreError) console.log(`\nrestore cases FAILED:\n${restoreError}`)
 
   console.log('')
-  if (leak) {
+  if (!leak && !leakError) console.log('memory check: not run (--only restore)')
+  else if (leak) {
     const verdict = leak.grows ? `GROWS (> ${leak.threshold_mb} MB)` : `flat (within ${leak.threshold_mb} MB)`
     console.log(
       `memory check: graphrun chain-1000 × ${leak.runs}, heapUsed after GC every ${leak.batch} runs: ` +
@@ -312,12 +339,13 @@ async function main() {
     console.log(`  batches: ${leak.heap_after_batch_mb.map((x) => x.toFixed(2)).join(' ')}`)
   } else console.log(`memory check FAILED:\n${leakError}`)
 
-  const checks = targets(rows)
+  const checks = [...targets(rows), ...restoreTargets(restores)]
   printTargets('docs/targets.md target (graphrun)', checks)
   writeResults(ROOT, 'engine', {
     quick,
     environment: env,
     results: rows,
+    restores: restores.length > 0 ? restores : { error: restoreError },
     leak_check: leak ?? { error: leakError },
     targets: checks,
   })

@@ -31,10 +31,54 @@ export function abortExecution(exec: Execution, reason: unknown): void {
 }
 
 /**
- * `keyPrefix` is `<lineage>:<node_id>:`, made once per node and run by the caller: the key is then
- * one concatenation per attempt (a getter here would cost a closure per attempt, which measured
- * slower on the engine bench).
+ * The `ctx` of one attempt. `signal` and `execution_key` are getters on the prototype, so an
+ * attempt pays for neither unless its node reads it (most read neither): no getter closure per
+ * attempt, no key string. `log` and `progress` stay own functions, so a node may destructure
+ * them (`async (s, { log }) => …`). Measured against an object literal with a `signal` getter
+ * and the key built per attempt: docs/targets.md, "Comparing two versions of the engine".
  */
+class AttemptContext implements NodeContext {
+  readonly run_id: string
+  readonly node_id: string
+  readonly attempt: number
+  readonly iteration: number
+  readonly log: NodeContext['log']
+  readonly progress: NodeContext['progress']
+  readonly #exec: Execution
+  readonly #keyPrefix: string
+
+  constructor(run_id: string, keyPrefix: string, node_id: string, exec: Execution, sink: ContextSink) {
+    this.run_id = run_id
+    this.node_id = node_id
+    this.attempt = exec.attempt
+    this.iteration = exec.iteration
+    this.#exec = exec
+    this.#keyPrefix = keyPrefix
+    this.log = (message: string, data?: unknown, level: LogLevel = 'info') => {
+      if (!exec.settled) sink.log(node_id, level, String(message), data)
+    }
+    this.progress = (fraction: number, message?: string) => {
+      if (exec.settled) return
+      const progress = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0
+      sink.progress(node_id, progress, message === undefined ? undefined : String(message))
+    }
+  }
+
+  get execution_key(): string {
+    return this.#keyPrefix + this.iteration
+  }
+
+  get signal(): AbortSignal {
+    const exec = this.#exec
+    if (!exec.controller) {
+      exec.controller = new AbortController()
+      if (exec.abort_reason !== undefined) exec.controller.abort(exec.abort_reason)
+    }
+    return exec.controller.signal
+  }
+}
+
+/** `keyPrefix` is `<lineage>:<node_id>:`, made once per node and run by the caller. */
 export function createNodeContext(
   run_id: string,
   keyPrefix: string,
@@ -42,26 +86,5 @@ export function createNodeContext(
   exec: Execution,
   sink: ContextSink,
 ): NodeContext {
-  return {
-    run_id,
-    node_id,
-    attempt: exec.attempt,
-    iteration: exec.iteration,
-    execution_key: keyPrefix + exec.iteration,
-    get signal() {
-      if (!exec.controller) {
-        exec.controller = new AbortController()
-        if (exec.abort_reason !== undefined) exec.controller.abort(exec.abort_reason)
-      }
-      return exec.controller.signal
-    },
-    log: (message: string, data?: unknown, level: LogLevel = 'info') => {
-      if (!exec.settled) sink.log(node_id, level, String(message), data)
-    },
-    progress: (fraction: number, message?: string) => {
-      if (exec.settled) return
-      const progress = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0
-      sink.progress(node_id, progress, message === undefined ? undefined : String(message))
-    },
-  }
+  return new AttemptContext(run_id, keyPrefix, node_id, exec, sink)
 }

@@ -417,6 +417,32 @@ describe('ctx', () => {
     expect(seen).toEqual([{ run_id: 'run-ctx', node_id: 'a', attempt: 1, iteration: 1 }])
   })
 
+  it('may be destructured: every field, signal and execution_key included, and log / progress', async () => {
+    const seen: unknown[] = []
+    const graph = defineGraph({
+      name: 'ctx destructured',
+      nodes: {
+        a: (_s, { run_id, node_id, attempt, iteration, signal, execution_key, log, progress }) => {
+          seen.push({ run_id, node_id, attempt, iteration, aborted: signal.aborted, execution_key })
+          log('from a destructured log')
+          progress(0.5)
+        },
+      },
+      edges: [
+        [START, 'a'],
+        ['a', END],
+      ],
+    })
+    const { events } = await run(graph, {}, { run_id: 'run-d' })
+    expect(seen).toEqual([
+      { run_id: 'run-d', node_id: 'a', attempt: 1, iteration: 1, aborted: false, execution_key: 'run-d:a:1' },
+    ])
+    expect(events.filter((e) => e.type === 'log' || e.type === 'node_progress')).toMatchObject([
+      { type: 'log', node_id: 'a', message: 'from a destructured log' },
+      { type: 'node_progress', node_id: 'a', progress: 0.5 },
+    ])
+  })
+
   it('turns ctx.log into log events with node_id, level and data', async () => {
     const graph = defineGraph({
       name: 'ctx.log',
@@ -849,6 +875,7 @@ describe('event outlets', () => {
       graph_version: 'sha-abc',
       initial_state: { x: 1 },
       node_ids: ['a', 'b'],
+      inputs: [[START], ['a']],
     })
     const defaults = await run(graph)
     expect(defaults.events[0]).toMatchObject({

@@ -38,6 +38,11 @@ export interface Plan {
   routes: (RoutePlan | undefined)[]
   /** per node: the non-loop edges that can deliver to it (sources reachable from START) */
   inEdges: number[][]
+  /**
+   * per node: the sources of every edge into it (START, loop and route edges included), in the
+   * graph's edge order — the start event's `inputs`, and what a restore checks reused nodes by.
+   */
+  inputs: string[][]
   loopy: boolean
   /** topological position over non-loop edges; breaks ties when waiting joins must be resolved */
   topo: Int32Array
@@ -68,6 +73,8 @@ function compile(graph: Graph): Plan {
   const slot = (i: number) => (i === START_INDEX ? n : i)
 
   const into = graph.edges.filter((e) => e.target !== END)
+  const inputs: string[][] = Array.from({ length: n }, () => [])
+  for (const e of into) inputs[index.get(e.target) as number]?.push(e.source)
   const edgeSource = new Int32Array(into.length)
   const edgeTarget = new Int32Array(into.length)
   const edgeLoop = new Uint8Array(into.length)
@@ -185,6 +192,7 @@ function compile(graph: Graph): Plan {
     staticOut,
     routes,
     inEdges,
+    inputs,
     loopy,
     topo,
     reducers: (def.reducers ?? {}) as Record<string, Reducer>,

@@ -35,6 +35,8 @@ export interface ReadyQueue {
    * iteration `iteration`. False when `w` has no queued ticket or its next iteration is another.
    */
   take(w: number, iteration: number): boolean
+  /** The restore is over: no more takes (a queue that kept their index would pay for it per add). */
+  endTakes(): void
   /** Iterations of `w` started so far (0: it never ran). */
   iterations(w: number): number
   /** Executions started (iterations; retries not counted). */
@@ -55,6 +57,9 @@ interface Ticket {
   breakpoint_passed: boolean
 }
 
+/** What a ticket a restore took (`take`) is replaced with: pump and clear step over it. */
+const TAKEN: Ticket = { node: -1, attempt: 0, iteration: 0, retry: true, breakpoint_passed: true }
+
 export function createReadyQueue(
   plan: Plan,
   maxSteps: number,
@@ -64,11 +69,17 @@ export function createReadyQueue(
   const tickets: Ticket[] = []
   let head = 0
   const iterations = new Int32Array(plan.ids.length)
+  // While a restore takes tickets: per node, the position of its queued ticket for a next
+  // iteration, or -1 (the dataflow queues at most one at a time: a node is busy from then until
+  // its execution is over). Built on the first take, dropped by endTakes: a run that restores
+  // nothing never pays for it.
+  let positions: Int32Array | undefined
   const backoffs = new Map<ReturnType<typeof setTimeout>, number>() // retry timer -> node
   let steps = 0
 
   return {
     add(w) {
+      if (positions !== undefined) positions[w] = tickets.length
       tickets.push({ node: w, attempt: 1, iteration: 0, retry: false, breakpoint_passed: false })
     },
     retryAfter(w, attempt, iteration, delay) {
@@ -83,6 +94,10 @@ export function createReadyQueue(
       while (hooks.open()) {
         const t = tickets[head]
         if (t === undefined) return
+        if (t === TAKEN) {
+          head++
+          continue
+        }
         if (!t.retry) {
           if (steps >= maxSteps) return hooks.overLimit(stepLimitExceeded(maxSteps, plan.idOf(t.node)))
           if (breakpoints.has(t.node) && !t.breakpoint_passed) {
@@ -97,14 +112,16 @@ export function createReadyQueue(
         if (head > 1024 && head * 2 > tickets.length) {
           tickets.splice(0, head)
           head = 0
+          positions = undefined // rebuilt by the next take, if any
         }
         hooks.start(t.node, t.attempt, t.iteration)
       }
     },
     clear(skip) {
-      for (const t of tickets.slice(head)) skip(t.node)
+      for (const t of tickets.slice(head)) if (t !== TAKEN) skip(t.node)
       tickets.length = 0
       head = 0
+      positions = undefined
       for (const [timer, w] of backoffs) {
         clearTimeout(timer)
         skip(w)
@@ -112,14 +129,24 @@ export function createReadyQueue(
       backoffs.clear()
     },
     take(w, iteration) {
-      if ((iterations[w] ?? 0) + 1 !== iteration) return false
-      let i = head
-      while (i < tickets.length && ((tickets[i] as Ticket).node !== w || (tickets[i] as Ticket).retry)) i++
-      if (i === tickets.length) return false
-      tickets.splice(i, 1)
+      if (positions === undefined) {
+        positions = new Int32Array(plan.ids.length).fill(-1)
+        for (let i = head; i < tickets.length; i++) {
+          const t = tickets[i] as Ticket
+          if (!t.retry) positions[t.node] = i
+        }
+      }
+      const i = positions[w] as number
+      if (i === -1 || (iterations[w] ?? 0) + 1 !== iteration) return false
+      // Replaced, not spliced out: each take is O(1), so 10,000 parallel reused nodes are O(n).
+      tickets[i] = TAKEN
+      positions[w] = -1
       steps++
       iterations[w] = iteration
       return true
+    },
+    endTakes() {
+      positions = undefined
     },
     iterations: (w) => iterations[w] ?? 0,
     executions: () => steps,

@@ -33,7 +33,15 @@ const pointOf = (
  * plan → (a, b in parallel; b is slow) → join → end, appending each node's name to `trail` and
  * counting calls per node; `failing` makes a node throw.
  */
-function pipeline(options: { failing?: Set<string> } = {}) {
+function pipeline(
+  options: {
+    failing?: Set<string>
+    /** Extra nodes (instant), wired by `edges`. */
+    extra?: readonly string[]
+    /** The edges as this version of the graph file has them. */
+    edges?: (edges: [string, string][]) => [string, string][]
+  } = {},
+) {
   const calls: Record<string, number> = {}
   const keys: string[] = []
   /** The state's `note` as each node saw it. */
@@ -48,19 +56,28 @@ function pipeline(options: { failing?: Set<string> } = {}) {
       if (options.failing?.has(id)) throw new Error(`${id} broke`)
       return { trail: [id], [id]: true }
     }
+  const edges: [string, string][] = [
+    [START, 'plan'],
+    ['plan', 'a'],
+    ['plan', 'b'],
+    ['a', 'join'],
+    ['b', 'join'],
+    ['join', 'end'],
+    ['end', END],
+  ]
+  const nodes: Record<string, ReturnType<typeof node>> = {
+    plan: node('plan'),
+    a: node('a', 5),
+    b: node('b', 60),
+    join: node('join'),
+    end: node('end'),
+  }
+  for (const id of options.extra ?? []) nodes[id] = node(id)
   const graph = defineGraph({
     name: 'pipeline',
     reducers: { trail: append },
-    nodes: { plan: node('plan'), a: node('a', 5), b: node('b', 60), join: node('join'), end: node('end') },
-    edges: [
-      [START, 'plan'],
-      ['plan', 'a'],
-      ['plan', 'b'],
-      ['a', 'join'],
-      ['b', 'join'],
-      ['join', 'end'],
-      ['end', END],
-    ],
+    nodes,
+    edges: options.edges ? options.edges(edges) : edges,
   })
   return { graph, calls, keys, notes }
 }
@@ -351,5 +368,211 @@ describe('bad restore points', () => {
     } catch (error) {
       expect(error).toMatchObject({ code: 'graph_changed', details: { node_id: 'a' } })
     }
+  })
+})
+
+describe('a changed graph', () => {
+  /** A resume point of a pipeline cut once its join completed: plan, a, b and join are reused. */
+  const afterJoin = () => cutRun(pipeline().graph, (e) => e.type === 'node_complete' && e.node_id === 'join')
+  const refusal = (restore: RestorePoint, graph: ReturnType<typeof pipeline>['graph']) => {
+    try {
+      runGraph(graph, {}, { restore })
+    } catch (error) {
+      return error
+    }
+    return expect.unreachable('the restore was not refused')
+  }
+  const without = (edges: [string, string][], source: string, target: string) =>
+    edges.filter(([s, t]) => !(s === source && t === target))
+
+  it("the origin records each node's inputs in its start event", async () => {
+    const origin = await afterJoin()
+    expect(origin[0]).toMatchObject({
+      node_ids: ['plan', 'a', 'b', 'join', 'end'],
+      inputs: [[START], ['plan'], ['plan'], ['a', 'b'], ['join']],
+    })
+  })
+
+  it('refuses a point whose reused join gained an input, naming the join', async () => {
+    const origin = await afterJoin()
+    expect(steps(origin).slice(-4)).toEqual([
+      'node_complete:join#1',
+      'node_start:end#1',
+      'node_error:end#1',
+      'cancelled',
+    ])
+    const grown = pipeline({
+      extra: ['c'],
+      edges: (edges) => [...edges, ['plan', 'c'], ['c', 'join']],
+    })
+    const error = refusal(pointOf(origin, 'resume'), grown.graph)
+    expect(error).toBeInstanceOf(GraphError)
+    expect(error).toMatchObject({
+      code: 'graph_changed',
+      message: expect.stringContaining('the inputs of "join" changed'),
+      details: { node_id: 'join', origin_inputs: ['a', 'b'], inputs: ['a', 'b', 'c'] },
+    })
+    expect(Object.keys(grown.calls)).toEqual([])
+  })
+
+  it('refuses a point whose reused join lost an input', async () => {
+    const origin = await afterJoin()
+    const shrunk = pipeline({ edges: (edges) => [...without(edges, 'b', 'join'), ['b', END]] })
+    expect(refusal(pointOf(origin, 'resume'), shrunk.graph)).toMatchObject({
+      code: 'graph_changed',
+      details: { node_id: 'join', origin_inputs: ['a', 'b'], inputs: ['a'] },
+    })
+  })
+
+  it('refuses a point where an edge between two reused nodes is gone', async () => {
+    const origin = await afterJoin()
+    // plan → a removed (a now starts from START): a's recorded update came after plan's.
+    const rewired = pipeline({ edges: (edges) => [...without(edges, 'plan', 'a'), [START, 'a']] })
+    expect(refusal(pointOf(origin, 'resume'), rewired.graph)).toMatchObject({
+      code: 'graph_changed',
+      message: expect.stringMatching(/inputs of "a" changed .*then plan; now __start__/),
+      details: { node_id: 'a' },
+    })
+  })
+
+  it('proceeds when every reused node keeps its inputs: a node added downstream runs after them', async () => {
+    const origin = await afterJoin()
+    const longer = pipeline({
+      extra: ['report'],
+      edges: (edges) => [...without(edges, 'end', END), ['end', 'report'], ['report', END]],
+    })
+    const { events, terminal } = await collect(
+      runGraph(longer.graph, {}, { restore: pointOf(origin, 'resume') }),
+    )
+    expect(steps(events)).toEqual([
+      'start',
+      'node_restored:plan#1',
+      'node_restored:a#1',
+      'node_restored:b#1',
+      'node_restored:join#1',
+      'node_start:end#1',
+      'node_complete:end#1',
+      'node_start:report#1',
+      'node_complete:report#1',
+      'complete',
+    ])
+    expect(longer.calls).toEqual({ end: 1, report: 1 })
+    expect(events[0]).not.toMatchObject({
+      graph_version: origin[0]?.type === 'start' && origin[0].graph_version,
+    })
+    expect(terminal).toMatchObject({
+      status: 'succeeded',
+      final_state: { trail: ['plan', 'a', 'b', 'join', 'end', 'report'] },
+    })
+  })
+
+  it('a join whose inputs changed can be run again from itself (what the refusal suggests)', async () => {
+    const origin = await afterJoin()
+    const grown = pipeline({
+      extra: ['c'],
+      edges: (edges) => [...edges, ['plan', 'c'], ['c', 'join']],
+    })
+    const { events } = await collect(
+      runGraph(grown.graph, {}, { restore: pointOf(origin, 'from_node', { rerun: ['join'] }) }),
+    )
+    expect(steps(events)).toEqual([
+      'start',
+      'node_restored:plan#1',
+      'node_restored:a#1',
+      'node_restored:b#1',
+      'node_start:c#1',
+      'node_complete:c#1',
+      'node_start:join#1',
+      'node_complete:join#1',
+      'node_start:end#1',
+      'node_complete:end#1',
+      'complete',
+    ])
+  })
+})
+
+describe('the restored state', () => {
+  it('appends restored in place leave every snapshot a node saw as it was', async () => {
+    let joinFails = true
+    const seen: string[][] = []
+    const make = () =>
+      defineGraph({
+        name: 'appends',
+        reducers: { ids: append },
+        nodes: {
+          w0: () => ({ ids: ['w0'] }),
+          w1: () => ({ ids: ['w1'] }),
+          w2: () => ({ ids: ['w2'] }),
+          join: (s: { ids?: string[] }) => {
+            seen.push(s.ids ?? [])
+            if (joinFails) throw new Error('join broke')
+            return { ids: ['join'] }
+          },
+          after: (s: { ids?: string[] }) => {
+            seen.push(s.ids ?? [])
+            return { ids: ['after'] }
+          },
+        },
+        edges: [
+          [START, 'w0'],
+          [START, 'w1'],
+          [START, 'w2'],
+          ['w0', 'join'],
+          ['w1', 'join'],
+          ['w2', 'join'],
+          ['join', 'after'],
+          ['after', END],
+        ],
+      })
+    const { events: origin } = await collect(runGraph(make(), { ids: ['seed'] }))
+    joinFails = false
+    seen.length = 0
+    const { events, terminal } = await collect(
+      runGraph(make(), { ids: ['seed'] }, { restore: pointOf(origin, 'retry') }),
+    )
+    expect(steps(events).slice(1, 4)).toEqual([
+      'node_restored:w0#1',
+      'node_restored:w1#1',
+      'node_restored:w2#1',
+    ])
+    expect(terminal).toMatchObject({ final_state: { ids: ['seed', 'w0', 'w1', 'w2', 'join', 'after'] } })
+    // What join and after were handed is unchanged by the appends made after them.
+    expect(seen).toEqual([
+      ['seed', 'w0', 'w1', 'w2'],
+      ['seed', 'w0', 'w1', 'w2', 'join'],
+    ])
+    // The origin's log is untouched by the restore.
+    expect(origin.filter((e) => e.type === 'node_complete').map((e) => e.patch)).toEqual([
+      [{ op: 'add', path: '/ids/-', value: 'w0' }],
+      [{ op: 'add', path: '/ids/-', value: 'w1' }],
+      [{ op: 'add', path: '/ids/-', value: 'w2' }],
+    ])
+  })
+
+  it("a fork's edit of any shape applies as RFC 6902 says (nested, remove, append, replace)", async () => {
+    const { events: origin } = await collect(runGraph(pipeline().graph, { note: 'n' }))
+    const state_patch = [
+      { op: 'add' as const, path: '/meta', value: { by: 'hand' } },
+      { op: 'add' as const, path: '/meta/when', value: 'now' },
+      { op: 'add' as const, path: '/trail/-', value: 'edited' },
+      { op: 'replace' as const, path: '/plan', value: 'replaced' },
+      { op: 'remove' as const, path: '/note' },
+    ]
+    const { terminal } = await collect(
+      runGraph(
+        pipeline().graph,
+        { note: 'n' },
+        { restore: pointOf(origin, 'fork', { seq: 3, state_patch }) },
+      ),
+    )
+    expect(terminal).toMatchObject({
+      status: 'succeeded',
+      final_state: {
+        meta: { by: 'hand', when: 'now' },
+        trail: ['plan', 'edited', 'a', 'b', 'join', 'end'],
+        plan: 'replaced',
+      },
+    })
+    expect(terminal.type === 'complete' && 'note' in terminal.final_state).toBe(false)
   })
 })

@@ -97,11 +97,58 @@ export function prepareRestore(plan: Plan, point: RestorePoint, run_id: string):
     }
     completions.push({ w, event })
   }
+  checkInputs(plan, start, completions, origin.run_id)
   return {
     origin: { ...origin, lineage: lineageOf(start, origin.mode, run_id) },
     completions,
     state_patch: point.state_patch,
   }
+}
+
+/**
+ * A reused execution is merged as recorded, so its node must have the inputs it had in the
+ * origin (`start.inputs`): with an edge into it added or removed, the replayed frontier is not the
+ * origin's any more — a join would fire on other inputs than its recorded update came from, or
+ * a node would be reused after a different predecessor. Such a point is refused, naming the first
+ * such node in the origin's order. Edges out of reused nodes, node bodies and new nodes may change.
+ */
+function checkInputs(
+  plan: Plan,
+  start: StartEvent,
+  completions: readonly { w: number; event: Completion }[],
+  run_id: string,
+): void {
+  const recorded = start.inputs
+  if (recorded === undefined) return // a host that does not record inputs: nodes are checked only
+  const at = new Map<string, number>()
+  start.node_ids.forEach((id, i) => {
+    at.set(id, i)
+  })
+  const checked = new Uint8Array(plan.ids.length)
+  for (const { w, event } of completions) {
+    if (checked[w]) continue
+    checked[w] = 1
+    const was = recorded[at.get(event.node_id) ?? -1]
+    const now = plan.inputs[w] as string[]
+    if (was !== undefined && sameSources(was, now)) continue
+    const node_id = event.node_id
+    const list = (sources: readonly string[] | undefined) =>
+      sources === undefined || sources.length === 0 ? 'none' : sources.join(', ')
+    throw new GraphError(
+      'graph_changed',
+      `restore: the inputs of "${node_id}" changed since run ${run_id} (then ${list(was)}; now ${list(now)}), ` +
+        `so its execution there cannot be reused: run the graph again from "${node_id}", or start a new run`,
+      { node_id, origin_inputs: was ?? [], inputs: now },
+    )
+  }
+}
+
+const sameSources = (a: readonly string[], b: readonly string[]): boolean => {
+  if (a.length !== b.length) return false
+  if (a.length === 1) return a[0] === b[0]
+  const x = [...a].sort()
+  const y = [...b].sort()
+  return x.every((s, i) => s === y[i])
 }
 
 /**

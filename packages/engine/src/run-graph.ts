@@ -204,7 +204,14 @@ export function runGraph<S extends AnyState>(
     startedAt = performance.now()
     const startEvent = (initial_state: Record<string, unknown>): EventInit => {
       const origin = restoration ? { origin: restoration.origin } : {}
-      return { type: 'start', ...settings.graph, initial_state, node_ids: plan.ids, ...origin }
+      return {
+        type: 'start',
+        ...settings.graph,
+        initial_state,
+        node_ids: plan.ids,
+        inputs: plan.inputs,
+        ...origin,
+      }
     }
     const checked = await validateInitialState(graph, initial_state)
     if (!checked.ok) {
@@ -219,7 +226,11 @@ export function runGraph<S extends AnyState>(
     if (signal?.aborted) return onAbort()
     signal?.addEventListener('abort', onAbort)
     if (!routeOf(START_INDEX)) return
-    if (restoration && !replay(restoration, replayHooks)) return
+    if (restoration) {
+      const going = replay(restoration, replayHooks)
+      ready.endTakes()
+      if (!going) return
+    }
     advance()
   }
 

@@ -40,6 +40,8 @@ export interface StateStore {
   /**
    * Applies a patch recorded by another run (a reused execution, or a person's edit) as `node_id`'s
    * merge: every top-level key it touches counts as changed now, for write-conflict checks.
+   * Throws applyPatch's error on an op that does not apply, the ops before it applied: the
+   * caller ends the run then (a fork's edit; a recorded patch always applies).
    */
   restore(patch: readonly JsonPatchOperation[], node_id: string): void
 }
@@ -98,6 +100,17 @@ function keyPatch(
   ops.push({ op: 'replace', path: pointer, value: after })
 }
 
+/** `/key` (add or replace) or `/key/-` (add: an append), as merges emit them; else undefined. */
+function simpleOp(op: JsonPatchOperation): { key: string; append: boolean } | undefined {
+  if (op.op !== 'add' && op.op !== 'replace') return undefined
+  const path = op.path
+  if (!path.startsWith('/')) return undefined
+  const end = path.indexOf('/', 1)
+  if (end !== -1 && (op.op !== 'add' || end !== path.length - 2 || path[end + 1] !== '-')) return undefined
+  const token = end === -1 ? path.slice(1) : path.slice(1, end)
+  return { key: token.replace(/~1/g, '/').replace(/~0/g, '~'), append: end !== -1 }
+}
+
 /** The top-level state key a JSON pointer starts with (`/notes/-` → `notes`). */
 function topKey(pointer: string): string | undefined {
   if (!pointer.startsWith('/')) return undefined
@@ -128,16 +141,43 @@ export function createStateStore(initial: State, reducers: Readonly<Record<strin
     },
     restore(patch, node_id) {
       if (patch.length === 0) return
-      // applyPatch copies what it changes; the arrays appends own may now be shared with it.
-      current = applyPatch(current, patch)
-      shared = true
-      owned.clear()
       version++
       for (const op of patch) {
         for (const pointer of op.op === 'move' ? [op.path, op.from] : [op.path]) {
           const key = topKey(pointer)
           if (key !== undefined) lastChange.set(key, { version, node_id })
         }
+      }
+      for (const op of patch) {
+        // The ops a merge emits — a top-level add or replace, an append (`/key/-`) — are applied
+        // as merge applies them: copy-on-write for the object, appends in place to an array this
+        // store made (a restore of 10,000 appends is O(n), not O(n²)). Anything else, and any op
+        // that would fail, goes through applyPatch (its copies, its error messages).
+        const simple = simpleOp(op)
+        if (simple !== undefined) {
+          const { key, append } = simple
+          const had = Object.hasOwn(current, key)
+          const before = had ? current[key] : undefined
+          if (append ? Array.isArray(before) : op.op === 'add' || had) {
+            if (shared) {
+              current = { ...current }
+              shared = false
+            }
+            const value = (op as { value: unknown }).value
+            if (!append) {
+              setOwn(current, key, value)
+              owned.delete(key) // the recorded event holds that value too
+            } else if (owned.has(key)) (before as unknown[]).push(value)
+            else {
+              setOwn(current, key, [...(before as unknown[]), value])
+              owned.add(key)
+            }
+            continue
+          }
+        }
+        current = applyPatch(current, [op])
+        shared = true
+        owned.clear()
       }
     },
     merge(update, node_id, started_at_version) {

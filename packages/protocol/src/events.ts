@@ -63,6 +63,12 @@ export interface StartEvent extends EventBase {
   graph_version: string
   initial_state: Record<string, unknown>
   node_ids: string[]
+  /**
+   * Per node of `node_ids`, at the same index: the sources of the edges into it (`__start__`
+   * included). A run restored from this one checks that each node it reuses still has these
+   * inputs (docs/semantics.md, Durable runs). Absent in logs written by hosts that do not say.
+   */
+  inputs?: string[][]
   /** Set when the run continues from a point of another run. */
   origin?: RunOrigin
 }

@@ -233,3 +233,81 @@ async function detailOnceStarted(url: string, run_id: string): Promise<RunDetail
   await eventSeen(url, run_id, (e) => e.type === 'node_start', `a node of ${run_id} started`)
   return (await call<RunDetailDto>(url, 'GET', `/api/runs/${run_id}`)).body
 }
+
+describe('a graph file changed since the run', () => {
+  /** a and b join; `last` fails, so the run can be retried with a, b and join reused. */
+  const joined = (
+    edges: string,
+    extraNodes = '',
+  ) => `import { defineGraph, START, END } from '@graphrun/engine'
+export default defineGraph({
+  name: 'Joined',
+  nodes: {
+    a: async () => ({ a: true }),
+    b: async () => ({ b: true }),
+    join: async () => ({ join: true }),
+    last: async () => { throw new Error('last broke') },${extraNodes}
+  },
+  edges: [[START, 'a'], [START, 'b'], ['a', 'join'], ['b', 'join'], ['join', 'last'], ${edges}],
+})
+`
+  let ws: TestWorkspace
+  beforeAll(async () => {
+    ws = await createTestWorkspace()
+  })
+  afterAll(async () => {
+    await ws.cleanup()
+  })
+
+  it("refuses a retry whose join's inputs changed (409 graph_changed naming it); a node added downstream proceeds", async () => {
+    const db = `${ws.base}/changed.db`
+    await ws.write('joined.ts', joined("['last', END]"))
+    let id: string
+    const first = await startTestServer({ workspace: ws.root, db })
+    try {
+      const run = await call<RunDetailDto>(first.url, 'POST', '/api/graphs/joined/execute', { json: {} })
+      expect(run.body.status).toBe('failed')
+      id = run.body.run_id
+    } finally {
+      await first.close()
+    }
+
+    // The join gains an input: its recorded execution merged only a's and b's.
+    await ws.write(
+      'joined.ts',
+      joined("['last', END], [START, 'c'], ['c', 'join']", '\n    c: async () => ({ c: true }),'),
+    )
+    const grown = await startTestServer({ workspace: ws.root, db })
+    try {
+      const count = async () => (await call<RunSummaryDto[]>(grown.url, 'GET', '/api/runs')).body.length
+      const before = await count()
+      const refused = await call<ErrorBody>(grown.url, 'POST', `/api/runs/${id}/retry`)
+      expect(refused.status).toBe(409)
+      expect(refused.body.error).toMatchObject({
+        code: 'graph_changed',
+        message: expect.stringContaining('"join"'),
+        details: { node_id: 'join' },
+      })
+      expect(await count()).toBe(before)
+    } finally {
+      await grown.close()
+    }
+
+    // Only a node added after `last`: every reused node keeps its inputs, so the retry goes on.
+    await ws.write(
+      'joined.ts',
+      joined("['last', 'report'], ['report', END]", '\n    report: async () => ({}),'),
+    )
+    const longer = await startTestServer({ workspace: ws.root, db })
+    try {
+      const retry = await call<{ run_id: string }>(longer.url, 'POST', `/api/runs/${id}/retry`)
+      expect(retry.status).toBe(202)
+      const events = await finished(longer.url, retry.body.run_id)
+      expect(nodesOf(events, 'node_restored')).toEqual(['a', 'b', 'join'])
+      expect(nodesOf(events, 'node_start')).toEqual(['last'])
+      expect(events[0]).toMatchObject({ origin: { run_id: id, mode: 'retry', graph_changed: true } })
+    } finally {
+      await longer.close()
+    }
+  })
+})
