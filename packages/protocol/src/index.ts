@@ -6,6 +6,8 @@
 
 export type { ChangeEvent, ChangesReadyEvent, GraphsChangedEvent, RunsChangedEvent } from './changes.js'
 export { CHANGE_EVENT_TYPES } from './changes.js'
+export type { CutOffEvent } from './cut-off.js'
+export { attemptStarts, cutOffEvents } from './cut-off.js'
 export type {
   AutoLayoutDto,
   EdgeKind,

@@ -24,7 +24,7 @@
 import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
 import type { RunErrorCode, RunEvent } from '@graphrun/protocol'
-import { createRunFold, foldEventsInPlace, isTerminalEvent } from '@graphrun/protocol'
+import { createRunFold, cutOffEvents, foldEventsInPlace, isTerminalEvent } from '@graphrun/protocol'
 import { ServerError } from '../errors.js'
 import type { ExecRequest, ExecRun, PreparedRun, RunExecutor } from './executor.js'
 import { startRunWorker } from './worker-entry.js'
@@ -230,34 +230,19 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
           on_event(event)
         }
       },
-      // A `node_error` for each attempt still running, then the terminal event.
+      // Each node still running cut off (cutOffEvents), then the terminal event.
       endHere(ending) {
         if (ended) return
         const now = performance.now()
         const timestamp = new Date().toISOString()
         const events: RunEvent[] = []
         const base = () => ({ run_id: request.run_id, seq: ++lastSeq, timestamp })
-        for (const id of fold.node_order) {
-          const node = fold.nodes[id]
-          if (node?.status !== 'running') continue
-          events.push({
-            type: 'node_error',
-            ...base(),
-            node_id: id,
-            attempt: node.attempt,
-            iteration: node.iteration,
-            duration_ms: Math.round((now - (attemptStarted.get(id) ?? now)) * 1000) / 1000,
-            error: {
-              code: 'cancelled',
-              name: 'AbortError',
-              message:
-                ending.type === 'cancelled'
-                  ? 'cancelled: the node did not stop within the grace period, so its worker was terminated'
-                  : `cancelled: the run ended: ${ending.code}`,
-            },
-            will_retry: false,
-          })
-        }
+        const message =
+          ending.type === 'cancelled'
+            ? 'cancelled: the node did not stop within the grace period, so its worker was terminated'
+            : `cancelled: the run ended: ${ending.code}`
+        const duration = (id: string) => Math.round((now - (attemptStarted.get(id) ?? now)) * 1000) / 1000
+        for (const cut of cutOffEvents(fold, message, duration)) events.push({ ...cut, ...base() })
         const duration_ms = Math.round((now - startedAt) * 1000) / 1000
         events.push(
           ending.type === 'cancelled'

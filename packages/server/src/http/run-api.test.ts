@@ -287,12 +287,15 @@ describe('runs of fixture graphs', () => {
       expect(answer.status).toBe(202)
       expect(answer.body).toEqual({ run_id, action })
     }
+    // 202 is accepted, not done: the run (in its worker) pauses a moment later.
+    await eventSeen(server.url, run_id, (e) => e.type === 'paused', 'the run to pause')
     const paused = await call<RunDetailDto>(server.url, 'GET', `/api/runs/${run_id}`)
     expect(paused.body.status).toBe('paused')
     const pausedList = await call<RunSummaryDto[]>(server.url, 'GET', '/api/runs?status=paused')
     expect(pausedList.body.map((r) => r.run_id)).toEqual([run_id])
     expect((await control('resume')).status).toBe(202)
     expect((await control('resume')).status).toBe(202)
+    await eventSeen(server.url, run_id, (e) => e.type === 'resumed', 'the run to resume')
     expect((await call<RunDetailDto>(server.url, 'GET', `/api/runs/${run_id}`)).body.status).toBe('running')
 
     expect((await control('cancel')).status).toBe(202)
@@ -586,9 +589,21 @@ describe('the store under the server', () => {
         { type: 'node_start', run_id, seq: 2, timestamp: at, node_id: 'first', attempt: 1, iteration: 1 },
       ])
       await inner.interruptRunning('gone')
+      // The interruption cut `first` off (docs/events.md, "A run cut off").
       expect(await detail(run_id)).toEqual({
         nodes: [
-          { node_id: 'first', status: 'running', executions: 1, attempts: 1 },
+          {
+            node_id: 'first',
+            status: 'cancelled',
+            executions: 1,
+            attempts: 1,
+            last_duration_ms: expect.any(Number),
+            error: {
+              code: 'cancelled',
+              name: 'AbortError',
+              message: 'cancelled: the run ended: server_restarted',
+            },
+          },
           { node_id: 'second', status: 'idle', executions: 0, attempts: 0 },
         ],
         logReads: 1,

@@ -10,6 +10,7 @@ import type {
   CompleteEvent,
   LogEvent,
   NodeCompleteEvent,
+  NodeErrorEvent,
   NodePosition,
   NodeResultDto,
   NodeStartEvent,
@@ -680,9 +681,28 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         const before = Date.now()
         const ended = await store.interruptRunning('graphrun restarted')
         expect([...ended].sort()).toEqual(['fresh', 'paused', 'running'])
+        // The node still running is cut off before the error (docs/events.md, "A run cut off").
+        const [cut] = await store.readEvents('running', 2, 1)
+        expect(cut).toEqual({
+          type: 'node_error',
+          run_id: 'running',
+          seq: 3,
+          timestamp: expect.any(String),
+          node_id: 'a',
+          attempt: 1,
+          iteration: 1,
+          duration_ms: expect.any(Number),
+          error: {
+            code: 'cancelled',
+            name: 'AbortError',
+            message: 'cancelled: the run ended: server_restarted',
+          },
+          will_retry: false,
+        })
+        expect(cut?.type === 'node_error' && cut.duration_ms).toBeGreaterThan(0)
 
         for (const [run_id, seq] of [
-          ['running', 3],
+          ['running', 4],
           ['paused', 3],
           ['fresh', 1],
         ] as const) {
@@ -711,7 +731,28 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         expect((await store.getRun('cancelled'))?.status).toBe('cancelled')
 
         expect(await store.interruptRunning('again')).toEqual([])
-        expect(await store.readEvents('running', 0)).toHaveLength(3)
+        expect(await store.readEvents('running', 0)).toHaveLength(4)
+      })
+
+      it('a node waiting to retry is skipped as cancelled; ended attempts are left alone', async () => {
+        await store.createRun(newRun('r1'))
+        const e = eventsFor('r1')
+        await store.appendEvents('r1', [e.start(), e.nodeStart('a'), e.nodeComplete('a'), e.nodeStart('b')])
+        const failed: NodeErrorEvent = {
+          ...e.nodeStart('b'),
+          type: 'node_error',
+          duration_ms: 2,
+          error: { code: 'node_failed', name: 'Error', message: 'flaky' },
+          will_retry: true,
+        }
+        await store.appendEvents('r1', [failed])
+        await store.interruptRunning('stopped')
+        const events = await store.readEvents('r1', 5)
+        expect(events.map((x) => [x.type, 'node_id' in x ? x.node_id : undefined])).toEqual([
+          ['node_skipped', 'b'],
+          ['error', undefined],
+        ])
+        expect(events[0]).toMatchObject({ seq: 6, reason: 'cancelled' })
       })
 
       it('returns no ids when nothing is running', async () => {

@@ -155,8 +155,10 @@ export interface RunStore {
   /** Newest first. */
   listRuns(query: RunQuery): Promise<RunRecord[]>
   /**
-   * Ends every run still `running` or `paused` (left by a crash or a shutdown): appends an
-   * `error` event with code `server_restarted` and `message`, and sets status `interrupted`.
+   * Ends every run still `running` or `paused` (left by a crash or a shutdown): appends, for each
+   * node still running, the `node_error` (code `cancelled`) or `node_skipped` a cut-off gives
+   * (`cutOffEvents` of @graphrun/protocol), then an `error` event with code `server_restarted` and
+   * `message`, and sets status `interrupted`.
    * Returns the ids of the runs it ended.
    */
   interruptRunning(message: string): Promise<string[]>

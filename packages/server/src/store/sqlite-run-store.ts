@@ -18,7 +18,7 @@ import type {
   RunStatus,
   TerminalEvent,
 } from '@graphrun/protocol'
-import { isTerminalEvent, statusAfter } from '@graphrun/protocol'
+import { attemptStarts, cutOffEvents, foldLog, isTerminalEvent, statusAfter } from '@graphrun/protocol'
 import Database from 'better-sqlite3'
 import type {
   AppendOptions,
@@ -105,6 +105,7 @@ export class SqliteRunStore implements RunStore {
   readonly #readRows
   readonly #readData
   readonly #activeRuns
+  readonly #nodeEvents
   readonly #listForks
   readonly #listUnresumed
   readonly #listRunsCache = new Map<string, Database.Statement<unknown[], RunRow>>()
@@ -184,6 +185,13 @@ export class SqliteRunStore implements RunStore {
         'SELECT data FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
       )
       .pluck(true)
+    // What a run's fold needs to tell which of its nodes are still running.
+    this.#nodeEvents = db
+      .prepare<[string], string>(
+        `SELECT data FROM events WHERE run_id = ? AND type IN
+           ('start', 'node_start', 'node_complete', 'node_error', 'node_skipped', 'node_restored') ORDER BY seq`,
+      )
+      .pluck(true)
     this.#activeRuns = db.prepare<[], { run_id: string; last_seq: number }>(
       `SELECT run_id, last_seq FROM runs WHERE status IN ('running', 'paused') ORDER BY started_at, run_id`,
     )
@@ -220,15 +228,25 @@ export class SqliteRunStore implements RunStore {
     this.#interrupt = db.transaction((message: string) => {
       const timestamp = new Date().toISOString()
       const ended: string[] = []
+      const now = Date.parse(timestamp)
       for (const { run_id, last_seq } of this.#activeRuns.all()) {
-        const event: RunErrorEvent = {
+        // Each attempt still running is cut off first (docs/events.md, "A run cut off").
+        const log = this.#nodeEvents.all(run_id).map((data) => JSON.parse(data) as RunEvent)
+        const started = attemptStarts(log)
+        let seq = last_seq
+        const events: RunEvent[] = cutOffEvents(
+          foldLog(log),
+          'cancelled: the run ended: server_restarted',
+          (id) => now - (started.get(id) ?? now),
+        ).map((e) => ({ ...e, run_id, seq: ++seq, timestamp }))
+        const error: RunErrorEvent = {
           type: 'error',
           run_id,
-          seq: last_seq + 1,
+          seq: seq + 1,
           timestamp,
           error: { code: 'server_restarted', message },
         }
-        this.#appendInTransaction(run_id, [event])
+        this.#appendInTransaction(run_id, [...events, error])
         ended.push(run_id)
       }
       return ended
