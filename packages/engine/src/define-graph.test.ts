@@ -346,6 +346,16 @@ describe('defineGraph: the graph as a whole', () => {
     expect(err.message).toContain('"G"')
   })
 
+  it.each([0, 15, 64.5, Number.NaN])('rejects max_memory_mb %s', (max_memory_mb) => {
+    const err = graphError(() => define({ name: 'G', nodes: { a: noop }, max_memory_mb }))
+    expect(err.code).toBe('invalid_option')
+    expect(err.message).toBe('graph "G": max_memory_mb must be a whole number of MiB, at least 16')
+  })
+
+  it('keeps max_memory_mb in the definition for hosts', () => {
+    expect(define({ name: 'G', nodes: { a: noop }, max_memory_mb: 64 }).definition.max_memory_mb).toBe(64)
+  })
+
   it('rejects a reducer that is not a function, naming the key', () => {
     const err = graphError(() => define({ name: 'G', nodes: { a: noop }, reducers: { notes: 'append' } }))
     expect(err.code).toBe('invalid_option')

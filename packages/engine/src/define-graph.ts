@@ -335,6 +335,12 @@ export function defineGraph<S extends AnyState = AnyState, const N extends strin
     const n = normalizeNode(id, def.nodes[id])
     nodes.push({ id, label: n.label ?? id, ...(n.description ? { description: n.description } : {}) })
   }
+  if (def.max_memory_mb !== undefined && (!Number.isInteger(def.max_memory_mb) || def.max_memory_mb < 16)) {
+    throw new GraphError(
+      'invalid_option',
+      `graph "${def.name}": max_memory_mb must be a whole number of MiB, at least 16`,
+    )
+  }
   if (def.max_steps !== undefined && (!Number.isInteger(def.max_steps) || def.max_steps < 1)) {
     throw new GraphError('invalid_option', `graph "${def.name}": max_steps must be a positive integer`)
   }

@@ -96,6 +96,12 @@ export interface GraphDefinition<S extends AnyState, N extends string> {
   routes?: { [K in NoInfer<N> | START]?: RouteSpec<NoInfer<S>, NoInfer<N>> }
   /** Node executions allowed in one run (retries not counted). Default 10,000. */
   max_steps?: number
+  /**
+   * A host's heap limit for this graph's runs, in MiB (at least 16): the server runs them in
+   * workers with that limit, and a run past it ends with `error` code `resource_exhausted`. The
+   * engine itself does not read it.
+   */
+  max_memory_mb?: number
 }
 
 export interface GraphNodeInfo {

@@ -14,7 +14,11 @@ import type { TestWorkspace } from '../loader/test-workspace.js'
 import { createTestWorkspace } from '../loader/test-workspace.js'
 
 /** One graph per fault: `before` runs first (its events must stay), then `fault` misbehaves. */
-const faultGraph = (name: string, body: string) => `import { isMainThread } from 'node:worker_threads'
+const faultGraph = (
+  name: string,
+  body: string,
+  options = '',
+) => `import { isMainThread } from 'node:worker_threads'
 import { defineGraph, START, END } from '@graphrun/engine'
 export default defineGraph<{ main?: boolean; ms?: number }>({
   name: '${name}',
@@ -25,7 +29,7 @@ export default defineGraph<{ main?: boolean; ms?: number }>({
       return {}
     },
   },
-  edges: [[START, 'before'], ['before', 'fault'], ['fault', END]],
+  edges: [[START, 'before'], ['before', 'fault'], ['fault', END]],${options}
 })
 `
 
@@ -37,6 +41,11 @@ const GRAPHS: Record<string, string> = {
     "setTimeout(() => { throw new Error('thrown from a timer') }, 1); await new Promise((r) => setTimeout(r, 5000))",
   ),
   'hog.ts': faultGraph('Hog', 'const kept: number[][] = []; for (;;) kept.push(new Array(1e6).fill(1))'),
+  'hog-own.ts': faultGraph(
+    'Hog with its own limit',
+    'const kept: number[][] = []; for (;;) kept.push(new Array(1e6).fill(1))',
+    '\n  max_memory_mb: 40,',
+  ),
   'quick.ts': faultGraph('Quick', 'await new Promise((r) => setTimeout(r, 50))'),
   'wait.ts': faultGraph('Wait', 'await new Promise((r) => setTimeout(r, s.ms ?? 0))'),
 }
@@ -118,6 +127,8 @@ describe('runs in worker threads', () => {
     ['exit', 'worker_exited', "the run's worker exited with code 3"],
     ['timer-throw', 'worker_exited', "the run's worker failed: thrown from a timer"],
     ['hog', 'resource_exhausted', 'the run ran out of memory (its limit is 64 MiB)'],
+    // The graph's own limit wins over the server's.
+    ['hog-own', 'resource_exhausted', 'the run ran out of memory (its limit is 40 MiB)'],
   ] as const) {
     it(`${graph}: the run ends with error ${code}, its earlier events kept, the server up`, async () => {
       const run_id = await start(graph)

@@ -41,7 +41,7 @@ export interface WorkerExecutorOptions {
   runs_per_worker?: number
   /** How long an ending run waits for running nodes (the engine's grace_ms; default 5,000). */
   grace_ms?: number
-  /** Heap limit of each worker in MiB (default: Node's). */
+  /** Heap limit of each worker in MiB (default: Node's); a graph's own `max_memory_mb` wins for its runs. */
   max_memory_mb?: number
 }
 
@@ -62,6 +62,8 @@ interface HostedRun {
 
 interface PooledWorker {
   worker: Worker
+  /** Its heap limit in MiB: only runs with this limit go to it. */
+  limit: number | undefined
   /** Runs started or about to start on it. */
   runs: Map<string, HostedRun>
   /** Loads waiting for their answer. */
@@ -86,14 +88,13 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
 
   const load = (w: PooledWorker) => w.runs.size + w.reserved
 
-  const spawn = (): PooledWorker => {
+  const spawn = (limit: number | undefined): PooledWorker => {
     const worker = startRunWorker(
-      options.max_memory_mb === undefined
-        ? {}
-        : { resourceLimits: { maxOldGenerationSizeMb: options.max_memory_mb } },
+      limit === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: limit } },
     )
     const pooled: PooledWorker = {
       worker,
+      limit,
       runs: new Map(),
       loads: new Map(),
       reserved: 0,
@@ -136,7 +137,7 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
           run.endHere({
             type: 'error',
             code: 'resource_exhausted',
-            message: `the run ran out of memory${options.max_memory_mb === undefined ? '' : ` (its limit is ${options.max_memory_mb} MiB)`}`,
+            message: `the run ran out of memory${limit === undefined ? '' : ` (its limit is ${limit} MiB)`}`,
           })
         } else run.endHere({ type: 'error', code: 'worker_exited', message: `the run's worker ${why}` })
       }
@@ -191,13 +192,17 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
     }
   }
 
-  /** The worker the next run goes to: an idle one, a new one, or the least loaded. */
-  const choose = (): PooledWorker => {
+  /**
+   * The worker the next run goes to: an idle one with its heap limit, a new one, or the least
+   * loaded with that limit (a new one when none has it, even past `max_workers`).
+   */
+  const choose = (limit: number | undefined): PooledWorker => {
     const open = [...workers].filter((w) => !w.retiring && !w.exited)
-    const idle = open.find((w) => load(w) === 0)
+    const mine = open.filter((w) => w.limit === limit)
+    const idle = mine.find((w) => load(w) === 0)
     if (idle) return idle
-    if (open.length < maxWorkers) return spawn()
-    return open.reduce((a, b) => (load(b) < load(a) ? b : a))
+    if (open.length < maxWorkers || mine.length === 0) return spawn(limit)
+    return mine.reduce((a, b) => (load(b) < load(a) ? b : a))
   }
 
   const startOn = (
@@ -317,7 +322,7 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
       if (closed) throw new ServerError('internal', 'the server is shutting down')
       const source = request.source
       if (!source) throw new Error('the worker executor needs the graph source of every run')
-      const pooled = choose()
+      const pooled = choose(request.graph.definition.max_memory_mb ?? options.max_memory_mb)
       if (pooled.idleTimer !== undefined) clearTimeout(pooled.idleTimer)
       pooled.idleTimer = undefined
       pooled.reserved += 1
