@@ -48,6 +48,16 @@ const GRAPHS: Record<string, string> = {
   ),
   'quick.ts': faultGraph('Quick', 'await new Promise((r) => setTimeout(r, 50))'),
   'wait.ts': faultGraph('Wait', 'await new Promise((r) => setTimeout(r, s.ms ?? 0))'),
+  // A graph importing a TypeScript module of its own: the worker transpiles that one itself.
+  'lib/greet.ts': `export const greet = (who: string): string => \`hello \${who}\`\n`,
+  'greeter.ts': `import { defineGraph, START, END } from '@graphrun/engine'
+import { greet } from './lib/greet'
+export default defineGraph<{ who?: string; greeting?: string }>({
+  name: 'Greeter',
+  nodes: { hello: async (s) => ({ greeting: greet(s.who ?? 'world') }) },
+  edges: [[START, 'hello'], ['hello', END]],
+})
+`,
 }
 
 const types = (events: readonly RunEvent[]) => events.map((e) => e.type)
@@ -87,6 +97,13 @@ describe('runs in worker threads', () => {
       'node_complete',
       'complete',
     ])
+  })
+
+  it("a graph's own TypeScript modules load in the worker", async () => {
+    const run = await call<RunDetailDto>(server.url, 'POST', '/api/graphs/greeter/execute', {
+      json: { initial_state: { who: 'worker' } },
+    })
+    expect(run.body).toMatchObject({ status: 'succeeded', final_state: { greeting: 'hello worker' } })
   })
 
   it('a spinning node stalls nothing, and cancel ends it by terminating its worker', async () => {
