@@ -213,6 +213,14 @@ describe('durable runs in the studio', () => {
     )
     const link = page.getByTestId('origin-link')
     expect(await link.getAttribute('href')).toBe(`/runs/${origin}`)
+    // In the run list, the resumed run (and only it) is marked as continuing another.
+    const marks = page.getByTestId('run-item-origin')
+    await marks.first().waitFor()
+    expect(await marks.count()).toBe(1)
+    expect(await marks.getAttribute('data-mode')).toBe('resume')
+    expect(await marks.getAttribute('aria-label')).toBe(
+      `Resumed from run ${origin.slice(0, 8)} at event ${detail.origin?.seq}`,
+    )
     await page.getByRole('tab', { name: 'Timeline' }).click()
     const strip = page.getByTestId('timeline-reused')
     expect(

@@ -91,6 +91,8 @@ export interface RunSummaryDto {
   ended_at?: string
   duration_ms?: number
   event_count: number
+  /** The point of another run this run continues from (its start event's `origin`). */
+  origin?: RunOrigin
 }
 
 export interface RunDetailDto extends RunSummaryDto {
@@ -98,8 +100,6 @@ export interface RunDetailDto extends RunSummaryDto {
   final_state?: Record<string, unknown>
   summary?: RunSummary
   error?: { code: string; message: string }
-  /** The point of another run this run continues from (its start event's `origin`). */
-  origin?: RunOrigin
   /** The runs that continue this one (resumed, retried, forked from it), oldest first. */
   forks: RunForkDto[]
   nodes: NodeResultDto[]

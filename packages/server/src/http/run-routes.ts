@@ -26,6 +26,7 @@ export function runSummary(run: RunRecord): RunSummaryDto {
     ...(run.ended_at === undefined ? {} : { ended_at: run.ended_at }),
     ...(run.duration_ms === undefined ? {} : { duration_ms: run.duration_ms }),
     event_count: run.last_seq,
+    ...(run.origin === undefined ? {} : { origin: run.origin }),
   }
 }
 
@@ -42,7 +43,6 @@ export async function runDetail(ctx: ServerContext, run_id: string): Promise<Run
   return {
     ...runSummary(run),
     initial_state: run.initial_state,
-    ...(run.origin === undefined ? {} : { origin: run.origin }),
     ...(run.final_state === undefined ? {} : { final_state: run.final_state }),
     ...(run.summary === undefined ? {} : { summary: run.summary }),
     ...(run.error === undefined ? {} : { error: run.error }),

@@ -8,6 +8,7 @@ import type { GraphSummaryDto, RunSummaryDto } from '@graphrun/protocol'
 import { useState } from 'react'
 import { formatDuration, formatWhen } from '../format.js'
 import { hrefOf, navigate } from '../router.js'
+import { originText } from './durable/lineage.js'
 import type { AnyStatus } from './StatusIcon.js'
 import { StatusIcon } from './StatusIcon.js'
 
@@ -159,10 +160,22 @@ export function Sidebar(props: SidebarProps) {
                 href={hrefOf({ kind: 'run', run_id: r.run_id })}
                 active={r.run_id === props.runId}
                 testId="run-item"
-                title={`${r.status} · ${r.run_id}`}
+                title={`${r.status} · ${r.run_id}${r.origin ? ` · ${originText(r.origin)}` : ''}`}
               >
                 <StatusIcon status={r.status as AnyStatus} />
                 <span className="rail-label mono">{formatWhen(r.started_at)}</span>
+                {r.origin ? (
+                  // A run that continues another: a glyph with its sentence, not a colour alone.
+                  <span
+                    className="rail-origin"
+                    data-testid="run-item-origin"
+                    data-mode={r.origin.mode}
+                    role="img"
+                    aria-label={originText(r.origin)}
+                  >
+                    ↳
+                  </span>
+                ) : null}
                 <span className="rail-meta mono">
                   {r.duration_ms === undefined ? '' : formatDuration(r.duration_ms)}
                 </span>
