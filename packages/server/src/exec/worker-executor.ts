@@ -31,7 +31,7 @@ import { startRunWorker } from './worker-entry.js'
 import type { FromWorker, ToWorker } from './worker-protocol.js'
 
 export interface WorkerExecutorOptions {
-  /** Workers at most (default: twice the cores, at least 4); more live runs share them. */
+  /** Workers at most (default: the cores, at least 2); more live runs than that share them. */
   max_workers?: number
   /** Idle workers kept for the next runs (default 2). */
   warm?: number
