@@ -103,12 +103,7 @@ export function createAttempts(
     let result: unknown
     try {
       result = capture
-        ? runCapturing(
-            (level, message) => ctx.log(message, undefined, level),
-            node.run,
-            store.snapshot(),
-            ctx,
-          )
+        ? runCapturing(node.run, store.snapshot(), ctx)
         : node.run(store.snapshot(), ctx)
     } catch (err) {
       queueMicrotask(() => settle(exec, false, err))
