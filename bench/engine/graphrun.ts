@@ -14,8 +14,14 @@ type Edge = readonly [string, string]
 /** What the workloads use of an engine: this tree's build, or another's (compare.ts). */
 export type Engine = Pick<typeof built, 'append' | 'defineGraph' | 'END' | 'runGraph' | 'START'>
 
-/** The workloads on `engine`'s runGraph. */
-export function workloadsOn(engine: Engine): Implementation['prepare'] {
+/**
+ * How a run's events are consumed: `events` reads `handle.events` with `for await` to the end (a
+ * host streaming them); `on_event` only passes a callback and awaits `handle.done`.
+ */
+export type Consume = 'events' | 'on_event'
+
+/** The workloads on `engine`'s runGraph, their events consumed as `consume` says. */
+export function workloadsOn(engine: Engine, consume: Consume = 'events'): Implementation['prepare'] {
   const { append, defineGraph, END, runGraph, START } = engine
 
   function chainGraph(): Graph<CountState> {
@@ -64,12 +70,23 @@ export function workloadsOn(engine: Engine): Implementation['prepare'] {
     options: RunOptions = {},
   ): Runner {
     return async () => {
-      const handle = runGraph(graph, initial(), options)
       let events = 0
       let last: RunEvent | undefined
-      for await (const event of handle.events) {
-        events++
-        last = event
+      if (consume === 'on_event') {
+        const handle = runGraph(graph, initial(), {
+          ...options,
+          on_event: (event) => {
+            events++
+            last = event
+          },
+        })
+        await handle.done
+      } else {
+        const handle = runGraph(graph, initial(), options)
+        for await (const event of handle.events) {
+          events++
+          last = event
+        }
       }
       if (last?.type !== 'complete' || last.status !== 'succeeded') {
         throw new Error(
@@ -79,6 +96,20 @@ export function workloadsOn(engine: Engine): Implementation['prepare'] {
       return { check: check(last.final_state), events }
     }
   }
+
+  const build = (workload: WorkloadId) => {
+    switch (workload) {
+      case 'chain-1000':
+        return chainGraph()
+      case 'fanout-500+join':
+        return joinGraph(workload, FANOUT_WIDTH, makeNodes().appendId)
+      case 'loop-1000':
+        return loopGraph()
+      case 'sleep-100x50ms':
+        return joinGraph(workload, SLEEPERS, makeNodes().sleepThenAppend)
+    }
+  }
+  builders.set(engine, build)
 
   return (workload: WorkloadId): Runner => {
     const count = (s: Record<string, unknown>) => s.count as number
@@ -95,5 +126,23 @@ export function workloadsOn(engine: Engine): Implementation['prepare'] {
     }
   }
 }
+
+const builders = new Map<Engine, (workload: WorkloadId) => Graph<CountState> | Graph<IdsState>>()
+
+/**
+ * Builds `workload`'s graph on `engine` and plans it: defineGraph, then runGraph's synchronous
+ * part (which plans a graph on its first run), the run cancelled and drained untimed by the
+ * caller through the returned handle. What a host pays before a graph's first node.
+ */
+export function buildAndPlan(engine: Engine, workload: WorkloadId): { ms: number; handle: RunHandle } {
+  if (!builders.has(engine)) workloadsOn(engine)
+  const build = builders.get(engine) as (w: WorkloadId) => Graph<CountState> | Graph<IdsState>
+  const t0 = performance.now()
+  const graph = build(workload) as Graph<CountState>
+  const handle = runGraph(engine, graph)
+  return { ms: performance.now() - t0, handle }
+}
+
+const runGraph = (engine: Engine, graph: Graph<CountState>) => engine.runGraph(graph, {}, {})
 
 export const graphrun: Implementation = { id: 'graphrun', prepare: workloadsOn(built) }

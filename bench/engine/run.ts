@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { floor } from './floor.js'
+import type { FreshResult, FreshRow } from './fresh.js'
 import { graphrun } from './graphrun.js'
 import { langgraph } from './langgraph.js'
 import type { LeakCheck, ProbeResult } from './memory.js'
@@ -167,6 +171,59 @@ async function measure(workload: Workload): Promise<Measurement[]> {
   })
 }
 
+/** Each workload in its own fresh node (fresh.ts), as issue 12 measured: the skeptic's table. */
+async function measureFresh(workload: Workload): Promise<FreshResult> {
+  const script = fileURLToPath(new URL('./fresh.ts', import.meta.url))
+  const [warmups, runs] = quick ? [3, 5] : [10, 20]
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [...process.execArgv, script, workload.id, String(warmups), String(runs)],
+    { maxBuffer: 1 << 22 },
+  )
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as FreshResult
+}
+
+function freshTable(results: readonly FreshResult[]): string {
+  const rows: string[][] = []
+  for (const r of results) {
+    for (const id of Object.keys(r.us_per_node) as FreshRow[]) {
+      const s = r.us_per_node[id]
+      const ours = id !== 'floor'
+      rows.push([
+        r.workload,
+        id,
+        String(s.length),
+        String(r.events_per_run[id]),
+        ...[0, 0.1].map((q) => fixed(quantile(s, q), 2)),
+        fixed(median(s), 2),
+        ...[0.9, 1].map((q) => fixed(quantile(s, q), 2)),
+        `${fixed(quantile(s, 0.9) / median(s), 2)}x`,
+        ours ? fixed(r.build_cold_ms, 2) : '',
+        ours ? fixed(r.build_warm_ms, 2) : '',
+        id === 'graphrun for await' ? fixed(r.heap_retained_kb, 0) : '',
+      ])
+    }
+  }
+  return table(
+    [
+      'workload',
+      'consumed',
+      'runs',
+      'events',
+      'min',
+      'p10',
+      'median',
+      'p90',
+      'max',
+      'p90/median',
+      'build cold ms',
+      'build warm ms',
+      'retained KB',
+    ],
+    rows,
+  )
+}
+
 function header(env: Environment): string {
   return [
     'graphrun engine bench (docs/targets.md, Engine)',
@@ -266,6 +323,32 @@ function targets(rows: readonly Measurement[]): Target[] {
   return out
 }
 
+/** docs/targets.md's targets, on the fresh-process table's `for await` rows. */
+function freshTargets(results: readonly FreshResult[]): Target[] {
+  const out: Target[] = []
+  for (const r of results) {
+    const s = r.us_per_node['graphrun for await']
+    const limit = r.workload === 'fanout-500+join' ? 2.5 : 2
+    out.push({
+      target: `${r.workload}, fresh process: median ≤ ${limit} µs/node`,
+      measured: `${fixed(median(s), 2)} µs/node`,
+      met: median(s) <= limit,
+    })
+    out.push({
+      target: `${r.workload}, fresh process: p90 ≤ 1.5× median`,
+      measured: `${fixed(quantile(s, 0.9) / median(s), 2)}×`,
+      met: quantile(s, 0.9) <= 1.5 * median(s),
+    })
+    if (r.workload === 'chain-1000')
+      out.push({
+        target: 'defineGraph + plan of 1,000 nodes, warm: < 3 ms',
+        measured: `${fixed(r.build_warm_ms, 2)} ms`,
+        met: r.build_warm_ms < 3,
+      })
+  }
+  return out
+}
+
 async function main() {
   const env = environment(ROOT)
   console.log(header(env))
@@ -274,6 +357,17 @@ async function main() {
   const restoring = !only || only === 'restore'
   if (workloads.length === 0 && !restoring)
     throw new Error(`--only: no workload "${only}" (${WORKLOADS.map((w) => w.id).join(', ')}, restore)`)
+
+  const fresh: FreshResult[] = []
+  let freshError: string | undefined
+  for (const workload of workloads.filter((w) => w.id !== 'sleep-100x50ms')) {
+    progress(`${workload.id}: fresh process`)
+    try {
+      fresh.push(await measureFresh(workload))
+    } catch (err) {
+      freshError = (err as Error).stack ?? String(err)
+    }
+  }
 
   const rows: Measurement[] = []
   for (const workload of workloads) rows.push(...(await measure(workload)))
@@ -318,6 +412,18 @@ async function main() {
     console.log('peak RSS and heap Δ (heap grown during one run, before GC) from a child process per row.')
   }
   for (const m of rows) if (m.error) console.log(`\n${m.implementation} ${m.workload} FAILED:\n${m.error}`)
+  if (fresh.length > 0) {
+    console.log('')
+    console.log(freshTable(fresh))
+    console.log('')
+    console.log(
+      'µs per node, each workload in a fresh node: untimed warm-ups, then timed runs, the three rows',
+    )
+    console.log('interleaved. for await: every event read from handle.events; on_event: a callback only.')
+    console.log('build: defineGraph + runGraph planning the graph (its first run), the first in the process')
+    console.log('(cold) and the median of 20 after 10 (warm). retained: heap held after a run and a full GC.')
+  }
+  if (freshError) console.log(`\nfresh-process table FAILED:\n${freshError}`)
   if (restores.length > 0) {
     console.log('')
     console.log(restoreTable(restores))
@@ -339,12 +445,13 @@ async function main() {
     console.log(`  batches: ${leak.heap_after_batch_mb.map((x) => x.toFixed(2)).join(' ')}`)
   } else console.log(`memory check FAILED:\n${leakError}`)
 
-  const checks = [...targets(rows), ...restoreTargets(restores)]
+  const checks = [...freshTargets(fresh), ...targets(rows), ...restoreTargets(restores)]
   printTargets('docs/targets.md target (graphrun)', checks)
   writeResults(ROOT, 'engine', {
     quick,
     environment: env,
     results: rows,
+    fresh,
     restores: restores.length > 0 ? restores : { error: restoreError },
     leak_check: leak ?? { error: leakError },
     targets: checks,

@@ -102,14 +102,7 @@ export function createAttempts(
     if (node.timeout_ms !== undefined) exec.timer = setTimeout(onTimeout, node.timeout_ms, exec)
     let result: unknown
     try {
-      result = capture
-        ? runCapturing(
-            (level, message) => ctx.log(message, undefined, level),
-            node.run,
-            store.snapshot(),
-            ctx,
-          )
-        : node.run(store.snapshot(), ctx)
+      result = capture ? runCapturing(node.run, store.snapshot(), ctx) : node.run(store.snapshot(), ctx)
     } catch (err) {
       queueMicrotask(() => settle(exec, false, err))
       return

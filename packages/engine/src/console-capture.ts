@@ -8,9 +8,15 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { format } from 'node:util'
 import type { LogLevel } from '@graphrun/protocol'
 
-export type LogSink = (level: LogLevel, message: string) => void
+/**
+ * Where a node's console output goes: its `ctx` (the store of the AsyncLocalStorage, so an
+ * attempt allocates no sink closure of its own; the console calls `ctx.log` as a node would).
+ */
+export interface LogTarget {
+  log(message: string, data: undefined, level: LogLevel): void
+}
 
-const storage = new AsyncLocalStorage<LogSink>()
+const storage = new AsyncLocalStorage<LogTarget>()
 let installed = false
 
 const METHODS: readonly [keyof Console & ('debug' | 'log' | 'info' | 'warn' | 'error'), LogLevel][] = [
@@ -26,15 +32,15 @@ function install(): void {
   for (const [method, level] of METHODS) {
     const original = console[method]
     console[method] = function captured(this: Console, ...args: unknown[]) {
-      const sink = storage.getStore()
-      if (sink) sink(level, format(...args))
+      const target = storage.getStore()
+      if (target) target.log(format(...args), undefined, level)
       else original.apply(this, args)
     }
   }
 }
 
-/** Calls `fn(...args)` so that console output inside it (and its awaits) goes to `sink`. */
-export function runCapturing<A extends unknown[], R>(sink: LogSink, fn: (...args: A) => R, ...args: A): R {
+/** Calls `fn(state, ctx)` so that console output inside it (and its awaits) goes to `ctx.log`. */
+export function runCapturing<S, C extends LogTarget, R>(fn: (state: S, ctx: C) => R, state: S, ctx: C): R {
   if (!installed) install()
-  return storage.run(sink, fn, ...args)
+  return storage.run(ctx, fn, state, ctx)
 }

@@ -9,6 +9,8 @@
 import type { SkipReason } from '@graphrun/protocol'
 import type { Plan } from './plan.js'
 import { START_INDEX } from './plan.js'
+import type { Picked } from './route.js'
+import { isPicked } from './route.js'
 
 const DELIVER = 1
 const NOT_SELECTED = 2
@@ -25,7 +27,7 @@ export interface DataflowHooks {
 
 export interface Dataflow {
   /** `w` (or START_INDEX) succeeded: static edges deliver; route edges deliver if picked. */
-  deliver(w: number, picked?: ReadonlySet<number>): void
+  deliver(w: number, picked?: Picked): void
   /** `w` failed for good: every non-loop output signals failure. */
   fail(w: number): void
   /** `w`'s execution is over; a loop iteration queued meanwhile starts now. */
@@ -180,7 +182,7 @@ export function createDataflow(plan: Plan, hooks: DataflowHooks): Dataflow {
       const route = plan.routes[slot]
       if (!route) return
       for (const e of route.edges) {
-        const chosen = picked?.has(e) === true
+        const chosen = isPicked(picked, e)
         if (plan.edgeLoop[e]) {
           if (chosen) loopDeliver(plan.edgeTarget[e] as number)
         } else signal(e, chosen ? DELIVER : NOT_SELECTED)

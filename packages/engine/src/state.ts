@@ -71,22 +71,35 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return true
 }
 
+/** What a store keeps per state key (createStateStore). */
+interface KeyInfo {
+  reducer: Reducer | undefined
+  kind: ReturnType<typeof reducerKind> | 'none'
+  /** `/<key>`, escaped. */
+  pointer: string
+  /** `/<key>/-`: an append. */
+  appendPointer: string
+  /** The store's version after the key's last change (-1: never changed), and who changed it. */
+  changed_at: number
+  changed_by: string
+}
+
 /** The ops that turn `before` into `after` for one top-level key, as precise as the reducer allows. */
 function keyPatch(
   ops: JsonPatchOperation[],
-  pointer: string,
+  info: KeyInfo,
   had: boolean,
   before: unknown,
   after: unknown,
-  kind: ReturnType<typeof reducerKind> | 'none',
 ): void {
+  const { pointer, kind } = info
   if (!had) {
     ops.push({ op: 'add', path: pointer, value: after })
     return
   }
   if (kind === 'append' && Array.isArray(before) && Array.isArray(after) && after.length >= before.length) {
     for (let i = before.length; i < after.length; i++)
-      ops.push({ op: 'add', path: `${pointer}/-`, value: after[i] })
+      ops.push({ op: 'add', path: info.appendPointer, value: after[i] })
     return
   }
   if (kind === 'merge' && isPlainObject(before) && isPlainObject(after)) {
@@ -127,8 +140,31 @@ export function createStateStore(initial: State, reducers: Readonly<Record<strin
   // the key can push in place (500 parallel appends cost O(n), not O(n²)).
   const owned = new Set<string>()
   let version = 0
-  // key -> [version of its last change, node that made it]
-  const lastChange = new Map<string, { version: number; node_id: string }>()
+  // Per state key, made on its first merge or restore and reused by every later one (a chain of
+  // 1,000 nodes writing one key builds its pointer once, not 1,000 times): its reducer, the JSON
+  // pointers its patch ops use, and its last change (version and node), for conflict checks.
+  const keys = new Map<string, KeyInfo>()
+  const infoOf = (key: string): KeyInfo => {
+    let info = keys.get(key)
+    if (info === undefined) {
+      const reducer = Object.hasOwn(reducers, key) ? reducers[key] : undefined
+      const pointer = `/${escapePointerToken(key)}`
+      info = {
+        reducer,
+        kind: reducer ? reducerKind(reducer) : 'none',
+        pointer,
+        appendPointer: `${pointer}/-`,
+        changed_at: -1,
+        changed_by: '',
+      }
+      keys.set(key, info)
+    }
+    return info
+  }
+  const changed = (info: KeyInfo, node_id: string) => {
+    info.changed_at = version
+    info.changed_by = node_id
+  }
 
   return {
     snapshot() {
@@ -145,7 +181,7 @@ export function createStateStore(initial: State, reducers: Readonly<Record<strin
       for (const op of patch) {
         for (const pointer of op.op === 'move' ? [op.path, op.from] : [op.path]) {
           const key = topKey(pointer)
-          if (key !== undefined) lastChange.set(key, { version, node_id })
+          if (key !== undefined) changed(infoOf(key), node_id)
         }
       }
       for (const op of patch) {
@@ -181,14 +217,15 @@ export function createStateStore(initial: State, reducers: Readonly<Record<strin
       }
     },
     merge(update, node_id, started_at_version) {
-      const keys = Object.keys(update)
-      for (const key of keys) {
+      const updated = Object.keys(update)
+      for (const key of updated) {
         const value = update[key]
-        if (value === undefined || Object.hasOwn(reducers, key)) continue
-        const last = lastChange.get(key)
-        if (last && last.version > started_at_version && last.node_id !== node_id) {
+        if (value === undefined) continue
+        const info = infoOf(key)
+        if (info.reducer !== undefined) continue
+        if (info.changed_at > started_at_version && info.changed_by !== node_id) {
           if (!deepEqual(current[key], value))
-            return { ok: false, conflict: { key, other_node: last.node_id } }
+            return { ok: false, conflict: { key, other_node: info.changed_by } }
         }
       }
       // Custom reducers are user code: run them all before anything changes, so one that throws
@@ -206,22 +243,23 @@ export function createStateStore(initial: State, reducers: Readonly<Record<strin
       }
       let next = current
       const patch: JsonPatchOperation[] = []
-      for (const key of keys) {
+      for (const key of updated) {
         const value = update[key]
         if (value === undefined) continue
         const had = Object.hasOwn(current, key)
         const before = had ? current[key] : undefined
-        const reducer = Object.hasOwn(reducers, key) ? reducers[key] : undefined
-        const kind = reducer ? reducerKind(reducer) : 'none'
+        const info = infoOf(key)
+        const { reducer, kind } = info
         if (kind === 'append' && owned.has(key) && Array.isArray(before)) {
           const items: unknown[] = Array.isArray(value) ? value : [value]
           if (items.length === 0) continue
-          const pointer = `/${escapePointerToken(key)}/-`
+          const pointer = info.appendPointer
           for (const item of items) {
             before.push(item)
             patch.push({ op: 'add', path: pointer, value: item })
           }
-          lastChange.set(key, { version: ++version, node_id })
+          version++
+          changed(info, node_id)
           continue
         }
         const after = reduced?.has(key) ? reduced.get(key) : reducer ? reducer(before, value) : value
@@ -233,7 +271,7 @@ export function createStateStore(initial: State, reducers: Readonly<Record<strin
         }
         setOwn(next, key, after)
         const first = patch.length
-        keyPatch(patch, `/${escapePointerToken(key)}`, had, before, after, kind)
+        keyPatch(patch, info, had, before, after)
         if (kind === 'append' && Array.isArray(after)) {
           owned.add(key)
           // Later appends grow this array in place: the event's patch must hold its own copy.
@@ -242,7 +280,8 @@ export function createStateStore(initial: State, reducers: Readonly<Record<strin
             if (op.value === after) op.value = after.slice()
           }
         }
-        lastChange.set(key, { version: ++version, node_id })
+        version++
+        changed(info, node_id)
       }
       current = next
       return { ok: true, patch }
