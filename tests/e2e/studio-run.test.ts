@@ -209,6 +209,15 @@ describe('the studio runs a graph live', () => {
     await page.getByRole('button', { name: 'Initial state', exact: true }).click()
     expect(JSON.parse(await text.inputValue())).toEqual({ topic: 'e2e testing' })
     await studio.shot(page)
+
+    // A state over the server's 1 MiB body limit: the editor says so, no network error, no run.
+    await text.fill(JSON.stringify({ topic: 'x'.repeat(2 * 1024 * 1024) }))
+    studio.allowFailedRequest(413, '/api/graphs/research-report/runs')
+    await go.click()
+    await message.waitFor({ timeout: 10_000 })
+    expect(await message.textContent()).toBe('payload too large: the body (2 MiB) is over the 1 MiB limit')
+    expect(runIdOf(page)).toBe(run_id)
+    await studio.shot(page, 'too-large')
   })
 
   it('panels collapse and the logs panel resizes, as they were after a reload', async () => {

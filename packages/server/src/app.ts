@@ -19,6 +19,7 @@ import type { WorkerExecutorOptions } from './exec/worker-executor.js'
 import { createWorkerExecutor } from './exec/worker-executor.js'
 import { createAutoLayouts } from './graphs/auto-layout.js'
 import { createGraphRegistry } from './graphs/graph-registry.js'
+import { installBodyLimit, payloadTooLarge } from './http/body-limit.js'
 import { createChangeFeed } from './http/change-feed.js'
 import { registerChangeRoutes } from './http/change-routes.js'
 import type { ServerContext } from './http/context.js'
@@ -97,7 +98,7 @@ function fastifyErrorToServerError(error: FastifyError): ServerError | undefined
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ServerError('unsupported_media_type', 'send the body as application/json')
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ServerError('payload_too_large', `the body is larger than ${BODY_LIMIT} bytes`)
+      return payloadTooLarge(BODY_LIMIT)
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new ServerError('invalid_json', `the body is not valid JSON: ${error.message}`)
@@ -186,6 +187,7 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
       ...(options.token ? { token: options.token } : {}),
     }),
   )
+  installBodyLimit(app, BODY_LIMIT)
 
   await app.register(fastifySwagger, {
     openapi: {
