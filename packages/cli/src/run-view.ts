@@ -52,6 +52,7 @@ const SKIP_REASONS = {
   upstream_failed: 'an upstream node failed',
   not_selected: 'route not taken',
   cancelled: 'run cancelled',
+  rejected: 'rejected by a person',
 } as const
 
 /** The permanent line an event adds to the output, if any. */
@@ -115,6 +116,16 @@ export function eventLine(event: RunEvent, options: LineOptions): string | undef
       )
     case 'resumed':
       return style.yellow('▶ resumed')
+    case 'input_requested': {
+      const choices = event.choices
+        ? style.dim(` [${event.choices.map((c) => JSON.stringify(c)).join(', ')}]`)
+        : ''
+      return `${style.yellow('?')} ${id(event.node_id)} ${style.yellow('waiting for input:')} ${event.prompt}${choices} ${style.dim(`(${event.request_id})`)}`
+    }
+    case 'input_received':
+      return `  ${style.dim(`answered ${event.request_id}${event.by ? ` by ${event.by}` : ''}${event.origin_seq ? ' (recorded in the origin run)' : ''}:`)} ${oneLineJson(event.value, 100)}`
+    case 'input_expired':
+      return style.yellow(`  no answer to ${event.request_id} within ${formatDuration(event.timeout_ms)}`)
     case 'start':
     case 'complete':
     case 'error':

@@ -141,6 +141,8 @@ function paintStatus(style: Style, status: RunStatus, text: string): string {
     case 'running':
     case 'paused':
       return style.blue(text)
+    case 'waiting_input':
+      return style.yellow(text)
     case 'cancelled':
     case 'interrupted':
       return style.yellow(text)

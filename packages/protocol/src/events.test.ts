@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest'
 import type { RunEvent } from './events.js'
-import { nodeStatusAfter, statusAfter } from './events.js'
+import { nodeStatusAfter, statusAfter, withPendingInput } from './events.js'
 
 const base = { run_id: 'r', seq: 1, timestamp: '2026-01-01T00:00:00.000Z' }
 const error = (code: string) => ({ code, name: 'Error', message: 'boom' })
@@ -69,5 +69,24 @@ describe('statusAfter', () => {
     ] as [RunEvent, string][]
     for (const [event, status] of events) expect(statusAfter(event), event.type).toBe(status)
     expect(statusAfter(nodeError('node_failed', false))).toBeUndefined()
+  })
+})
+
+describe('withPendingInput', () => {
+  it('makes a running run waiting_input while requests are pending; other statuses stand', () => {
+    const ask = {
+      ...base,
+      type: 'input_requested',
+      node_id: 'a',
+      iteration: 1,
+      request_id: 'a:1:1',
+      prompt: '?',
+    }
+    expect(statusAfter(ask as RunEvent)).toBeUndefined()
+    expect(withPendingInput('running', 1)).toBe('waiting_input')
+    expect(withPendingInput('waiting_input', 0)).toBe('running')
+    expect(withPendingInput('paused', 2)).toBe('paused')
+    expect(withPendingInput('cancelled', 1)).toBe('cancelled')
+    expect(withPendingInput('idle', 1)).toBe('idle')
   })
 })

@@ -30,7 +30,8 @@ export type RunErrorCode =
   | 'worker_exited'
   | 'resource_exhausted'
   | 'internal'
-export type SkipReason = 'upstream_failed' | 'not_selected' | 'cancelled'
+/** `rejected`: a person rejected the node's approval (docs/semantics.md, Human input). */
+export type SkipReason = 'upstream_failed' | 'not_selected' | 'cancelled' | 'rejected'
 export type PauseReason = 'breakpoint' | 'requested'
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
@@ -164,6 +165,52 @@ export interface ResumedEvent extends EventBase {
   node_id?: string
 }
 
+/** One of the answers an `input_requested` offers (`ctx.ask({ choices })`). */
+export type InputChoice = string | number | boolean | null
+
+/**
+ * A node asks a person for a value (`ctx.ask`, or its `approval` before it runs) and waits. The
+ * request is pending until its `input_received`, its `input_expired`, or the end of the attempt
+ * that asked (any `node_complete`, `node_error` or `node_skipped` of `node_id`).
+ */
+export interface InputRequestedEvent extends EventBase {
+  type: 'input_requested'
+  node_id: string
+  iteration: number
+  /**
+   * `<node_id>:<iteration>:<n>` for the n-th ask of an attempt, `<node_id>:<iteration>:approval`
+   * for an approval: the same when the execution runs again (a retry, a resume), so an answer
+   * recorded for it is found again.
+   */
+  request_id: string
+  prompt: string
+  /** The JSON Schema an answer must match, for a client to draw a form from. */
+  json_schema?: Record<string, unknown>
+  /** The answers allowed; the answer must be one of them. */
+  choices?: InputChoice[]
+  /** The ask gives up (`input_expired`) after this long without an answer. */
+  timeout_ms?: number
+}
+
+/** A valid answer to a pending request: the asking node goes on with it. */
+export interface InputReceivedEvent extends EventBase {
+  type: 'input_received'
+  request_id: string
+  /** The answer as given (before a schema's transforms), plain JSON. */
+  value: unknown
+  /** Who answered, as the host says (a user name, `cli` …). */
+  by?: string
+  /** The answer was recorded in the origin run (a resume): the seq of its `input_received` there. */
+  origin_seq?: number
+}
+
+/** A request's own `timeout_ms` passed without an answer: its ask rejected with a TimeoutError. */
+export interface InputExpiredEvent extends EventBase {
+  type: 'input_expired'
+  request_id: string
+  timeout_ms: number
+}
+
 export interface RunSummary {
   /** Nodes whose last outcome was success. */
   succeeded: number
@@ -206,6 +253,9 @@ export type RunEvent =
   | NodeSkippedEvent
   | PausedEvent
   | ResumedEvent
+  | InputRequestedEvent
+  | InputReceivedEvent
+  | InputExpiredEvent
   | CompleteEvent
   | RunErrorEvent
   | CancelledEvent
@@ -226,6 +276,9 @@ export const RUN_EVENT_TYPES = [
   'node_skipped',
   'paused',
   'resumed',
+  'input_requested',
+  'input_received',
+  'input_expired',
   'complete',
   'error',
   'cancelled',
@@ -262,6 +315,9 @@ export function nodeStatusAfter(event: RunEvent): NodeStatus | undefined {
     case 'state_edited':
     case 'paused':
     case 'resumed':
+    case 'input_requested':
+    case 'input_received':
+    case 'input_expired':
     case 'complete':
     case 'error':
     case 'cancelled':
@@ -269,12 +325,23 @@ export function nodeStatusAfter(event: RunEvent): NodeStatus | undefined {
   }
 }
 
-/** A run's lifecycle status, as stored and shown (docs/storage.md, Run status). */
-export type RunStatus = 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted'
+/**
+ * A run's lifecycle status, as stored and shown (docs/storage.md, Run status). `waiting_input`:
+ * running, with at least one input request pending (`withPendingInput`).
+ */
+export type RunStatus =
+  | 'running'
+  | 'waiting_input'
+  | 'paused'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'interrupted'
 
 /** Every run status, in lifecycle order (for filters and their error messages). */
 export const RUN_STATUSES = [
   'running',
+  'waiting_input',
   'paused',
   'succeeded',
   'failed',
@@ -282,7 +349,11 @@ export const RUN_STATUSES = [
   'interrupted',
 ] as const satisfies readonly RunStatus[]
 
-/** The status a run has once `event` has been applied; `undefined` when the event changes nothing. */
+/**
+ * The status a run has once `event` has been applied; `undefined` when the event changes nothing.
+ * This rule sees one event, so it never says `waiting_input` (which depends on the requests still
+ * pending): a fold that keeps them passes its result through `withPendingInput`.
+ */
 export function statusAfter(event: RunEvent): RunStatus | undefined {
   switch (event.type) {
     case 'start':
@@ -304,8 +375,24 @@ export function statusAfter(event: RunEvent): RunStatus | undefined {
     case 'state_edited':
     case 'node_error':
     case 'node_skipped':
+    case 'input_requested':
+    case 'input_received':
+    case 'input_expired':
       return undefined
   }
+}
+
+/**
+ * A running run with input requests pending is `waiting_input`, and back to `running` once none
+ * is; every other status (paused, ended) stands as it is. `pending` is the number of requests
+ * pending after the event (the fold's `pending_inputs`).
+ */
+export function withPendingInput<S extends RunStatus | 'idle'>(
+  status: S,
+  pending: number,
+): S | 'waiting_input' | 'running' {
+  if (status !== 'running' && status !== 'waiting_input') return status
+  return pending > 0 ? 'waiting_input' : 'running'
 }
 
 /**

@@ -34,6 +34,10 @@ export type {
   CancelledEvent,
   CompleteEvent,
   EventBase,
+  InputChoice,
+  InputExpiredEvent,
+  InputReceivedEvent,
+  InputRequestedEvent,
   LogEvent,
   LogLevel,
   NodeCompleteEvent,
@@ -68,6 +72,7 @@ export {
   RUN_STATUSES,
   statePatchOf,
   statusAfter,
+  withPendingInput,
 } from './events.js'
 export type { DurationStyle } from './format.js'
 export { formatDuration } from './format.js'

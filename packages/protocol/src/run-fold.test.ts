@@ -226,6 +226,93 @@ describe('foldEvents', () => {
     expect(fold).toMatchObject({ executions: 2, settled: 1, counts: { succeeded: 1, running: 1 } })
   })
 
+  it('human input: waiting_input while requests are pending, running again once all are answered', () => {
+    const ask = (node_id: string, request_id: string): Init => ({
+      type: 'input_requested',
+      node_id,
+      iteration: 1,
+      request_id,
+      prompt: `${node_id}?`,
+    })
+    const answer = (request_id: string, value: unknown): Init => ({
+      type: 'input_received',
+      request_id,
+      value,
+    })
+    const events = log(
+      start(['a', 'b']),
+      begin('a'),
+      begin('b'),
+      ask('a', 'a:1:1'),
+      ask('b', 'b:1:1'),
+      answer('b:1:1', 2),
+      { type: 'paused', reason: 'requested' },
+      { type: 'resumed', reason: 'requested' },
+      answer('a:1:1', 1),
+      done('a'),
+    )
+    const at = (n: number) => foldLog(events.slice(0, n))
+    expect(at(3).status).toBe('running')
+    expect(at(4)).toMatchObject({ status: 'waiting_input', nodes: { a: { waiting_input: 1 } } })
+    expect(Object.keys(at(5).pending_inputs)).toEqual(['a:1:1', 'b:1:1'])
+    expect(at(5).pending_inputs['b:1:1']).toMatchObject({ node_id: 'b', prompt: 'b?', seq: 5 })
+    expect(at(6)).toMatchObject({ status: 'waiting_input', nodes: { b: { waiting_input: 0 } } })
+    expect(Object.keys(at(6).pending_inputs)).toEqual(['a:1:1'])
+    expect(at(7).status).toBe('paused') // a pause wins; resuming goes back to waiting
+    expect(at(8).status).toBe('waiting_input')
+    expect(at(9)).toMatchObject({ status: 'running', pending_inputs: {}, nodes: { a: { waiting_input: 0 } } })
+    const owned = createRunFold(['a', 'b'])
+    foldEventsInPlace(owned, events.slice(0, 5))
+    foldEventsInPlace(owned, events)
+    expect(owned).toEqual(foldLog(events))
+  })
+
+  it("human input: a request ends with its node's attempt, its expiry, or the run", () => {
+    const ask = (node_id: string, request_id: string): Init => ({
+      type: 'input_requested',
+      node_id,
+      iteration: 1,
+      request_id,
+      prompt: 'ok?',
+      choices: ['yes', 'no'],
+    })
+    const timedOut = foldLog(log(start(['a']), begin('a'), ask('a', 'a:1:1'), failed('a', true)))
+    expect(timedOut).toMatchObject({
+      status: 'running',
+      pending_inputs: {},
+      nodes: { a: { waiting_input: 0 } },
+    })
+    const expired = foldLog(
+      log(start(['a']), begin('a'), ask('a', 'a:1:1'), {
+        type: 'input_expired',
+        request_id: 'a:1:1',
+        timeout_ms: 5,
+      }),
+    )
+    expect(expired).toMatchObject({ status: 'running', pending_inputs: {} })
+    const cut = foldLog(
+      log(start(['a']), begin('a'), ask('a', 'a:1:1'), {
+        type: 'error',
+        error: { code: 'server_restarted', message: 'x' },
+      }),
+    )
+    expect(cut).toMatchObject({
+      status: 'interrupted',
+      pending_inputs: {},
+      nodes: { a: { waiting_input: 0 } },
+    })
+    const rejected = foldLog(
+      log(
+        start(['a']),
+        begin('a'),
+        ask('a', 'a:1:approval'),
+        { type: 'input_received', request_id: 'a:1:approval', value: 'reject', by: 'ann' },
+        { type: 'node_skipped', node_id: 'a', reason: 'rejected' },
+      ),
+    )
+    expect(rejected.nodes.a).toMatchObject({ status: 'skipped', skip_reason: 'rejected', settled: true })
+  })
+
   it('is pure and shares what did not change; a replayed batch returns the same value', () => {
     const events = log(start(['a', 'b']), begin('a'), done('a'), begin('b'))
     const before = foldLog(events.slice(0, 3))

@@ -12,6 +12,7 @@
  */
 
 import type {
+  InputRequestedEvent,
   NodeErrorEvent,
   NodeStatus,
   PauseReason,
@@ -21,7 +22,7 @@ import type {
   RunSummary,
   SkipReason,
 } from './events.js'
-import { nodeStatusAfter, statusAfter } from './events.js'
+import { nodeStatusAfter, statusAfter, withPendingInput } from './events.js'
 
 /** One node of a run, as its events tell it. */
 export interface NodeFold {
@@ -48,6 +49,8 @@ export interface NodeFold {
   settled: boolean
   /** Executions reused from the origin run (`node_restored`), counted in `iterations` too. */
   restored: number
+  /** Input requests of this node pending now (its asks waiting for a person). */
+  waiting_input: number
 }
 
 export type NodeCounts = Readonly<Record<NodeStatus, number>>
@@ -62,8 +65,14 @@ export interface RunFold<N extends NodeFold = NodeFold> {
   graph_id: string | undefined
   graph_name: string | undefined
   graph_version: string | undefined
-  /** `idle` until the start event. */
+  /** `idle` until the start event; `waiting_input` while running with requests pending. */
   status: RunStatus | 'idle'
+  /**
+   * Input requests pending now, by `request_id`, in the order they were made: each one's
+   * `input_requested` event. A request ends with its `input_received` or `input_expired`, or when
+   * its node's attempt ends (`node_complete`, `node_error`, `node_skipped` of that node).
+   */
+  pending_inputs: Readonly<Record<string, InputRequestedEvent>>
   paused: { reason: PauseReason; node_id?: string } | undefined
   /** The start event's timestamp (ISO 8601). */
   started_at: string | undefined
@@ -98,6 +107,7 @@ export const EMPTY_RUN_FOLD: RunFold = {
   graph_name: undefined,
   graph_version: undefined,
   status: 'idle',
+  pending_inputs: {},
   paused: undefined,
   started_at: undefined,
   last_timestamp: undefined,
@@ -133,6 +143,7 @@ export function idleNode(id: string): NodeFold {
     last_update: undefined,
     settled: false,
     restored: 0,
+    waiting_input: 0,
   }
 }
 
@@ -144,6 +155,25 @@ interface Draft {
   fold: { -readonly [K in Exclude<keyof RunFold, 'nodes'>]: RunFold[K] }
   node(id: string): NodeFold
   count(from: NodeStatus | undefined, to: NodeStatus): void
+  /** The pending requests, writable (copied on first write by the pure fold). */
+  pending(): Record<string, InputRequestedEvent>
+}
+
+/** Ends the pending requests of a node whose attempt ended (asks are withdrawn with it). */
+function endRequestsOf(d: Draft, node: NodeFold): void {
+  if (node.waiting_input === 0) return
+  const pending = d.pending()
+  for (const id in pending) if ((pending[id] as InputRequestedEvent).node_id === node.id) delete pending[id]
+  node.waiting_input = 0
+}
+
+/** Ends one pending request (answered or expired). */
+function endRequest(d: Draft, request_id: string): void {
+  const request = d.fold.pending_inputs[request_id]
+  if (request === undefined) return
+  delete d.pending()[request_id]
+  const node = d.node(request.node_id)
+  if (node.waiting_input > 0) node.waiting_input -= 1
 }
 
 function setStatus(d: Draft, node: NodeFold, status: NodeStatus): void {
@@ -152,12 +182,19 @@ function setStatus(d: Draft, node: NodeFold, status: NodeStatus): void {
   node.status = status
 }
 
-/** The rules: one event changes the draft. Exhaustive over RunEvent. */
+/** The rules: one event changes the draft. */
 function applyEvent(d: Draft, event: RunEvent): void {
   const f = d.fold
   f.last_seq = event.seq
   f.last_timestamp = event.timestamp
-  f.status = statusAfter(event) ?? f.status
+  const status = statusAfter(event) ?? f.status
+  applyRules(d, event)
+  f.status = withPendingInput(status, Object.keys(f.pending_inputs).length)
+}
+
+/** What `event` changes besides the run's status. Exhaustive over RunEvent. */
+function applyRules(d: Draft, event: RunEvent): void {
+  const f = d.fold
   switch (event.type) {
     case 'start': {
       f.run_id = event.run_id
@@ -197,6 +234,7 @@ function applyEvent(d: Draft, event: RunEvent): void {
     case 'node_skipped': {
       const node = d.node(event.node_id)
       setStatus(d, node, nodeStatusAfter(event) ?? node.status)
+      endRequestsOf(d, node)
       if (event.type === 'node_skipped') node.skip_reason = event.reason
       else {
         node.last_duration_ms = event.duration_ms
@@ -232,6 +270,16 @@ function applyEvent(d: Draft, event: RunEvent): void {
     }
     case 'state_edited':
       return
+    case 'input_requested': {
+      const node = d.node(event.node_id)
+      if (f.pending_inputs[event.request_id] === undefined) node.waiting_input += 1
+      d.pending()[event.request_id] = event
+      return
+    }
+    case 'input_received':
+    case 'input_expired':
+      endRequest(d, event.request_id)
+      return
     case 'paused':
       f.paused =
         event.node_id === undefined
@@ -242,12 +290,14 @@ function applyEvent(d: Draft, event: RunEvent): void {
       f.paused = undefined
       return
     case 'complete':
+      clearRequests(d)
       f.final_state = event.final_state
       f.summary = event.summary
       f.duration_ms = event.duration_ms
       f.paused = undefined
       return
     case 'error':
+      clearRequests(d)
       f.error =
         event.error.details === undefined
           ? { code: event.error.code, message: event.error.message }
@@ -255,6 +305,7 @@ function applyEvent(d: Draft, event: RunEvent): void {
       f.paused = undefined
       return
     case 'cancelled':
+      clearRequests(d)
       f.cancel_reason = event.reason
       f.duration_ms = event.duration_ms
       f.paused = undefined
@@ -264,6 +315,11 @@ function applyEvent(d: Draft, event: RunEvent): void {
     default:
       unreachable(event)
   }
+}
+
+/** An ended run waits for nothing (a log cut off by a host may end with requests open). */
+function clearRequests(d: Draft): void {
+  for (const id in d.fold.pending_inputs) endRequest(d, id)
 }
 
 /** Makes a switch over RunEvent exhaustive: a new event type is a type error here until handled. */
@@ -283,6 +339,7 @@ function foldWith<N extends NodeFold, F extends RunFold<N>>(
   let nodes: Record<string, N> | undefined
   let counts: Record<NodeStatus, number> | undefined
   const touched = new Set<string>()
+  let pendingCopied = false
   const d: Draft = {
     fold: next,
     node(id) {
@@ -304,6 +361,13 @@ function foldWith<N extends NodeFold, F extends RunFold<N>>(
       counts ??= { ...fold.counts }
       if (from !== undefined) counts[from] -= 1
       counts[to] += 1
+    },
+    pending() {
+      if (!pendingCopied) {
+        next.pending_inputs = { ...fold.pending_inputs }
+        pendingCopied = true
+      }
+      return next.pending_inputs as Record<string, InputRequestedEvent>
     },
   }
   for (; i < events.length; i++) {
@@ -356,7 +420,7 @@ export function createRunFold(node_ids: readonly string[] = []): RunFold {
   const nodes: Record<string, NodeFold> = {}
   for (const id of node_ids) nodes[id] = idleNode(id)
   const counts = { ...NO_COUNTS, idle: Object.keys(nodes).length }
-  return { ...EMPTY_RUN_FOLD, node_order: node_ids, nodes, counts }
+  return { ...EMPTY_RUN_FOLD, node_order: node_ids, nodes, counts, pending_inputs: {} }
 }
 
 /**
@@ -380,6 +444,10 @@ export function foldEventsInPlace(fold: RunFold, events: readonly RunEvent[]): v
     count(from, to) {
       if (from !== undefined) counts[from] -= 1
       counts[to] += 1
+    },
+    pending() {
+      if (fold.pending_inputs === EMPTY_RUN_FOLD.pending_inputs) fold.pending_inputs = {}
+      return fold.pending_inputs as Record<string, InputRequestedEvent>
     },
   }
   for (const event of events) if (event.seq > fold.last_seq) applyEvent(d, event)

@@ -7,6 +7,7 @@
 export type AnyStatus =
   | 'idle'
   | 'running'
+  | 'waiting_input'
   | 'paused'
   | 'succeeded'
   | 'failed'
@@ -17,6 +18,7 @@ export type AnyStatus =
 export const STATUS_LABEL: Record<AnyStatus, string> = {
   idle: 'idle',
   running: 'running',
+  waiting_input: 'waiting for input',
   paused: 'paused',
   succeeded: 'succeeded',
   failed: 'failed',
@@ -28,6 +30,7 @@ export const STATUS_LABEL: Record<AnyStatus, string> = {
 const ICON: Record<AnyStatus, string> = {
   idle: '○',
   running: '◌',
+  waiting_input: '?',
   paused: '❚❚',
   succeeded: '✓',
   failed: '✗',

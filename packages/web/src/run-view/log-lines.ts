@@ -42,6 +42,7 @@ const SKIP_TEXT = {
   upstream_failed: 'upstream failed',
   not_selected: 'not selected by a route',
   cancelled: 'run cancelled',
+  rejected: 'rejected by a person',
 }
 
 function firstLine(text: string): [string, string | undefined] {
@@ -161,6 +162,33 @@ function build(event: RunEvent): LogLine {
     }
     case 'resumed':
       return { ...base, node_id: event.node_id, level: 'info', icon: 'resumed', text: 'resumed' }
+    // Human input gets its own icons and the form with the studio part of issue 9; until then, plain lines.
+    case 'input_requested':
+      return {
+        ...base,
+        node_id: event.node_id,
+        level: 'info',
+        icon: 'paused',
+        text: `waiting for input: ${event.prompt}`,
+        detail: event.choices ? compactJson(event.choices, 200) : undefined,
+      }
+    case 'input_received':
+      return {
+        ...base,
+        node_id: undefined,
+        level: 'info',
+        icon: 'resumed',
+        text: `input received${event.by ? ` from ${event.by}` : ''} (${event.request_id})`,
+        detail: compactJson(event.value, 200),
+      }
+    case 'input_expired':
+      return {
+        ...base,
+        node_id: undefined,
+        level: 'warn',
+        icon: 'warn',
+        text: `no input within ${formatDuration(event.timeout_ms)} (${event.request_id})`,
+      }
     case 'complete': {
       const s = event.summary
       return {

@@ -21,6 +21,7 @@ const SKIP_TEXT = {
   upstream_failed: 'an upstream node failed, so it never ran.',
   not_selected: 'no route chose it, so it never ran.',
   cancelled: 'the run was cancelled before it ran.',
+  rejected: 'a person rejected its approval, so it never ran.',
 }
 
 export function StatusPill({ status }: { status: AnyStatus }) {
