@@ -5,7 +5,8 @@
  * "State", "Timeouts and retries"; docs/events.md). What follows (a retry, the route, skipping
  * downstream, the run's end) is the scheduler's, told through `hooks`. A node's odd return or
  * throw must never escape from here: every read of user data is guarded. Its `ctx.log` and
- * `ctx.progress` become `log` and `node_progress` events.
+ * `ctx.progress` become `log` and `node_progress` events, its `ctx.ask` a request of the run's
+ * human input; a node with `approval` asks first and is skipped (`rejected`) if refused.
  */
 
 import type { NodeErrorCode } from '@graphrun/protocol'
@@ -14,9 +15,12 @@ import { serializeError } from './errors.js'
 import type { EventInit } from './event-log.js'
 import type { ContextSink, Execution } from './execution.js'
 import { abortExecution, createNodeContext } from './execution.js'
+import type { HumanInput } from './human-input.js'
+import { APPROVE, approvalRequest, isAskTimeout } from './human-input.js'
 import type { Plan } from './plan.js'
 import { shouldRetry } from './retry-policy.js'
 import type { StateStore } from './state.js'
+import type { NodeContext } from './types.js'
 import { isThenable, jsonProblem, jsonSnapshot, round3, withoutUndefined } from './util.js'
 
 export interface AttemptHooks {
@@ -33,6 +37,8 @@ export interface AttemptHooks {
   failed(exec: Execution, willRetry: boolean): void
   /** `exec`'s update lost a write conflict (its `node_error` is emitted): the run must end. */
   conflicted(exec: Execution, message: string, details: Record<string, unknown>): void
+  /** `exec`'s approval was rejected (its `node_skipped` is emitted): its function never ran. */
+  rejected(exec: Execution): void
 }
 
 export interface Attempts {
@@ -56,6 +62,7 @@ export function createAttempts(
   plan: Plan,
   run: { run_id: string; lineage: string },
   capture: boolean,
+  inputs: HumanInput,
   hooks: AttemptHooks,
 ): Attempts {
   const running = new Set<Execution>()
@@ -74,7 +81,11 @@ export function createAttempts(
           ? { type: 'node_progress', node_id, progress }
           : { type: 'node_progress', node_id, progress, message },
       ),
+    ask: inputs.ask,
   }
+  // An ask's own timeout that escapes the node fails it as a node timeout.
+  const failed = (exec: Execution) => (err: unknown) =>
+    settle(exec, false, err, isAskTimeout(err) ? 'node_timeout' : 'node_failed')
 
   const start = (w: number, attempt: number, iteration: number) => {
     const node = plan.nodeOf(w)
@@ -89,6 +100,7 @@ export function createAttempts(
       abort_reason: undefined,
       timer: undefined,
       settled: false,
+      asks: 0,
     }
     running.add(exec)
     const node_id = node.id
@@ -100,9 +112,26 @@ export function createAttempts(
     }
     const ctx = createNodeContext(run.run_id, prefix, node_id, exec, sink)
     if (node.timeout_ms !== undefined) exec.timer = setTimeout(onTimeout, node.timeout_ms, exec)
+    if (node.approval) {
+      // The node sees the state of its start, as any node does, whenever the approval comes.
+      const state = store.snapshot()
+      const id = `${node_id}:${iteration}:approval`
+      inputs.ask(exec, node_id, approvalRequest(node.label ?? node_id, node.approval), id).then((answer) => {
+        if (exec.settled) return
+        if (answer === APPROVE) invoke(exec, state, ctx)
+        else reject(exec)
+      }, failed(exec))
+      return
+    }
+    invoke(exec, store.snapshot(), ctx)
+  }
+
+  /** Calls the node's function and settles `exec` with what it returns or throws. */
+  const invoke = (exec: Execution, state: Readonly<Record<string, unknown>>, ctx: NodeContext) => {
+    const node = plan.nodeOf(exec.node)
     let result: unknown
     try {
-      result = capture ? runCapturing(node.run, store.snapshot(), ctx) : node.run(store.snapshot(), ctx)
+      result = capture ? runCapturing(node.run, state, ctx) : node.run(state, ctx)
     } catch (err) {
       queueMicrotask(() => settle(exec, false, err))
       return
@@ -117,11 +146,19 @@ export function createAttempts(
       return
     }
     if (thenable) {
-      Promise.resolve(result).then(
-        (value) => settle(exec, true, value),
-        (err) => settle(exec, false, err),
-      )
+      Promise.resolve(result).then((value) => settle(exec, true, value), failed(exec))
     } else queueMicrotask(() => settle(exec, true, result))
+  }
+
+  /** `exec`'s approval was rejected: it ends skipped, its function never called. */
+  const reject = (exec: Execution) => {
+    if (exec.settled) return
+    exec.settled = true
+    if (exec.timer !== undefined) clearTimeout(exec.timer)
+    running.delete(exec)
+    if (hooks.stopping()) return hooks.cutOff(exec, round3(performance.now() - exec.started))
+    hooks.emit({ type: 'node_skipped', node_id: plan.idOf(exec.node), reason: 'rejected' })
+    hooks.rejected(exec)
   }
 
   const onTimeout = (exec: Execution) => {
@@ -139,6 +176,7 @@ export function createAttempts(
     exec.settled = true
     if (exec.timer !== undefined) clearTimeout(exec.timer)
     running.delete(exec)
+    if (inputs.count() > 0) inputs.settled(exec)
     const node_id = plan.idOf(exec.node)
     const duration_ms = round3(performance.now() - exec.started)
     if (hooks.stopping()) return hooks.cutOff(exec, duration_ms)

@@ -30,6 +30,8 @@ export interface Dataflow {
   deliver(w: number, picked?: Picked): void
   /** `w` failed for good: every non-loop output signals failure. */
   fail(w: number): void
+  /** `w` was skipped after it was made ready (its approval rejected): its outputs are not selected. */
+  pass(w: number): void
   /** `w`'s execution is over; a loop iteration queued meanwhile starts now. */
   release(w: number): void
   /** Processes pending signals, firing every node whose inputs are settled. */
@@ -190,6 +192,9 @@ export function createDataflow(plan: Plan, hooks: DataflowHooks): Dataflow {
     },
     fail(w) {
       signalOutputs(w, FAILED)
+    },
+    pass(w) {
+      signalOutputs(w, NOT_SELECTED)
     },
     release(w) {
       busy[w] = 0

@@ -30,6 +30,7 @@ const NODE_OPTION_KEYS = new Set([
   'timeout_ms',
   'retry',
   'on_error',
+  'approval',
 ])
 
 function describeValue(value: unknown): string {
@@ -108,6 +109,22 @@ export function normalizeNode(id: string, spec: unknown): NormalizedNode {
     }
     checkNonNegative(id, 'retry.backoff_ms', r.backoff_ms)
     checkNonNegative(id, 'retry.max_backoff_ms', r.max_backoff_ms)
+  }
+  const approval = o.approval
+  if (
+    approval !== undefined &&
+    typeof approval !== 'boolean' &&
+    !(
+      approval !== null &&
+      typeof approval === 'object' &&
+      ((approval as { prompt?: unknown }).prompt === undefined ||
+        typeof (approval as { prompt?: unknown }).prompt === 'string')
+    )
+  ) {
+    throw new GraphError('invalid_option', `node "${id}": approval must be true, false or { prompt: "…" }`, {
+      node_id: id,
+      option: 'approval',
+    })
   }
   for (const key of ['label', 'description'] as const) {
     if (o[key] !== undefined && typeof o[key] !== 'string') {

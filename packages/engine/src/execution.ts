@@ -2,10 +2,12 @@
  * One attempt of one node: its bookkeeping and the `ctx` its function receives. The AbortSignal
  * is created lazily (most nodes never read it, and an AbortController costs more than the rest
  * of an execution); once the attempt has settled, its late logs and progress are dropped.
+ * `ctx.ask` numbers the attempt's asks and hands them to the run's human input (human-input.ts).
  */
 
-import type { LogLevel } from '@graphrun/protocol'
-import type { NodeContext } from './types.js'
+import type { InputChoice, LogLevel } from '@graphrun/protocol'
+import type { StandardSchemaV1 } from './standard-schema.js'
+import type { AskRequest, NodeContext } from './types.js'
 
 export interface Execution {
   node: number
@@ -18,11 +20,24 @@ export interface Execution {
   abort_reason: unknown
   timer: ReturnType<typeof setTimeout> | undefined
   settled: boolean
+  /** `ctx.ask` calls so far: the n of the n-th ask's request id. */
+  asks: number
 }
 
 export interface ContextSink {
   log(node_id: string, level: LogLevel, message: string, data: unknown): void
   progress(node_id: string, progress: number, message: string | undefined): void
+  /** `ctx.ask` (human-input.ts). */
+  ask(exec: Execution, node_id: string, request: AskRequest, request_id: string): Promise<unknown>
+}
+
+/** The attempt's AbortSignal, made on first use (already aborted if the attempt was). */
+export function signalOf(exec: Execution): AbortSignal {
+  if (!exec.controller) {
+    exec.controller = new AbortController()
+    if (exec.abort_reason !== undefined) exec.controller.abort(exec.abort_reason)
+  }
+  return exec.controller.signal
 }
 
 export function abortExecution(exec: Execution, reason: unknown): void {
@@ -46,6 +61,7 @@ class AttemptContext implements NodeContext {
   readonly progress: NodeContext['progress']
   readonly #exec: Execution
   readonly #keyPrefix: string
+  readonly #sink: ContextSink
 
   constructor(run_id: string, keyPrefix: string, node_id: string, exec: Execution, sink: ContextSink) {
     this.run_id = run_id
@@ -54,6 +70,7 @@ class AttemptContext implements NodeContext {
     this.iteration = exec.iteration
     this.#exec = exec
     this.#keyPrefix = keyPrefix
+    this.#sink = sink
     this.log = (message: string, data?: unknown, level: LogLevel = 'info') => {
       if (!exec.settled) sink.log(node_id, level, String(message), data)
     }
@@ -69,12 +86,18 @@ class AttemptContext implements NodeContext {
   }
 
   get signal(): AbortSignal {
+    return signalOf(this.#exec)
+  }
+
+  ask<T extends StandardSchemaV1>(
+    request: AskRequest & { schema: T },
+  ): Promise<StandardSchemaV1.InferOutput<T>>
+  ask<const C extends readonly InputChoice[]>(request: AskRequest & { choices: C }): Promise<C[number]>
+  ask(request: AskRequest): Promise<unknown>
+  ask(request: AskRequest): Promise<unknown> {
     const exec = this.#exec
-    if (!exec.controller) {
-      exec.controller = new AbortController()
-      if (exec.abort_reason !== undefined) exec.controller.abort(exec.abort_reason)
-    }
-    return exec.controller.signal
+    exec.asks += 1
+    return this.#sink.ask(exec, this.node_id, request, `${this.node_id}:${exec.iteration}:${exec.asks}`)
   }
 }
 

@@ -15,6 +15,12 @@ export type GraphErrorCode =
   | 'not_a_graph'
   /** A restore point reuses an execution of a node the graph no longer has. */
   | 'graph_changed'
+  /** `handle.answer` for a request that is not pending (unknown, answered, expired). */
+  | 'input_not_pending'
+  /** `handle.answer` with a value its request's schema or choices refuse (`details.issues`). */
+  | 'invalid_input'
+  /** `handle.answer` once the run has ended. */
+  | 'run_ended'
 
 export class GraphError extends Error {
   override readonly name = 'GraphError'

@@ -8,17 +8,20 @@ export type { GraphErrorCode } from './graph-error.js'
 export { GraphError, isGraphError } from './graph-error.js'
 export type { InitialStateResult } from './initial-state.js'
 export { validateInitialState } from './initial-state.js'
+export type { InputIssue } from './json-schema-check.js'
 export { append, merge, replace } from './reducers.js'
 export { checkRestore } from './restore.js'
 export { runGraph } from './run-graph.js'
 export type { StandardSchemaV1 } from './standard-schema.js'
 export type {
   AnyState,
+  AskRequest,
   Graph,
   GraphDefinition,
   GraphEdgeInfo,
   GraphNodeInfo,
   GraphWarning,
+  JsonSchema,
   NodeContext,
   NodeFn,
   NodeOptions,

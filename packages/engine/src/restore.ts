@@ -23,6 +23,7 @@ import type {
 import { serializeError } from './errors.js'
 import type { EventInit } from './event-log.js'
 import { GraphError } from './graph-error.js'
+import type { RecordedAnswer } from './human-input.js'
 import type { Plan } from './plan.js'
 import { getPlan } from './plan.js'
 import type { StateStore } from './state.js'
@@ -37,6 +38,8 @@ export interface Restoration {
   /** The origin's successful executions up to the point, in its order, not excluded by `rerun`. */
   completions: readonly { w: number; event: Completion }[]
   state_patch: RestorePoint['state_patch']
+  /** The origin's answers to input requests up to the point, by request id (human-input.ts). */
+  answers: ReadonlyMap<string, RecordedAnswer>
 }
 
 export interface ReplayHooks {
@@ -83,8 +86,18 @@ export function prepareRestore(plan: Plan, point: RestorePoint, run_id: string):
     rerun.add(id)
   }
   const completions: { w: number; event: Completion }[] = []
+  const answers = new Map<string, RecordedAnswer>()
   for (const event of events) {
     if (event.seq > origin.seq) break
+    if (event.type === 'input_received') {
+      answers.set(
+        event.request_id,
+        event.by === undefined
+          ? { value: event.value, seq: event.seq }
+          : { value: event.value, by: event.by, seq: event.seq },
+      )
+      continue
+    }
     if (event.type !== 'node_complete' && event.type !== 'node_restored') continue
     if (rerun.has(event.node_id)) continue
     const w = plan.index.get(event.node_id)
@@ -102,6 +115,7 @@ export function prepareRestore(plan: Plan, point: RestorePoint, run_id: string):
     origin: { ...origin, lineage: lineageOf(start, origin.mode, run_id) },
     completions,
     state_patch: point.state_patch,
+    answers,
   }
 }
 

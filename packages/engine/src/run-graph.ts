@@ -17,6 +17,7 @@ import type { EventInit, TerminalEventInit } from './event-log.js'
 import { createEventLog } from './event-log.js'
 import type { Execution } from './execution.js'
 import { GraphError } from './graph-error.js'
+import { createHumanInput } from './human-input.js'
 import { validateInitialState } from './initial-state.js'
 import type { Lifecycle, LifecycleAction, TerminalInit } from './lifecycle.js'
 import { controllable, controlStatus, PENDING, pausedEvent, resumedEvent, transition } from './lifecycle.js'
@@ -116,7 +117,14 @@ export function runGraph<S extends AnyState>(
     if (attempts.running.size === 0) finishEnding()
   }
 
-  const attempts: Attempts = createAttempts(plan, ids, settings.capture_console, {
+  // Asks of the run's nodes and the answers to them; a restore's recorded answers are found again.
+  const inputs = createHumanInput(restoration?.answers, {
+    emit,
+    ended: () => life.type === 'ending' || life.type === 'ended',
+    run_id: settings.run_id,
+  })
+
+  const attempts: Attempts = createAttempts(plan, ids, settings.capture_console, inputs, {
     emit,
     store: () => store,
     stopping,
@@ -144,6 +152,12 @@ export function runGraph<S extends AnyState>(
     conflicted: (exec, message, details) => {
       outcome[exec.node] = FAILED
       end({ type: 'error', code: 'write_conflict', message, details })
+    },
+    rejected: (exec) => {
+      // A rejected node is a path not taken: dependents are skipped as not selected (docs/semantics.md).
+      outcome[exec.node] = SKIPPED
+      flow.pass(exec.node)
+      release(exec.node)
     },
   })
 
@@ -261,8 +275,13 @@ export function runGraph<S extends AnyState>(
     events: log.events,
     done: log.done,
     get status() {
-      return controlStatus(life)
+      const status = controlStatus(life)
+      return status === 'running' && life.type === 'running' && inputs.count() > 0 ? 'waiting_input' : status
     },
+    get pending_inputs() {
+      return inputs.pending()
+    },
+    answer: (request_id: string, value: unknown, by?: string) => inputs.answer(request_id, value, by),
     cancel(reason?: string) {
       end(reason === undefined ? { type: 'cancelled' } : { type: 'cancelled', reason })
     },

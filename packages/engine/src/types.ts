@@ -3,7 +3,15 @@
  * run is driven (options and handle). Types only; no behaviour lives here.
  */
 
-import type { JsonPatchOperation, LogLevel, RunEvent, RunOrigin, TerminalEvent } from '@graphrun/protocol'
+import type {
+  InputChoice,
+  InputRequestedEvent,
+  JsonPatchOperation,
+  LogLevel,
+  RunEvent,
+  RunOrigin,
+  TerminalEvent,
+} from '@graphrun/protocol'
 import type { StandardSchemaV1 } from './standard-schema.js'
 
 export const START = '__start__'
@@ -21,6 +29,30 @@ export type AnyState = Record<string, any>
 /** What a node may return: a partial state, or nothing. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a node written `async () => { … }` returns Promise<void>.
 export type NodeUpdate<S> = Partial<S> | undefined | null | void
+
+/** A plain JSON Schema object (`{ type: 'object', properties: … }`). */
+export type JsonSchema = { readonly [keyword: string]: unknown }
+
+/** What `ctx.ask` asks a person (docs/semantics.md, Human input). */
+export interface AskRequest {
+  /** What the person is asked, shown above the form. */
+  prompt: string
+  /**
+   * What a valid answer is: a Standard Schema (zod 4, valibot …; its output is what `ask`
+   * returns) or a plain JSON Schema (checked for its basic keywords). The event carries it as
+   * JSON Schema so any client can draw a form.
+   */
+  schema?: StandardSchemaV1 | JsonSchema
+  /**
+   * The JSON Schema clients draw the form from, for a Standard Schema whose library cannot say
+   * it (zod 4 can: `~standard.jsonSchema`). Only shown, never checked.
+   */
+  json_schema?: JsonSchema
+  /** The answers allowed; the answer must be one of them. */
+  choices?: readonly InputChoice[]
+  /** Without an answer after this long the ask rejects with a TimeoutError (`input_expired`). */
+  timeout_ms?: number
+}
 
 export interface NodeContext {
   readonly run_id: string
@@ -41,6 +73,18 @@ export interface NodeContext {
   log(message: string, data?: unknown, level?: LogLevel): void
   /** Emits a `node_progress` event; `fraction` is clamped to 0..1. */
   progress(fraction: number, message?: string): void
+  /**
+   * Asks a person and waits for the answer (`input_requested`; the run is `waiting_input` until
+   * `handle.answer` gives a valid one, `input_received`). Resolves with the answer (a Standard
+   * Schema's output); rejects with the abort reason when the attempt is aborted, and with a
+   * TimeoutError after `timeout_ms`. An answer recorded for the same request (a retry, a resume)
+   * is returned at once: code before the ask may run twice, code after it sees the same answer.
+   */
+  ask<T extends StandardSchemaV1>(
+    request: AskRequest & { schema: T },
+  ): Promise<StandardSchemaV1.InferOutput<T>>
+  ask<const C extends readonly InputChoice[]>(request: AskRequest & { choices: C }): Promise<C[number]>
+  ask(request: AskRequest): Promise<unknown>
 }
 
 export type NodeFn<S> = (state: Readonly<S>, ctx: NodeContext) => NodeUpdate<S> | Promise<NodeUpdate<S>>
@@ -64,6 +108,12 @@ export interface NodeOptions {
   retry?: RetryPolicy
   /** `continue`: a failure is recorded and dependents run as if the node returned nothing. */
   on_error?: 'fail' | 'continue'
+  /**
+   * Ask a person to approve (choices `approve` / `reject`) before the node's function runs; a
+   * rejected node is skipped (`node_skipped` reason `rejected`), which passes on as a route not
+   * taken. `{ prompt }` sets the question.
+   */
+  approval?: boolean | { prompt?: string }
 }
 
 export type NodeSpec<S> =
@@ -187,7 +237,7 @@ export interface RestorePoint {
   state_patch?: readonly JsonPatchOperation[]
 }
 
-export type RunControlStatus = 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled'
+export type RunControlStatus = 'running' | 'waiting_input' | 'paused' | 'succeeded' | 'failed' | 'cancelled'
 
 export interface RunHandle {
   readonly run_id: string
@@ -202,4 +252,12 @@ export interface RunHandle {
   pause(): boolean
   /** Lets node starts go on; returns false when the run has ended. */
   resume(): boolean
+  /**
+   * Answers a pending input request. Rejects with a GraphError: `input_not_pending` (unknown,
+   * answered or ended request), `invalid_input` (the value fails the request's schema or choices;
+   * `details.issues`), `run_ended`. `by` is recorded as who answered.
+   */
+  answer(request_id: string, value: unknown, by?: string): Promise<void>
+  /** The input requests pending now, in the order they were made (their `input_requested` events). */
+  readonly pending_inputs: readonly InputRequestedEvent[]
 }
