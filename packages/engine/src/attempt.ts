@@ -111,18 +111,20 @@ export function createAttempts(
       keyPrefixes[w] = prefix
     }
     const ctx = createNodeContext(run.run_id, prefix, node_id, exec, sink)
-    if (node.timeout_ms !== undefined) exec.timer = setTimeout(onTimeout, node.timeout_ms, exec)
     if (node.approval) {
-      // The node sees the state of its start, as any node does, whenever the approval comes.
+      // The node sees the state of its start, as any node does, whenever the approval comes; its
+      // timeout_ms bounds its function, so the clock starts once it is approved.
       const state = store.snapshot()
       const id = `${node_id}:${iteration}:approval`
       inputs.ask(exec, node_id, approvalRequest(node.label ?? node_id, node.approval), id).then((answer) => {
         if (exec.settled) return
-        if (answer === APPROVE) invoke(exec, state, ctx)
-        else reject(exec)
+        if (answer !== APPROVE) return reject(exec)
+        if (node.timeout_ms !== undefined) exec.timer = setTimeout(onTimeout, node.timeout_ms, exec)
+        invoke(exec, state, ctx)
       }, failed(exec))
       return
     }
+    if (node.timeout_ms !== undefined) exec.timer = setTimeout(onTimeout, node.timeout_ms, exec)
     invoke(exec, store.snapshot(), ctx)
   }
 

@@ -355,6 +355,23 @@ describe('approval', () => {
     expect(foldLog(events).nodes.draft).toMatchObject({ status: 'skipped', skip_reason: 'rejected' })
   })
 
+  it("timeout_ms bounds the node's function: the clock starts once it is approved", async () => {
+    const graph = defineGraph({
+      name: 'slow approver',
+      nodes: { a: { approval: true, timeout_ms: 20, run: () => ({ ran: true }) } },
+      edges: [
+        [START, 'a'],
+        ['a', END],
+      ],
+    })
+    const handle = runGraph(graph)
+    await until(handle, 'input_requested')
+    await sleep(40)
+    await handle.answer('a:1:approval', 'approve')
+    const { terminal } = await collect(handle)
+    expect(terminal).toMatchObject({ status: 'succeeded', final_state: { ran: true } })
+  })
+
   it('refuses a bad approval option at definition', () => {
     expect(() =>
       defineGraph({
