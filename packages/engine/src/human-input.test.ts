@@ -248,6 +248,53 @@ describe('ctx.ask', () => {
     expect(terminal).toMatchObject({ status: 'succeeded', final_state: { got: { count: 3 } } })
   })
 
+  it('a Standard Schema without a JSON Schema: no json_schema in the event (or the one given beside it), still validated', async () => {
+    // A hand-made Standard Schema (no ~standard.jsonSchema) and a zod type JSON Schema cannot express.
+    const even = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: (v: unknown) =>
+          typeof v === 'number' && v % 2 === 0 ? { value: v } : { issues: [{ message: 'must be even' }] },
+      },
+    }
+    const graph = defineGraph({
+      name: 'no json schema',
+      nodes: {
+        a: async (_s, ctx) => ({ a: await ctx.ask({ prompt: 'even?', schema: even }) }),
+        b: async (_s, ctx) => ({ b: String(await ctx.ask({ prompt: 'when?', schema: z.date() })) }),
+        c: async (_s, ctx) => ({
+          c: await ctx.ask({
+            prompt: 'even!',
+            schema: even,
+            json_schema: { type: 'integer', multipleOf: 2 },
+          }),
+        }),
+      },
+      edges: [
+        [START, 'a'],
+        [START, 'b'],
+        [START, 'c'],
+      ],
+    })
+    const handle = runGraph(graph)
+    const seen = await until(handle, 'input_requested', 3)
+    const requests = seen.filter((e) => e.type === 'input_requested')
+    expect(requests.map((r) => 'json_schema' in r)).toEqual([false, false, true])
+    expect(requests[2]).toMatchObject({ json_schema: { type: 'integer', multipleOf: 2 } })
+    expect((await refusal(handle.answer('a:1:1', 3))).message).toBe(
+      'the answer to "a:1:1" is not valid: must be even',
+    )
+    // json_schema beside a Standard Schema is only shown: the Standard Schema decides.
+    expect((await refusal(handle.answer('c:1:1', 3))).code).toBe('invalid_input')
+    await handle.answer('a:1:1', 4)
+    await handle.answer('c:1:1', 6)
+    expect((await refusal(handle.answer('b:1:1', '2026-01-01'))).code).toBe('invalid_input')
+    handle.cancel()
+    const { events } = await collect(handle)
+    expect(events.filter((e) => e.type === 'node_complete').map((e) => e.node_id)).toEqual(['a', 'c'])
+  })
+
   it('a bad request fails the node (a TypeError naming what is wrong)', async () => {
     const graph = line('a', async (_s, ctx) => {
       await ctx.ask({ prompt: 'x', choices: [] })
