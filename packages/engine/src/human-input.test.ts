@@ -6,7 +6,7 @@
 
 import type { RunEvent } from '@graphrun/protocol'
 import { foldLog } from '@graphrun/protocol'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import { z } from 'zod'
 import type { GraphError, NodeContext, RestorePoint, RunHandle } from './index.js'
 import { defineGraph, END, isGraphError, runGraph, START } from './index.js'
@@ -304,6 +304,29 @@ describe('ctx.ask', () => {
     expect(events[2]).toMatchObject({
       error: { code: 'node_failed', name: 'TypeError', message: expect.stringContaining('choices must be') },
     })
+  })
+})
+
+describe('ask types (checked by tsc)', () => {
+  it("a zod schema's output, the union of the choices, unknown otherwise", async () => {
+    const graph = line('t', async (_s, ctx) => {
+      const typed = ctx.ask({ prompt: 'p', schema: z.object({ n: z.number().default(1) }) })
+      expectTypeOf(typed).toEqualTypeOf<Promise<{ n: number }>>()
+      const picked = ctx.ask({ prompt: 'p', choices: ['yes', 'no'] })
+      expectTypeOf(picked).toEqualTypeOf<Promise<'yes' | 'no'>>()
+      const plain = ctx.ask({ prompt: 'p', schema: { type: 'string' } })
+      expectTypeOf(plain).toEqualTypeOf<Promise<unknown>>()
+      return { got: [await typed, await picked, await plain] }
+    })
+    const handle = runGraph(graph)
+    await until(handle, 'input_requested')
+    await handle.answer('t:1:1', {})
+    await until(handle, 'input_requested', 2)
+    await handle.answer('t:1:2', 'no')
+    await until(handle, 'input_requested', 3)
+    await handle.answer('t:1:3', 'text')
+    const { terminal } = await collect(handle)
+    expect(terminal).toMatchObject({ final_state: { got: [{ n: 1 }, 'no', 'text'] } })
   })
 })
 
