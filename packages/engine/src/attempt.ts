@@ -11,6 +11,7 @@
 
 import type { NodeErrorCode } from '@graphrun/protocol'
 import { runCapturing } from './console-capture.js'
+import type { NormalizedNode } from './define-graph.js'
 import { serializeError } from './errors.js'
 import type { EventInit } from './event-log.js'
 import type { ContextSink, Execution } from './execution.js'
@@ -120,17 +121,21 @@ export function createAttempts(
         if (exec.settled) return
         if (answer !== APPROVE) return reject(exec)
         if (node.timeout_ms !== undefined) exec.timer = setTimeout(onTimeout, node.timeout_ms, exec)
-        invoke(exec, state, ctx)
+        invoke(exec, node, state, ctx)
       }, failed(exec))
       return
     }
     if (node.timeout_ms !== undefined) exec.timer = setTimeout(onTimeout, node.timeout_ms, exec)
-    invoke(exec, store.snapshot(), ctx)
+    invoke(exec, node, store.snapshot(), ctx)
   }
 
   /** Calls the node's function and settles `exec` with what it returns or throws. */
-  const invoke = (exec: Execution, state: Readonly<Record<string, unknown>>, ctx: NodeContext) => {
-    const node = plan.nodeOf(exec.node)
+  const invoke = (
+    exec: Execution,
+    node: NormalizedNode,
+    state: Readonly<Record<string, unknown>>,
+    ctx: NodeContext,
+  ) => {
     let result: unknown
     try {
       result = capture ? runCapturing(node.run, state, ctx) : node.run(state, ctx)
@@ -178,7 +183,8 @@ export function createAttempts(
     exec.settled = true
     if (exec.timer !== undefined) clearTimeout(exec.timer)
     running.delete(exec)
-    if (inputs.count() > 0) inputs.settled(exec)
+    // Asks still pending end with the attempt (an approval pending here was aborted, so it ended).
+    if (exec.asks !== 0) inputs.settled(exec)
     const node_id = plan.idOf(exec.node)
     const duration_ms = round3(performance.now() - exec.started)
     if (hooks.stopping()) return hooks.cutOff(exec, duration_ms)
