@@ -14,7 +14,7 @@ import { runCapturing } from './console-capture.js'
 import type { NormalizedNode } from './define-graph.js'
 import { serializeError } from './errors.js'
 import type { EventInit } from './event-log.js'
-import type { ContextSink, Execution } from './execution.js'
+import type { ContextSink, Execution, NodeRun } from './execution.js'
 import { abortExecution, createNodeContext } from './execution.js'
 import type { HumanInput } from './human-input.js'
 import { APPROVE, approvalRequest, isAskTimeout } from './human-input.js'
@@ -67,8 +67,8 @@ export function createAttempts(
   hooks: AttemptHooks,
 ): Attempts {
   const running = new Set<Execution>()
-  // `<lineage>:<node_id>:` per node, made on its first attempt (execution.ts).
-  const keyPrefixes: (string | undefined)[] = []
+  // Per node, its key prefix `<lineage>:<node_id>:` and the sink, made on its first attempt (execution.ts).
+  const nodeRuns: (NodeRun | undefined)[] = []
   const sink: ContextSink = {
     log: (node_id, level, message, data) =>
       hooks.emit(
@@ -106,12 +106,12 @@ export function createAttempts(
     running.add(exec)
     const node_id = node.id
     hooks.emit({ type: 'node_start', node_id, attempt, iteration })
-    let prefix = keyPrefixes[w]
-    if (prefix === undefined) {
-      prefix = `${run.lineage}:${node_id}:`
-      keyPrefixes[w] = prefix
+    let shared = nodeRuns[w]
+    if (shared === undefined) {
+      shared = { key_prefix: `${run.lineage}:${node_id}:`, sink }
+      nodeRuns[w] = shared
     }
-    const ctx = createNodeContext(run.run_id, prefix, node_id, exec, sink)
+    const ctx = createNodeContext(run.run_id, shared, node_id, exec)
     if (node.approval) {
       // The node sees the state of its start, as any node does, whenever the approval comes; its
       // timeout_ms bounds its function, so the clock starts once it is approved.

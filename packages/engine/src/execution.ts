@@ -32,6 +32,13 @@ export interface ContextSink {
 }
 
 /** The attempt's AbortSignal, made on first use (already aborted if the attempt was). */
+/** What the attempts of one node in one run share: made once, so a ctx carries one reference. */
+export interface NodeRun {
+  /** `<lineage>:<node_id>:`, the execution key without its iteration. */
+  key_prefix: string
+  sink: ContextSink
+}
+
 export function signalOf(exec: Execution): AbortSignal {
   if (!exec.controller) {
     exec.controller = new AbortController()
@@ -60,17 +67,16 @@ class AttemptContext implements NodeContext {
   readonly log: NodeContext['log']
   readonly progress: NodeContext['progress']
   readonly #exec: Execution
-  readonly #keyPrefix: string
-  readonly #sink: ContextSink
+  readonly #node: NodeRun
 
-  constructor(run_id: string, keyPrefix: string, node_id: string, exec: Execution, sink: ContextSink) {
+  constructor(run_id: string, shared: NodeRun, node_id: string, exec: Execution) {
+    const sink = shared.sink
     this.run_id = run_id
     this.node_id = node_id
     this.attempt = exec.attempt
     this.iteration = exec.iteration
     this.#exec = exec
-    this.#keyPrefix = keyPrefix
-    this.#sink = sink
+    this.#node = shared
     this.log = (message: string, data?: unknown, level: LogLevel = 'info') => {
       if (!exec.settled) sink.log(node_id, level, String(message), data)
     }
@@ -82,7 +88,7 @@ class AttemptContext implements NodeContext {
   }
 
   get execution_key(): string {
-    return this.#keyPrefix + this.iteration
+    return this.#node.key_prefix + this.iteration
   }
 
   get signal(): AbortSignal {
@@ -97,17 +103,16 @@ class AttemptContext implements NodeContext {
   ask(request: AskRequest): Promise<unknown> {
     const exec = this.#exec
     exec.asks += 1
-    return this.#sink.ask(exec, this.node_id, request, `${this.node_id}:${exec.iteration}:${exec.asks}`)
+    return this.#node.sink.ask(exec, this.node_id, request, `${this.node_id}:${exec.iteration}:${exec.asks}`)
   }
 }
 
-/** `keyPrefix` is `<lineage>:<node_id>:`, made once per node and run by the caller. */
+/** `shared` is made once per node and run by the caller. */
 export function createNodeContext(
   run_id: string,
-  keyPrefix: string,
+  shared: NodeRun,
   node_id: string,
   exec: Execution,
-  sink: ContextSink,
 ): NodeContext {
-  return new AttemptContext(run_id, keyPrefix, node_id, exec, sink)
+  return new AttemptContext(run_id, shared, node_id, exec)
 }

@@ -597,6 +597,45 @@ describe('while waiting', () => {
   })
 })
 
+describe('around the asks', () => {
+  it('a waiting node holds its max_concurrency slot', async () => {
+    const graph = defineGraph({
+      name: 'one at a time',
+      nodes: { a: async (_s, ctx) => ({ a: await ctx.ask({ prompt: 'a?' }) }), b: () => ({ b: true }) },
+      edges: [
+        [START, 'a'],
+        [START, 'b'],
+      ],
+    })
+    const handle = runGraph(graph, {}, { max_concurrency: 1 })
+    await until(handle, 'input_requested')
+    await sleep(5)
+    await handle.answer('a:1:1', 1)
+    const { events } = await collect(handle)
+    expect(steps(events)).toEqual([
+      'start',
+      'node_start:a',
+      'input_requested:a:1:1',
+      'input_received:a:1:1',
+      'node_complete:a',
+      'node_start:b',
+      'node_complete:b',
+      'complete',
+    ])
+  })
+
+  it("a host's on_event sees the request and its answer in order", async () => {
+    const seen: string[] = []
+    const graph = line('a', async (_s, ctx) => ({ a: await ctx.ask({ prompt: 'a?' }) }))
+    const handle = runGraph(graph, {}, { on_event: (e) => seen.push(e.type) })
+    await until(handle, 'input_requested')
+    expect(seen).toEqual(['start', 'node_start', 'input_requested'])
+    await handle.answer('a:1:1', 'x', 'cli')
+    await collect(handle)
+    expect(seen.slice(3)).toEqual(['input_received', 'node_complete', 'complete'])
+  })
+})
+
 describe('answers found again', () => {
   it('a retry asks with the same id and gets the answer at once, without asking again', async () => {
     let calls = 0
