@@ -32,6 +32,8 @@ const FILES: Record<string, string> = {
   // Loads fine, then ends its worker: the next file gets a new one.
   'timer-throw.ts': graphFile("setTimeout(() => { throw new Error('thrown from a timer') }, 1)"),
   'line.ts': graphFile("\n\nthrow new Error('refused at line 5')"),
+  // Evaluated right after timer-throw.ts at start-up, in the worker that timer ends.
+  'timer-zafter.ts': graphFile(''),
 }
 
 let ws: TestWorkspace
@@ -77,6 +79,11 @@ describe('graph files load in a worker', () => {
         'graph_load_failed: spin.ts did not finish loading within 1.5 s (its top-level code still ran, or waited for something that never came), so its load worker was stopped',
     })
     expect(server.load_errors.find((e) => e.details?.file === 'line.ts')?.details).toMatchObject({ line: 5 })
+  })
+
+  it('a file is not blamed for the worker an earlier file ended', async () => {
+    const { body: graphs } = await call<GraphSummaryDto[]>(server.url, 'GET', '/api/graphs')
+    expect(graphs.map((g) => g.file_path).sort()).toEqual(['good.ts', 'timer-throw.ts', 'timer-zafter.ts'])
   })
 
   it('a graph is evaluated off the main thread, and runs', async () => {

@@ -8,8 +8,9 @@
  *
  * - top-level code that does not finish within `timeout_ms` (a spin, an await that never
  *   settles) has its worker terminated, and the load says so;
- * - `process.exit()`, an uncaught error from a timer, running out of memory: the worker ends and
- *   the load in flight says what ended it;
+ * - `process.exit()`, an uncaught error from a timer, running out of memory: the worker ends, and
+ *   the file in flight is tried once more on a new worker (an earlier file's timer may have ended
+ *   it) before its load says what ended it;
  * - a worker is replaced after `evaluations_per_worker` files and ends after `idle_ms` without a
  *   file, so 500 reloads of an edited file leave nothing behind in any heap.
  */
@@ -20,6 +21,13 @@ import type { EvaluatedFile, GraphEvaluator } from '../graphs/graph-evaluator.js
 import type { GraphLoader, SourceFile } from '../loader/graph-loader.js'
 import { startRunWorker } from './worker-entry.js'
 import type { FromWorker } from './worker-protocol.js'
+
+/** The load worker ended with a file in flight (the file's doing, or the one's before it). */
+class WorkerEnded extends Error {
+  constructor(readonly error: ServerError) {
+    super(error.message)
+  }
+}
 
 export interface LoadWorkerOptions {
   /** How long a file's top-level code may take (default 10 s). */
@@ -104,7 +112,10 @@ export function createLoadWorkerEvaluator(
           : failure
             ? `ended its load worker while loading: ${failure.message}`
             : `ended its load worker while loading (exit code ${code}: process.exit in the file?)`
-      current.reject(new ServerError('graph_load_failed', `${file} ${why}`, { file }))
+      const error = new ServerError('graph_load_failed', `${file} ${why}`, { file })
+      // A worker that exits or fails may have been ended by the file before (a timer it left):
+      // the file in flight is tried once more on a new worker before it is blamed.
+      current.reject(w.timedOut ? error : new WorkerEnded(error))
     })
     return w
   }
@@ -155,8 +166,19 @@ export function createLoadWorkerEvaluator(
     })
   }
 
+  const evaluateTwice = async (file: SourceFile): Promise<EvaluatedFile> => {
+    try {
+      return await evaluateNow(file)
+    } catch (error) {
+      if (!(error instanceof WorkerEnded)) throw error
+      return evaluateNow(file).catch((again: unknown) => {
+        throw again instanceof WorkerEnded ? again.error : again
+      })
+    }
+  }
+
   const evaluate = (file: SourceFile): Promise<EvaluatedFile> => {
-    const result = queue.then(() => evaluateNow(file))
+    const result = queue.then(() => evaluateTwice(file))
     queue = result.catch(() => undefined)
     return result
   }
