@@ -17,10 +17,11 @@
  *   npm run bench:server          (builds first)
  *   ... run.ts --quick            (fewer repetitions and runs, for a smoke check)
  *   ... run.ts --profile          (the child writes a .cpuprofile per scenario into bench/results/)
- *   ... run.ts --only a           (one scenario: a, b, b1, b2 or c)
+ *   ... run.ts --only a           (one scenario: a, b, b1, b2, c, d or e)
  *   ... run.ts --server-dist <dir> (another build of @graphrun/server's dist, e.g. to compare two)
  *   ... run.ts --runs 30000       (finished runs for c; default 10,000)
  *   ... run.ts --isolation thread (runs on the server's event loop instead of in worker threads)
+ *   ... run.ts --only e --reloads 2000 (e with that many reloads)
  */
 
 import type { ChildProcess } from 'node:child_process'
@@ -45,7 +46,7 @@ import type { Watched } from './sse-client.js'
 import { callJson, watch } from './sse-client.js'
 
 const ROOT = new URL('../../', import.meta.url)
-const { quick, profile, only, extra } = benchArgs(['server-dist', 'runs', 'isolation'])
+const { quick, profile, only, extra } = benchArgs(['server-dist', 'runs', 'isolation', 'reloads'])
 const isolation = extra.isolation ?? 'worker'
 if (isolation !== 'worker' && isolation !== 'thread') throw new Error('--isolation is worker or thread')
 const serverDist = extra['server-dist']
@@ -624,8 +625,8 @@ async function main() {
     }
 
     if (runs('e')) {
-      const total = quick ? 100 : 500
-      const every = quick ? 20 : 50
+      const total = extra.reloads === undefined ? (quick ? 100 : 500) : Number(extra.reloads)
+      const every = Math.max(1, Math.round(total / 10))
       progress(`e. reloads: ${total} edits of a graph file, each reloaded and run, sampled every ${every}`)
       const child = await startChild(workspace, path.join(dir, 'e.db'), prof('e'))
       const mem = await reloads(child, workspace, total, every)

@@ -280,7 +280,10 @@ export default defineGraph<State>({
   return workspace
 }
 
-/** Graphs whose `fault` node misbehaves after `before` ran: it spins, or it exits the process. */
+/**
+ * Graphs whose `fault` node misbehaves after `before` ran: it spins, exits the process, throws
+ * from a timer or allocates without bound; and a file that exits the process as it loads.
+ */
 async function faultWorkspace(dir: string): Promise<string> {
   const workspace = path.join(dir, 'ws-faults')
   await mkdir(workspace, { recursive: true })
@@ -306,6 +309,18 @@ export default defineGraph<{ ms?: number; before?: boolean }>({
     path.join(workspace, 'quick.ts'),
     graph('Quick', 'await new Promise((r) => setTimeout(r, 20))'),
   )
+  await writeFile(
+    path.join(workspace, 'timer-throw.ts'),
+    graph(
+      'Timer throw',
+      "setTimeout(() => { throw new Error('thrown from a timer') }, 1); await new Promise((r) => setTimeout(r, 5000))",
+    ),
+  )
+  await writeFile(
+    path.join(workspace, 'hog.ts'),
+    graph('Hog', 'const kept: number[][] = []; for (;;) kept.push(new Array(1e6).fill(1))'),
+  )
+  await writeFile(path.join(workspace, 'exits-at-load.ts'), `process.exit(4)\n${graph('Exits at load', '')}`)
   return workspace
 }
 
@@ -524,9 +539,16 @@ describe('graphrun serve as a process', () => {
   }
 
   // ARCHITECTURE.md, "Where code runs": a graph's code runs in worker threads.
-  it('a node that spins or exits the process ends its own run; the server answers and runs others meanwhile', async () => {
+  it('a node that spins, exits, throws from a timer or runs out of memory ends its own run; a file exiting at load is a load error; the server answers and runs others meanwhile', async () => {
     const faults = await faultWorkspace(dir)
-    const server = await serve(faults, path.join(dir, 'faults.db'))
+    const server = await serve(faults, path.join(dir, 'faults.db'), 0, {
+      args: ['--max-run-memory-mb', '64'],
+    })
+    expect(server.stdout()).toContain(
+      '! exits-at-load.ts ended its load worker while loading (exit code 4: process.exit in the file?)',
+    )
+    const { body: listed } = await api<{ id: string }[]>(server.url, 'GET', '/api/graphs')
+    expect(listed.map((g) => g.id).sort()).toEqual(['exit', 'hog', 'quick', 'spin', 'timer-throw'])
     const run = async (graph: string, ms = 0) =>
       (
         await api<{ run_id: string }>(server.url, 'POST', `/api/graphs/${graph}/runs`, {
@@ -571,6 +593,18 @@ describe('graphrun serve as a process', () => {
     expect(exited.at(-1)).toMatchObject({
       error: { code: 'worker_exited', message: "the run's worker exited with code 3" },
     })
+    const faultTypes = ['start', 'node_start', 'node_complete', 'node_start', 'node_error', 'error']
+    const thrown = await ended(await run('timer-throw'))
+    expect(thrown.map((e) => e.type)).toEqual(faultTypes)
+    expect(thrown.at(-1)).toMatchObject({
+      error: { code: 'worker_exited', message: "the run's worker failed: thrown from a timer" },
+    })
+    const hog = await ended(await run('hog'))
+    expect(hog.map((e) => e.type)).toEqual(faultTypes)
+    expect(hog.at(-1)).toMatchObject({
+      error: { code: 'resource_exhausted', message: 'the run ran out of memory (its limit is 64 MiB)' },
+    })
+    expect((await ended(await run('quick'))).at(-1)).toMatchObject({ type: 'complete', status: 'succeeded' })
 
     // The spinning run is cancelled by terminating its worker (grace 5 s + 1 s).
     const cancelled = performance.now()
@@ -593,7 +627,7 @@ describe('graphrun serve as a process', () => {
       }
     }
     await stop(server)
-  })
+  }, 60_000)
 
   it('prints its URL, and refuses a public host without --token (exit 2)', async () => {
     const port = await freePort()

@@ -122,6 +122,7 @@ export async function resumeStoredRun(options: ResumeOptions): Promise<ResumedRu
     const { run_id, finished } = await server
       .startRestored(manager, {
         graph,
+        evaluated: graph,
         graph_id: stored.graph_id,
         graph_name,
         graph_version: loaded.version,

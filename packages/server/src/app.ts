@@ -15,9 +15,12 @@ import Fastify from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import { ServerError, toServerError } from './errors.js'
 import { createThreadExecutor } from './exec/executor.js'
+import type { LoadWorkerOptions } from './exec/load-worker.js'
+import { createLoadWorkerEvaluator } from './exec/load-worker.js'
 import type { WorkerExecutorOptions } from './exec/worker-executor.js'
 import { createWorkerExecutor } from './exec/worker-executor.js'
 import { createAutoLayouts } from './graphs/auto-layout.js'
+import { createInThreadEvaluator } from './graphs/graph-evaluator.js'
 import { createGraphRegistry } from './graphs/graph-registry.js'
 import { installBodyLimit, payloadTooLarge } from './http/body-limit.js'
 import { createChangeFeed } from './http/change-feed.js'
@@ -65,12 +68,15 @@ export interface AppOptions {
    */
   resume?: boolean
   /**
-   * Where runs execute: `worker` (default), each in a worker thread of its own, so a graph's code
-   * can neither stall, crash nor bloat the server; `thread`, on the server's own event loop.
+   * Where graph code executes: `worker` (default), runs in a pool of worker threads and graph
+   * files evaluated in a load worker, so a graph's code can neither stall, crash nor bloat the
+   * server; `thread`, both on the server's own event loop.
    */
   isolation?: 'worker' | 'thread'
   /** Options of the run workers (heap limit, warm workers, the grace period of a cancel). */
   workers?: WorkerExecutorOptions
+  /** Options of the load worker (how long a file may take to load; its heap limit defaults to the run workers'). */
+  loading?: LoadWorkerOptions
 }
 
 /** What start-up did with one interrupted run when asked to resume them. */
@@ -148,9 +154,19 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
           },
         })
   const changes = createChangeFeed((error) => app.log.error({ err: error }, 'a change listener failed'))
-  const registry = createGraphRegistry(store, loader, layouts, (change) => changes.graphsChanged(change))
-  const executor =
-    options.isolation === 'thread' ? createThreadExecutor() : createWorkerExecutor(options.workers)
+  // Graph files are evaluated where their runs execute: in workers, or on this thread for the
+  // thread executor (ARCHITECTURE.md, "Where code runs").
+  const inThread = options.isolation === 'thread'
+  const evaluator = inThread
+    ? createInThreadEvaluator(loader)
+    : createLoadWorkerEvaluator(loader, workspace, {
+        ...(options.workers?.max_memory_mb === undefined
+          ? {}
+          : { max_memory_mb: options.workers.max_memory_mb }),
+        ...options.loading,
+      })
+  const registry = createGraphRegistry(store, evaluator, layouts, (change) => changes.graphsChanged(change))
+  const executor = inThread ? createThreadExecutor() : createWorkerExecutor(options.workers)
   const manager = createRunManager({
     store,
     executor,
@@ -231,7 +247,7 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
   app.addHook('preClose', async () => {
     watcher?.close()
     await manager.shutdown('the server shut down while this run was going')
-    await executor.close()
+    await Promise.all([evaluator.close(), executor.close()])
     for (const res of context.openStreams) res.end()
     context.openStreams.clear()
   })

@@ -7,9 +7,39 @@
  * thread, so a graph's code can no longer stall, crash or bloat the server.
  */
 
-import type { Graph, RestorePoint } from '@graphrun/engine'
-import { runGraph } from '@graphrun/engine'
-import type { RunEvent } from '@graphrun/protocol'
+import type { Graph, GraphEdgeInfo, GraphNodeInfo, GraphWarning, RestorePoint } from '@graphrun/engine'
+import { checkRestore, isGraphError, runGraph, validateInitialState } from '@graphrun/engine'
+import type { RunEvent, RunOrigin } from '@graphrun/protocol'
+import { ServerError } from '../errors.js'
+
+/**
+ * What the main thread knows of a graph: its shape, not its code. Enough to list, draw and check
+ * it (node ids for breakpoints, layouts and per-node results); the graph object itself, with the
+ * node functions and the state schema, lives where the file was evaluated — a worker, unless
+ * this thread evaluated it (graphs/graph-evaluator.ts).
+ */
+export interface GraphInfo {
+  name: string
+  description: string
+  nodes: readonly GraphNodeInfo[]
+  edges: readonly GraphEdgeInfo[]
+  warnings: readonly GraphWarning[]
+  /** The heap limit its runs ask for (`defineGraph`'s `max_memory_mb`). */
+  max_memory_mb?: number
+}
+
+/** A graph's shape as plain data (it crosses threads by structured clone). */
+export function graphInfo(graph: Graph): GraphInfo {
+  const limit = graph.definition.max_memory_mb
+  return {
+    name: graph.name,
+    description: graph.description,
+    nodes: graph.nodes.map((n) => ({ ...n })),
+    edges: graph.edges.map((e) => ({ ...e })),
+    warnings: graph.warnings.map((w) => ({ ...w })),
+    ...(limit === undefined ? {} : { max_memory_mb: limit }),
+  }
+}
 
 /** Where a graph was loaded from: a worker loads it again from there. */
 export interface GraphSource {
@@ -19,16 +49,22 @@ export interface GraphSource {
   export_name: string
   /** The hash of the file the main thread loaded (its graph version). */
   version: string
-  /** The text the main thread evaluated: the worker evaluates the same, even if the file changed since. */
+  /**
+   * The module the registry's evaluation ran, transpiled to CommonJS: the worker evaluates the
+   * same, even if the file changed since.
+   */
   code: string
 }
 
 export interface ExecRequest {
   run_id: string
-  /** The graph as the main thread loaded it. */
-  graph: Graph
+  /** The graph's shape. */
+  graph: GraphInfo
+  /** The graph object, when this thread evaluated it: what the thread executor runs. */
+  evaluated?: Graph
   /** Its file; an executor that runs graphs elsewhere needs it. */
   source?: GraphSource
+  /** As the request gave it: `prepare` checks it against the graph's state schema. */
   initial_state: Record<string, unknown>
   graph_id: string
   graph_name: string
@@ -47,6 +83,10 @@ export interface ExecRun {
 }
 
 export interface PreparedRun {
+  /** The initial state as the graph's state schema parsed it (defaults applied): what the run starts from. */
+  initial_state: Record<string, unknown>
+  /** Where a restored run comes from, as checked against the graph (the `start` event's origin). */
+  origin?: RunOrigin
   /** Starts the run; every event reaches `on_event` once, in seq order, the terminal one last. */
   start(on_event: (event: RunEvent) => void): ExecRun
   /** Gives up a prepared run that will not be started (its run could not be created). */
@@ -54,18 +94,49 @@ export interface PreparedRun {
 }
 
 export interface RunExecutor {
-  /** Rejects (a ServerError) when the run cannot start; nothing has run then. */
+  /**
+   * Loads the graph where the run will execute and checks the request against it: the initial
+   * state (`invalid_state`) and a restore point (`graph_changed`, `validation_failed`). Rejects
+   * (a ServerError) when the run cannot start; nothing has run then.
+   */
   prepare(request: ExecRequest): Promise<PreparedRun>
   close(): Promise<void>
 }
 
-/** Runs the engine on this thread. */
+/**
+ * What `prepare` checks, on the thread that evaluated the graph: the initial state against the
+ * graph's state schema, and a restore point against the graph as it is now (checkRestore: a
+ * reused node gone is `graph_changed`; an unknown node to run again or a seq out of range is
+ * `validation_failed`).
+ */
+export async function checkRequest(
+  graph: Graph,
+  request: Pick<ExecRequest, 'run_id' | 'initial_state' | 'restore'>,
+): Promise<{ initial_state: Record<string, unknown>; origin?: RunOrigin }> {
+  const checked = await validateInitialState(graph, request.initial_state)
+  if (!checked.ok) throw new ServerError('invalid_state', checked.message)
+  if (!request.restore) return { initial_state: checked.state }
+  try {
+    return { initial_state: checked.state, origin: checkRestore(graph, request.restore, request.run_id) }
+  } catch (error) {
+    if (!isGraphError(error)) throw error
+    const code = error.code === 'graph_changed' ? 'graph_changed' : 'validation_failed'
+    throw new ServerError(code, error.message, error.details)
+  }
+}
+
+/** Runs the engine on this thread: the request must carry the graph object (`evaluated`). */
 export function createThreadExecutor(): RunExecutor {
   return {
     async prepare(request) {
+      const graph = request.evaluated
+      if (!graph)
+        throw new Error('the thread executor runs graphs evaluated on this thread (request.evaluated)')
+      const checked = await checkRequest(graph, request)
       return {
+        ...checked,
         start(on_event) {
-          const handle = runGraph(request.graph, request.initial_state, {
+          const handle = runGraph(graph, checked.initial_state, {
             run_id: request.run_id,
             graph_id: request.graph_id,
             graph_name: request.graph_name,

@@ -1,21 +1,31 @@
 /**
- * A run worker thread (ARCHITECTURE.md, "Where code runs"): evaluates the graphs the main thread
- * loaded, with its own engine, runs them with `runGraph`, and sends their events to the main
+ * A run worker thread (ARCHITECTURE.md, "Where code runs"): evaluates the graph files the main
+ * thread transpiled, with its own engine, checks each run's request against its graph, runs them
+ * with `runGraph`, and sends their events to the main
  * thread in batches — one message per turn of its event loop for all its runs, or per 1,000 events — so a
  * graph's code never runs on the server's event loop. A run's `node_start` is sent at once,
  * before the node's code runs: a node that then spins or exits still shows as started, with
- * everything before it. Messages: worker-protocol.ts.
+ * everything before it. The same entry serves as a load worker (load-worker.ts), which only
+ * answers `describe`. Messages: worker-protocol.ts.
  */
 
 import { parentPort } from 'node:worker_threads'
-import type { Graph, RunHandle } from '@graphrun/engine'
+import type { Graph, RestorePoint, RunHandle } from '@graphrun/engine'
 import * as engine from '@graphrun/engine'
 import type { RunEvent } from '@graphrun/protocol'
 import { isTerminalEvent } from '@graphrun/protocol'
 import { ServerError } from '../errors.js'
 import type { GraphLoader } from '../loader/graph-loader.js'
 import { createGraphLoader } from '../loader/graph-loader.js'
-import type { FromWorker, LoadMessage, StartMessage, ToWorker } from './worker-protocol.js'
+import { checkRequest, graphInfo } from './executor.js'
+import type {
+  DescribeMessage,
+  FailureMessage,
+  FromWorker,
+  LoadMessage,
+  StartMessage,
+  ToWorker,
+} from './worker-protocol.js'
 
 const MAX_BATCH = 1000
 /** Graph versions a worker keeps evaluated (the most recently used). */
@@ -28,8 +38,11 @@ const send = (message: FromWorker) => port.postMessage(message)
 const loaders = new Map<string, GraphLoader>()
 /** Evaluated graphs by workspace, file, export and version. */
 const graphs = new Map<string, Graph>()
-/** What each load asked for, until its runs have started. */
-const loads = new Map<number, Graph>()
+/** What each load prepared, until its run has started. */
+const loads = new Map<
+  number,
+  { graph: Graph; initial_state: Record<string, unknown>; restore?: RestorePoint }
+>()
 const runs = new Map<string, RunHandle>()
 
 /** Every run's events not sent yet: one message per turn of the event loop carries them all. */
@@ -47,19 +60,51 @@ function flush(): void {
 
 const keyOf = (m: LoadMessage) => `${m.workspace}\0${m.file_path}\0${m.export_name}\0${m.version}`
 
+/** A ServerError to send; anything else thrown becomes `graph_load_failed` with its message. */
+function failure(error: unknown): FailureMessage {
+  const known =
+    error instanceof ServerError
+      ? error
+      : new ServerError('graph_load_failed', error instanceof Error ? error.message : String(error))
+  return { code: known.code, message: known.message, ...(known.details ? { details: known.details } : {}) }
+}
+
+/** The workspace's loader: graph files get this worker's engine, as the server's did. */
+function loaderOf(workspace: string): GraphLoader {
+  let loader = loaders.get(workspace)
+  if (!loader) {
+    loader = createGraphLoader(workspace, { modules: { '@graphrun/engine': engine } })
+    loaders.set(workspace, loader)
+  }
+  return loader
+}
+
+async function describe(message: DescribeMessage): Promise<void> {
+  try {
+    const file = await loaderOf(message.workspace).loadSource(
+      message.file_path,
+      message.source,
+      message.version,
+    )
+    const graphs = file.graphs.map(({ export_name, graph }) => ({ export_name, graph: graphInfo(graph) }))
+    send({ type: 'described', describe_id: message.describe_id, code: file.code, graphs })
+  } catch (error) {
+    send({ type: 'describe_failed', describe_id: message.describe_id, ...failure(error) })
+  }
+}
+
 async function load(message: LoadMessage): Promise<void> {
   const key = keyOf(message)
   let graph = graphs.get(key)
-  if (graph) graphs.delete(key)
-  else {
-    let loader = loaders.get(message.workspace)
-    if (!loader) {
-      // Graph files get this worker's engine, as the server's loader gives them the server's.
-      loader = createGraphLoader(message.workspace, { modules: { '@graphrun/engine': engine } })
-      loaders.set(message.workspace, loader)
-    }
-    try {
-      const file = await loader.loadTranspiled(message.file_path, message.code, message.version)
+  const evaluated = graph === undefined
+  try {
+    if (graph) graphs.delete(key)
+    else {
+      const file = await loaderOf(message.workspace).loadTranspiled(
+        message.file_path,
+        message.code,
+        message.version,
+      )
       graph = file.graphs.find((g) => g.export_name === message.export_name)?.graph
       if (!graph) {
         throw new ServerError(
@@ -70,33 +115,28 @@ async function load(message: LoadMessage): Promise<void> {
           },
         )
       }
-    } catch (error) {
-      const known =
-        error instanceof ServerError
-          ? error
-          : new ServerError('graph_load_failed', error instanceof Error ? error.message : String(error))
-      return send({
-        type: 'load_failed',
-        load_id: message.load_id,
-        code: known.code,
-        message: known.message,
-        ...(known.details ? { details: known.details } : {}),
-      })
     }
+    graphs.set(key, graph)
+    if (graphs.size > GRAPHS_KEPT) graphs.delete(graphs.keys().next().value as string)
+    const checked = await checkRequest(graph, message)
+    loads.set(message.load_id, {
+      graph,
+      initial_state: checked.initial_state,
+      ...(message.restore === undefined ? {} : { restore: message.restore }),
+    })
+    send({ type: 'loaded', load_id: message.load_id, evaluated, ...checked })
+  } catch (error) {
+    send({ type: 'load_failed', load_id: message.load_id, ...failure(error) })
   }
-  graphs.set(key, graph)
-  if (graphs.size > GRAPHS_KEPT) graphs.delete(graphs.keys().next().value as string)
-  loads.set(message.load_id, graph)
-  send({ type: 'loaded', load_id: message.load_id })
 }
 
 function start(message: StartMessage): void {
-  const graph = loads.get(message.load_id)
+  const loaded = loads.get(message.load_id)
   loads.delete(message.load_id)
-  if (!graph) throw new Error(`start of run ${message.run_id} before its graph was loaded`)
+  if (!loaded) throw new Error(`start of run ${message.run_id} before its graph was loaded`)
   const { run_id, options } = message
   let abandoned = false
-  const handle = engine.runGraph(graph, message.initial_state, {
+  const handle = engine.runGraph(loaded.graph, loaded.initial_state, {
     run_id,
     graph_id: options.graph_id,
     graph_name: options.graph_name,
@@ -104,7 +144,7 @@ function start(message: StartMessage): void {
     grace_ms: options.grace_ms,
     ...(options.max_steps === undefined ? {} : { max_steps: options.max_steps }),
     ...(options.breakpoints === undefined ? {} : { breakpoints: options.breakpoints }),
-    ...(options.restore === undefined ? {} : { restore: options.restore }),
+    ...(loaded.restore === undefined ? {} : { restore: loaded.restore }),
     on_event(event) {
       let mine = pending.get(run_id)
       if (!mine) {
@@ -138,6 +178,9 @@ port.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'load':
       void load(message)
+      return
+    case 'describe':
+      void describe(message)
       return
     case 'start':
       start(message)

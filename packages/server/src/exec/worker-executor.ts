@@ -18,12 +18,15 @@
  *   or a forced cancel of a run it shared the worker with) or `resource_exhausted` (out of memory)
  *   — after its running attempts' `node_error`s. Every event the worker sent before stays.
  * - A worker that may still run an attempt cut off by a timeout or a run's end takes no new runs
- *   and ends with its last one; so does one that has taken `runs_per_worker` runs.
+ *   and ends with its last one; so does one that has taken `runs_per_worker` runs, or evaluated
+ *   `evaluations_per_worker` graph files (each version of a hot-reloaded file is evaluated once
+ *   per worker, and what evaluating leaves in a heap — compiled code, the transpiler's caches —
+ *   only a new worker gives back).
  */
 
 import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
-import type { RunErrorCode, RunEvent } from '@graphrun/protocol'
+import type { RunErrorCode, RunEvent, RunOrigin } from '@graphrun/protocol'
 import { createRunFold, cutOffEvents, foldEventsInPlace, isTerminalEvent } from '@graphrun/protocol'
 import { ServerError } from '../errors.js'
 import type { ExecRequest, ExecRun, PreparedRun, RunExecutor } from './executor.js'
@@ -39,6 +42,8 @@ export interface WorkerExecutorOptions {
   idle_ms?: number
   /** Runs a worker takes before it is replaced (default 1,000). */
   runs_per_worker?: number
+  /** Graph files a worker evaluates before it is replaced (default 100). */
+  evaluations_per_worker?: number
   /** How long an ending run waits for running nodes (the engine's grace_ms; default 5,000). */
   grace_ms?: number
   /** Heap limit of each worker in MiB (default: Node's); a graph's own `max_memory_mb` wins for its runs. */
@@ -47,6 +52,12 @@ export interface WorkerExecutorOptions {
 
 /** Extra time after the engine's grace period before a cancelled run's worker is terminated. */
 const FORCE_AFTER_GRACE_MS = 1000
+
+/** What a worker's `loaded` says of a run's request. */
+interface Checked {
+  initial_state: Record<string, unknown>
+  origin?: RunOrigin
+}
 
 type Ending = { type: 'cancelled'; reason?: string } | { type: 'error'; code: RunErrorCode; message: string }
 
@@ -67,9 +78,10 @@ interface PooledWorker {
   /** Runs started or about to start on it. */
   runs: Map<string, HostedRun>
   /** Loads waiting for their answer. */
-  loads: Map<number, { resolve: () => void; reject: (error: Error) => void }>
+  loads: Map<number, { resolve: (checked: Checked) => void; reject: (error: Error) => void }>
   reserved: number
   taken: number
+  evaluations: number
   /** Takes no new runs (an abandoned attempt may still run in it, or it took its share). */
   retiring: boolean
   exited: boolean
@@ -81,6 +93,7 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
   const warm = options.warm ?? 2
   const idleMs = options.idle_ms ?? 10_000
   const runsPerWorker = options.runs_per_worker ?? 1000
+  const evaluationsPerWorker = options.evaluations_per_worker ?? 100
   const grace_ms = options.grace_ms ?? 5000
   const workers = new Set<PooledWorker>()
   let nextLoad = 1
@@ -99,6 +112,7 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
       loads: new Map(),
       reserved: 0,
       taken: 0,
+      evaluations: 0,
       retiring: false,
       exited: false,
       idleTimer: undefined,
@@ -151,14 +165,26 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
 
   const onMessage = (pooled: PooledWorker, message: FromWorker) => {
     switch (message.type) {
-      case 'loaded':
+      case 'loaded': {
+        const waiting = pooled.loads.get(message.load_id)
+        pooled.loads.delete(message.load_id)
+        if (message.evaluated) pooled.evaluations += 1
+        if (pooled.evaluations >= evaluationsPerWorker) pooled.retiring = true
+        waiting?.resolve({
+          initial_state: message.initial_state,
+          ...(message.origin === undefined ? {} : { origin: message.origin }),
+        })
+        return
+      }
       case 'load_failed': {
         const waiting = pooled.loads.get(message.load_id)
         pooled.loads.delete(message.load_id)
-        if (message.type === 'loaded') waiting?.resolve()
-        else waiting?.reject(new ServerError(message.code, message.message, message.details))
+        waiting?.reject(new ServerError(message.code, message.message, message.details))
         return
       }
+      case 'described':
+      case 'describe_failed':
+        return // only load workers are asked to describe
       case 'events':
         for (const [run_id, events] of message.batches) pooled.runs.get(run_id)?.deliver(events)
         return
@@ -279,7 +305,6 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
       type: 'start',
       run_id: request.run_id,
       load_id,
-      initial_state: request.initial_state,
       options: {
         graph_id: request.graph_id,
         graph_name: request.graph_name,
@@ -287,7 +312,6 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
         grace_ms,
         ...(request.max_steps === undefined ? {} : { max_steps: request.max_steps }),
         ...(request.breakpoints === undefined ? {} : { breakpoints: request.breakpoints }),
-        ...(request.restore === undefined ? {} : { restore: request.restore }),
       },
     })
     const control = (action: 'pause' | 'resume') => {
@@ -322,16 +346,24 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
       if (closed) throw new ServerError('internal', 'the server is shutting down')
       const source = request.source
       if (!source) throw new Error('the worker executor needs the graph source of every run')
-      const pooled = choose(request.graph.definition.max_memory_mb ?? options.max_memory_mb)
+      const pooled = choose(request.graph.max_memory_mb ?? options.max_memory_mb)
       if (pooled.idleTimer !== undefined) clearTimeout(pooled.idleTimer)
       pooled.idleTimer = undefined
       pooled.reserved += 1
       pooled.worker.ref()
       const load_id = nextLoad++
+      let checked: Checked
       try {
-        await new Promise<void>((resolve, reject) => {
+        checked = await new Promise<Checked>((resolve, reject) => {
           pooled.loads.set(load_id, { resolve, reject })
-          post(pooled, { type: 'load', load_id, ...source })
+          post(pooled, {
+            type: 'load',
+            load_id,
+            ...source,
+            run_id: request.run_id,
+            initial_state: request.initial_state,
+            ...(request.restore === undefined ? {} : { restore: request.restore }),
+          })
         })
       } catch (error) {
         pooled.reserved -= 1
@@ -340,6 +372,7 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
       }
       let used = false
       return {
+        ...checked,
         start(on_event) {
           used = true
           return startOn(pooled, load_id, request, on_event)

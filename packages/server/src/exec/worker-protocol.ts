@@ -1,32 +1,56 @@
 /**
  * The messages between the server's main thread and a run worker (ARCHITECTURE.md, "Where code
- * runs"). A worker may host several runs: `load` a graph (a worker keeps the graph versions it
- * loaded), `start` a run of it, `control` a run; it answers with each run's events in batches, and
- * `ended` once a run's terminal event is sent.
+ * runs"). A worker may host several runs: `load` a graph for a run (a worker keeps the graph
+ * versions it evaluated) and check the run's request against it, `start` that run, `control` a
+ * run; it answers with each run's events in batches, and `ended` once a run's terminal event is
+ * sent. A load worker (load-worker.ts) gets `describe` only: evaluate a file, send its graphs' shapes.
  */
 
 import type { RestorePoint } from '@graphrun/engine'
-import type { ApiErrorCode, RunEvent } from '@graphrun/protocol'
+import type { ApiErrorCode, RunEvent, RunOrigin } from '@graphrun/protocol'
+import type { GraphInfo } from './executor.js'
 
-export interface LoadMessage {
-  type: 'load'
-  load_id: number
+/** A graph file as the registry's evaluation transpiled it (`GraphSource`). */
+interface FileMessage {
   workspace: string
   /** Relative to the workspace, as the registry has it. */
   file_path: string
-  export_name: string
   /** The graph's version (its file's hash): with the path, what the worker keeps graphs by. */
   version: string
-  /** The module the main thread evaluated, transpiled to CommonJS (`LoadedFile.code`). */
+  /** The module transpiled to CommonJS as the registry's evaluation did (`GraphSource.code`). */
   code: string
+}
+
+export interface LoadMessage extends FileMessage {
+  type: 'load'
+  load_id: number
+  export_name: string
+  /** The run the load is for, with what `prepare` checks against the graph (checkRequest). */
+  run_id: string
+  initial_state: Record<string, unknown>
+  restore?: RestorePoint
+}
+
+/**
+ * Transpile and evaluate a file the main thread read, and send the shape of every graph it
+ * exports with the transpiled module (the registry's load).
+ */
+export interface DescribeMessage {
+  type: 'describe'
+  describe_id: number
+  workspace: string
+  file_path: string
+  /** The main thread's hash of the file's bytes. */
+  version: string
+  /** The file's text. */
+  source: string
 }
 
 export interface StartMessage {
   type: 'start'
   run_id: string
-  /** The `load` whose graph to run. */
+  /** The `load` whose graph, initial state and restore point to run. */
   load_id: number
-  initial_state: Record<string, unknown>
   options: {
     graph_id: string
     graph_name: string
@@ -34,7 +58,6 @@ export interface StartMessage {
     grace_ms: number
     max_steps?: number
     breakpoints?: readonly string[]
-    restore?: RestorePoint
   }
 }
 
@@ -51,17 +74,32 @@ export interface ForgetMessage {
   load_id: number
 }
 
-export type ToWorker = LoadMessage | StartMessage | ControlMessage | ForgetMessage
+export type ToWorker = LoadMessage | DescribeMessage | StartMessage | ControlMessage | ForgetMessage
+
+/** A ServerError as it crosses threads. */
+export interface FailureMessage {
+  code: ApiErrorCode
+  message: string
+  details?: Record<string, unknown>
+}
 
 export type FromWorker =
-  | { type: 'loaded'; load_id: number }
+  /** `evaluated`: the file was evaluated for this load (not a version the worker kept). */
   | {
-      type: 'load_failed'
+      type: 'loaded'
       load_id: number
-      code: ApiErrorCode
-      message: string
-      details?: Record<string, unknown>
+      evaluated: boolean
+      initial_state: Record<string, unknown>
+      origin?: RunOrigin
     }
+  | ({ type: 'load_failed'; load_id: number } & FailureMessage)
+  | {
+      type: 'described'
+      describe_id: number
+      code: string
+      graphs: { export_name: string; graph: GraphInfo }[]
+    }
+  | ({ type: 'describe_failed'; describe_id: number } & FailureMessage)
   /** New events of one or more runs, each run's in order. */
   | { type: 'events'; batches: [run_id: string, events: RunEvent[]][] }
   /**

@@ -1,25 +1,30 @@
 /**
  * The graph registry: every graph the server can run, by id. Graphs come from the start-up scan
  * of the workspace, from `POST /api/graphs/load`, and from reloads when a file changes (each
- * reload gets the file's new version; runs already going keep the graph object they started
- * with). The registry keeps the live graph objects; the store keeps their records and layouts.
+ * reload gets the file's new version; runs already going keep the graph they started with). The
+ * registry keeps each graph's shape and the code it was evaluated from — the files themselves are
+ * evaluated by a GraphEvaluator (graph-evaluator.ts), in a load worker unless the server runs
+ * graphs on its own thread; the store keeps their records and layouts.
  */
 
 import { createHash } from 'node:crypto'
 import type { Graph } from '@graphrun/engine'
 import type { GraphDetailDto, GraphSummaryDto } from '@graphrun/protocol'
 import { ServerError } from '../errors.js'
+import type { GraphInfo } from '../exec/executor.js'
 import { graphId } from '../loader/graph-id.js'
-import type { GraphLoader, LoadedFile } from '../loader/graph-loader.js'
 import type { GraphRecord, RunStore } from '../store/run-store.js'
 import type { AutoLayouts } from './auto-layout.js'
+import type { EvaluatedFile, GraphEvaluator } from './graph-evaluator.js'
 
 export { graphId }
 
 export interface RegisteredGraph {
   record: GraphRecord
-  graph: Graph
-  /** The source text the graph was evaluated from (what a run worker evaluates again). */
+  graph: GraphInfo
+  /** The graph object, when this thread evaluated the file (the thread executor runs it). */
+  evaluated?: Graph
+  /** The file's text transpiled, as it was evaluated (what a run worker evaluates again). */
   code: string
 }
 
@@ -56,7 +61,7 @@ export interface RegistryChange {
  */
 export function createGraphRegistry(
   store: RunStore,
-  loader: GraphLoader,
+  evaluator: GraphEvaluator,
   layouts?: AutoLayouts,
   onChanged?: (change: RegistryChange) => void,
 ): GraphRegistry {
@@ -90,12 +95,12 @@ export function createGraphRegistry(
    * reloads and restarts.
    */
   const register = async (
-    file: LoadedFile,
+    file: EvaluatedFile,
     given?: { id: string; name?: string | undefined; description?: string | undefined },
   ): Promise<RegisteredGraph[]> => {
     const now = new Date().toISOString()
     const entries: RegisteredGraph[] = []
-    for (const { export_name, graph } of file.graphs) {
+    for (const { export_name, graph, evaluated } of file.graphs) {
       const id = idFor(file.relative, export_name)
       const previous =
         graphs.get(id) ?? (await store.getGraph(id).then((r) => (r ? { record: r } : undefined)))
@@ -117,7 +122,7 @@ export function createGraphRegistry(
       }
       await store.upsertGraph(record)
       layouts?.prepare(id, record.version, { nodes: graph.nodes, edges: graph.edges })
-      const entry = { record, graph, code: file.code }
+      const entry: RegisteredGraph = { record, graph, code: file.code, ...(evaluated ? { evaluated } : {}) }
       graphs.set(id, entry)
       entries.push(entry)
     }
@@ -135,12 +140,12 @@ export function createGraphRegistry(
 
   const registry: GraphRegistry = {
     async scan() {
-      const result = await loader.scan()
+      const result = await evaluator.scan()
       for (const file of result.files) await register(file)
       return result.errors
     },
     async load(file_path, options = {}) {
-      const file = await loader.loadFile(file_path)
+      const file = await evaluator.loadFile(file_path)
       const wanted = options.export_name
       if (wanted !== undefined && !file.graphs.some((g) => g.export_name === wanted)) {
         const found = file.graphs.map((g) => g.export_name).join(', ')

@@ -4,7 +4,6 @@
  * start it detached.
  */
 
-import { validateInitialState } from '@graphrun/engine'
 import type { RunDetailDto } from '@graphrun/protocol'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
@@ -40,15 +39,15 @@ export function registerGraphRoutes(app: FastifyInstance, ctx: ServerContext): v
         unknown,
       })
     }
-    const checked = await validateInitialState(entry.graph, body?.initial_state ?? {})
-    if (!checked.ok) throw new ServerError('invalid_state', checked.message)
+    // The executor checks the initial state where the graph was evaluated (`invalid_state`).
     return ctx.manager.start({
       graph: entry.graph,
+      ...(entry.evaluated ? { evaluated: entry.evaluated } : {}),
       source: sourceOf(ctx, entry),
       graph_id,
       graph_name: entry.record.name,
       graph_version: entry.record.version,
-      initial_state: checked.state,
+      initial_state: body?.initial_state ?? {},
       ...(body?.max_steps === undefined ? {} : { max_steps: body.max_steps }),
       ...(body?.breakpoints === undefined ? {} : { breakpoints: body.breakpoints }),
     })

@@ -43,6 +43,7 @@ export async function restoreRun(
   })
   const started = await startRestored(ctx.manager, {
     graph: entry.graph,
+    ...(entry.evaluated ? { evaluated: entry.evaluated } : {}),
     source: sourceOf(ctx, entry),
     graph_id: run.graph_id,
     graph_name: entry.record.name,

@@ -59,14 +59,35 @@ export interface ScanResult {
   errors: ServerError[]
 }
 
+/** A graph file read and hashed, not transpiled nor evaluated: what a load worker loads. */
+export interface SourceFile extends WorkspaceFile {
+  version: string
+  /** The file's text (a BOM dropped). */
+  source: string
+}
+
+export interface SourceScan {
+  files: SourceFile[]
+  errors: ServerError[]
+}
+
 export interface GraphLoader {
   loadFile(file_path: string): Promise<LoadedFile>
+  /** The file read and hashed: none of its code runs, no transpiler starts. */
+  readFile(file_path: string): Promise<SourceFile>
+  /**
+   * The graphs of a file another loader read (`readFile`), transpiled and evaluated here as the
+   * file at `file_path`; `version` is what that loader said.
+   */
+  loadSource(file_path: string, source: string, version: string): Promise<LoadedFile>
   /**
    * The graphs of a module another loader transpiled (`LoadedFile.code`), evaluated as the file at
    * `file_path` (its imports resolve from there); `version` is what that loader said.
    */
   loadTranspiled(file_path: string, code: string, version: string): Promise<LoadedFile>
   scan(): Promise<ScanResult>
+  /** `scan` reading the graph files only: their sources, and the ones that could not be read. */
+  readFiles(): Promise<SourceScan>
 }
 
 export function createGraphLoader(root: string, options: GraphLoaderOptions = {}): GraphLoader {
@@ -80,35 +101,40 @@ export function createGraphLoader(root: string, options: GraphLoaderOptions = {}
   })
 
   /** Evaluates a module already transpiled to CommonJS (no transpiler runs). */
-  const run = async (file: WorkspaceFile, code: string): Promise<unknown> =>
-    jiti.evalModule(code, {
-      id: file.absolute,
-      filename: file.absolute,
-      ext: '.cjs',
-      async: true,
-      forceTranspile: false,
-    })
-
-  const evaluate = async (file: WorkspaceFile, bytes: Buffer): Promise<LoadedFile> => {
-    const version = createHash('sha256').update(bytes).digest('hex').slice(0, 16)
-    let code: string
+  const run = async (file: WorkspaceFile, code: string, version: string): Promise<LoadedFile> => {
     let exports: unknown
+    try {
+      exports = await jiti.evalModule(code, {
+        id: file.absolute,
+        filename: file.absolute,
+        ext: '.cjs',
+        async: true,
+        forceTranspile: false,
+      })
+    } catch (error) {
+      throw loadError(error, file)
+    }
+    return graphsFrom(file, version, code, exports)
+  }
+
+  /** Transpiles a file's text to CommonJS, then evaluates it. */
+  const load = async (file: SourceFile): Promise<LoadedFile> => {
+    let code: string
     try {
       // Transpiled here, then evaluated, not jiti.import: jiti hands .mjs files (and .js under
       // "type": "module") to Node's native import, whose cache can never be cleared, so an edit
       // would not show. Evaluating the bytes we hashed also keeps `version` true to what ran.
       code = jiti.transform({
-        source: stripBom(bytes.toString('utf8')),
+        source: file.source,
         filename: file.absolute,
         ts: /\.[cm]?tsx?$/.test(file.absolute),
         retainLines: true,
         async: true,
       })
-      exports = await run(file, code)
     } catch (error) {
       throw loadError(error, file)
     }
-    return graphsFrom(file, version, code, exports)
+    return run(file, code, file.version)
   }
 
   const graphsFrom = (file: WorkspaceFile, version: string, code: string, exports: unknown): LoadedFile => {
@@ -140,53 +166,64 @@ export function createGraphLoader(root: string, options: GraphLoaderOptions = {}
     }
   }
 
-  return {
-    async loadFile(file_path) {
-      try {
-        const file = await resolveInWorkspace(root, file_path)
-        return await evaluate(file, await read(file))
-      } catch (error) {
-        if (error instanceof ServerError) throw error
-        throw new ServerError('graph_load_failed', `cannot load ${String(file_path)}: ${describe(error)}`, {
-          file: String(file_path),
-        })
-      }
-    },
+  const sourceOf = (file: WorkspaceFile, bytes: Buffer): SourceFile => ({
+    absolute: file.absolute,
+    relative: file.relative,
+    version: createHash('sha256').update(bytes).digest('hex').slice(0, 16),
+    source: stripBom(bytes.toString('utf8')),
+  })
 
-    async loadTranspiled(file_path, code, version) {
+  const readFile = async (file_path: string): Promise<SourceFile> => {
+    try {
       const file = await resolveInWorkspace(root, file_path)
-      let exports: unknown
-      try {
-        exports = await run(file, code)
-      } catch (error) {
-        throw loadError(error, file)
-      }
-      return graphsFrom(file, version, code, exports)
-    },
+      return sourceOf(file, await read(file))
+    } catch (error) {
+      if (error instanceof ServerError) throw error
+      throw new ServerError('graph_load_failed', `cannot load ${String(file_path)}: ${describe(error)}`, {
+        file: String(file_path),
+      })
+    }
+  }
 
-    async scan() {
-      const realRoot = await realWorkspaceRoot(root)
-      const files: LoadedFile[] = []
-      const errors: ServerError[] = []
-      for (const absolute of await findSourceFiles(realRoot)) {
-        const file = { absolute, relative: toPosix(path.relative(realRoot, absolute)) }
-        try {
-          const bytes = await read(file)
-          // Cheap pre-filter: only files that mention defineGraph are evaluated.
-          if (!bytes.includes('defineGraph')) continue
-          files.push(await evaluate(file, bytes))
-        } catch (error) {
-          errors.push(
-            error instanceof ServerError
-              ? error
-              : new ServerError('graph_load_failed', `cannot load ${file.relative}: ${describe(error)}`, {
-                  file: file.relative,
-                }),
-          )
-        }
+  /** Every graph file of the workspace, read, each with what the callback made of it. */
+  const eachFile = async <T>(
+    each: (file: SourceFile) => Promise<T>,
+  ): Promise<{ files: T[]; errors: ServerError[] }> => {
+    const realRoot = await realWorkspaceRoot(root)
+    const files: T[] = []
+    const errors: ServerError[] = []
+    for (const absolute of await findSourceFiles(realRoot)) {
+      const file = { absolute, relative: toPosix(path.relative(realRoot, absolute)) }
+      try {
+        const bytes = await read(file)
+        // Cheap pre-filter: only files that mention defineGraph are evaluated.
+        if (!bytes.includes('defineGraph')) continue
+        files.push(await each(sourceOf(file, bytes)))
+      } catch (error) {
+        errors.push(
+          error instanceof ServerError
+            ? error
+            : new ServerError('graph_load_failed', `cannot load ${file.relative}: ${describe(error)}`, {
+                file: file.relative,
+              }),
+        )
       }
-      return { files, errors }
+    }
+    return { files, errors }
+  }
+
+  return {
+    loadFile: async (file_path) => load(await readFile(file_path)),
+    readFile,
+    async loadSource(file_path, source, version) {
+      const file = await resolveInWorkspace(root, file_path)
+      return load({ ...file, source, version })
     },
+    async loadTranspiled(file_path, code, version) {
+      return run(await resolveInWorkspace(root, file_path), code, version)
+    },
+    scan: () => eachFile(load),
+    readFiles: () => eachFile(async (file) => file),
   }
 }
 

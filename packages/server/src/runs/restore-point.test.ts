@@ -51,7 +51,14 @@ const ids: Record<'succeeded' | 'failed' | 'cancelled' | 'interrupted', string> 
 }
 
 const start = (initial_state: S, m = manager) =>
-  m.start({ graph, graph_id: 'two', graph_name: 'Two steps', graph_version: 'v1', initial_state })
+  m.start({
+    graph,
+    evaluated: graph,
+    graph_id: 'two',
+    graph_name: 'Two steps',
+    graph_version: 'v1',
+    initial_state,
+  })
 
 const options: StoredPointOptions<Graph> = { graphFor: () => ({ graph, version: 'v1' }) }
 
@@ -144,6 +151,7 @@ describe('startRestored', () => {
     const { run, point } = await storedRestorePoint(store, ids.failed, 'continue', {}, options)
     const started = await startRestored(manager, {
       graph,
+      evaluated: graph,
       graph_id: 'two',
       graph_name: 'Two steps',
       graph_version: 'v1',
@@ -167,6 +175,7 @@ describe('startRestored', () => {
     const request = (restore: Parameters<typeof startRestored>[1]['restore'], g = graph) =>
       startRestored(manager, {
         graph: g,
+        evaluated: g,
         graph_id: 'two',
         graph_name: 'Two steps',
         graph_version: 'v1',

@@ -9,7 +9,6 @@
  */
 
 import type { RestorePoint } from '@graphrun/engine'
-import { isGraphError } from '@graphrun/engine'
 import type { JsonPatchOperation, OriginMode, RestoreRequest, RunEvent } from '@graphrun/protocol'
 import { applyPatch, escapePointerToken, statePatchOf } from '@graphrun/protocol'
 import { ServerError } from '../errors.js'
@@ -168,19 +167,13 @@ export async function storedRestorePoint<G>(
 }
 
 /**
- * Starts a run from a restore point. The manager checks the point against the graph
- * (checkRestore) before it writes anything; a refusal becomes `graph_changed` (a reused node is
- * gone) or `validation_failed` (an unknown node to run again, a seq out of range).
+ * Starts a run from a restore point. The executor checks the point against the graph
+ * (checkRestore, exec/executor.ts) before anything is written; a refusal is `graph_changed` (a
+ * reused node is gone) or `validation_failed` (an unknown node to run again, a seq out of range).
  */
 export async function startRestored(
   manager: RunManager,
   request: StartRunRequest & { restore: RestorePoint },
 ): ReturnType<RunManager['start']> {
-  try {
-    return await manager.start(request)
-  } catch (error) {
-    if (!isGraphError(error)) throw error
-    const code = error.code === 'graph_changed' ? 'graph_changed' : 'validation_failed'
-    throw new ServerError(code, error.message, error.details)
-  }
+  return manager.start(request)
 }

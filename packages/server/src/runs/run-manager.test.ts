@@ -63,7 +63,14 @@ afterEach(async () => {
 
 /** Starts a run of `graph` (the Steps graph unless given) from an empty state. */
 const startRun = (graph = steps, graph_id = 'steps') =>
-  manager.start({ graph, graph_id, graph_name: graph_id, graph_version: 'v1', initial_state: {} })
+  manager.start({
+    graph,
+    evaluated: graph,
+    graph_id,
+    graph_name: graph_id,
+    graph_version: 'v1',
+    initial_state: {},
+  })
 
 /** Starts `n` runs of the Steps graph in one turn of the event loop. */
 const start = (n: number) => Promise.all(Array.from({ length: n }, () => startRun()))
@@ -126,6 +133,7 @@ describe('run manager', () => {
     const heard: RunEvent[] = []
     const run = await manager.start({
       graph: instant,
+      evaluated: instant,
       graph_id: 'instant',
       graph_name: 'instant',
       graph_version: 'v1',

@@ -9,10 +9,9 @@
  */
 
 import type { Graph, RestorePoint } from '@graphrun/engine'
-import { checkRestore } from '@graphrun/engine'
 import type { NodeResultDto, RunErrorEvent, RunEvent, RunStatus, TerminalEvent } from '@graphrun/protocol'
 import { isTerminalEvent, statusAfter } from '@graphrun/protocol'
-import type { ExecRun, GraphSource, RunExecutor } from '../exec/executor.js'
+import type { ExecRun, GraphInfo, GraphSource, RunExecutor } from '../exec/executor.js'
 import { createThreadExecutor } from '../exec/executor.js'
 import type { RunStore } from '../store/run-store.js'
 import type { NodeResultsFold } from './node-results.js'
@@ -35,17 +34,21 @@ interface Batch {
 }
 
 export interface StartRunRequest {
-  graph: Graph
+  /** The graph's shape (node ids for the per-node results). */
+  graph: GraphInfo
+  /** The graph object, when this thread evaluated it: the thread executor runs it. */
+  evaluated?: Graph
   /** The graph's file, for an executor that loads it elsewhere (a worker). */
   source?: GraphSource
   graph_id: string
   /** The name runs are listed under (a load call may have renamed the graph). */
   graph_name: string
   graph_version: string
+  /** As given: the executor checks it against the graph's state schema (`invalid_state`). */
   initial_state: Record<string, unknown>
   max_steps?: number
   breakpoints?: readonly string[]
-  /** Continue from a point of another run (resume, retry, from a node, fork). */
+  /** Continue from a point of another run (resume, retry, from a node, fork); the executor checks it. */
   restore?: RestorePoint
   /**
    * Listens from the first committed batch on, as `subscribe` would — which, called once `start`
@@ -259,12 +262,12 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   return {
     async start(request) {
       const run_id = globalThis.crypto.randomUUID()
-      // A bad restore point throws here (GraphError), before anything is written.
-      const origin = request.restore && checkRestore(request.graph, request.restore, run_id)
-      // So does a graph the executor cannot load (a ServerError).
+      // A graph the executor cannot load, an invalid initial state or a bad restore point throw
+      // here (a ServerError), before anything is written.
       const prepared = await executor.prepare({
         run_id,
         graph: request.graph,
+        ...(request.evaluated === undefined ? {} : { evaluated: request.evaluated }),
         ...(request.source === undefined ? {} : { source: request.source }),
         initial_state: request.initial_state,
         graph_id: request.graph_id,
@@ -280,9 +283,9 @@ export function createRunManager(options: RunManagerOptions): RunManager {
           graph_id: request.graph_id,
           graph_name: request.graph_name,
           graph_version: request.graph_version,
-          initial_state: request.initial_state,
+          initial_state: prepared.initial_state,
           started_at: new Date().toISOString(),
-          ...(origin === undefined ? {} : { origin }),
+          ...(prepared.origin === undefined ? {} : { origin: prepared.origin }),
         })
       } catch (error) {
         prepared.release()
