@@ -59,6 +59,7 @@ const runDetail: RunDetailDto = {
   final_state: { ok: true },
   forks: [],
   nodes: [],
+  pending_inputs: [],
 }
 
 interface Case {

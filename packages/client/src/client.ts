@@ -27,6 +27,7 @@
  *                       paused, a new one continuing it when it was interrupted or cancelled
  *   retryRun(id)        POST   /api/runs/{id}/retry, no body → 202 {run_id} (a new run)
  *   forkRun(id, req?)   POST   /api/runs/{id}/fork  body req ({} when omitted) → 202 {run_id} (a new run)
+ *   answer(id, a)       POST   /api/runs/{id}/input  body a {request_id, value, by?} → 202, body ignored
  *   streamRun(id, s?, o?)  POST /api/graphs/{id}/execute/stream  body {initial_state?, max_steps?} (always
  *                       sent, `{}` when both are omitted), Accept: text/event-stream
  *                       → 200 SSE, header `Content-Location: /api/runs/{run_id}/events`
@@ -54,6 +55,7 @@ import type {
   GraphDetailDto,
   GraphSummaryDto,
   HealthDto,
+  InputAnswer,
   LoadGraphRequest,
   NodePosition,
   RestoreRequest,
@@ -139,6 +141,12 @@ export interface GraphrunClient {
   retryRun(run_id: string): Promise<{ run_id: string }>
   /** A new run from a point of this one: at an event, from a node, with an edited state. */
   forkRun(run_id: string, req?: RestoreRequest): Promise<{ run_id: string }>
+  /**
+   * Answers one of the run's pending input requests (`RunDetailDto.pending_inputs`, or an
+   * `input_requested` event). Throws GraphrunError `invalid_input` (422, `details.issues`),
+   * `input_not_pending` or `run_ended` (409).
+   */
+  answer(run_id: string, answer: InputAnswer): Promise<void>
   /**
    * Starts a run and yields its events from `start` to the terminal event. The run id comes from
    * the `Content-Location` header (or the first event); a dropped connection is resumed with
@@ -253,6 +261,7 @@ export function createClient(options: ClientOptions): GraphrunClient {
     },
     retryRun: (run_id) => json('POST', `${run(run_id)}/retry`),
     forkRun: (run_id, req = {}) => json('POST', `${run(run_id)}/fork`, req),
+    answer: (run_id, answer) => empty('POST', `${run(run_id)}/input`, answer),
 
     streamRun(graph_id, initial_state, streamOptions = {}) {
       const body: ExecuteRequest = {}

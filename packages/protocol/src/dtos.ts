@@ -3,7 +3,15 @@
  * The server produces them and the client and studio consume them; both sides import these types.
  */
 
-import type { NodeErrorEvent, NodeStatus, OriginMode, RunOrigin, RunStatus, RunSummary } from './events.js'
+import type {
+  InputRequestedEvent,
+  NodeErrorEvent,
+  NodeStatus,
+  OriginMode,
+  RunOrigin,
+  RunStatus,
+  RunSummary,
+} from './events.js'
 import type { JsonPatchOperation } from './patch.js'
 
 export type EdgeKind = 'static' | 'route'
@@ -103,6 +111,19 @@ export interface RunDetailDto extends RunSummaryDto {
   /** The runs that continue this one (resumed, retried, forked from it), oldest first. */
   forks: RunForkDto[]
   nodes: NodeResultDto[]
+  /**
+   * The input requests waiting for an answer (`POST /api/runs/{id}/input`), in the order they
+   * were made: each one's `input_requested` event. Empty unless the run is `waiting_input`.
+   */
+  pending_inputs: InputRequestedEvent[]
+}
+
+/** What `POST /api/runs/{id}/input` takes. */
+export interface InputAnswer {
+  request_id: string
+  value: unknown
+  /** Who answers. */
+  by?: string
 }
 
 /** A run that continues another: how, from which event, and where it stands. */

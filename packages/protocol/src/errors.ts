@@ -12,11 +12,13 @@ export const API_ERROR_STATUS = {
   not_found: 404,
   run_ended: 409,
   run_active: 409,
+  input_not_pending: 409,
   graph_changed: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   graph_load_failed: 422,
   invalid_state: 422,
+  invalid_input: 422,
   internal: 500,
 } as const
 

@@ -17,6 +17,7 @@ export type {
   GraphNodeDto,
   GraphSummaryDto,
   HealthDto,
+  InputAnswer,
   LoadGraphRequest,
   NodePosition,
   NodeResultDto,

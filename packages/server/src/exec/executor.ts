@@ -80,6 +80,23 @@ export interface ExecRun {
   /** False once the run has ended. */
   pause(): boolean
   resume(): boolean
+  /**
+   * Answers one of the run's pending input requests (docs/semantics.md, Human input). Rejects with
+   * a ServerError: `input_not_pending`, `invalid_input` (details.issues), `run_ended`.
+   */
+  answer(request_id: string, value: unknown, by?: string): Promise<void>
+}
+
+/** What `handle.answer` refused, as the API says it (the engine's GraphError codes are the API's). */
+export function answerRefusal(error: unknown): ServerError {
+  if (error instanceof ServerError) return error
+  if (
+    isGraphError(error) &&
+    (error.code === 'input_not_pending' || error.code === 'invalid_input' || error.code === 'run_ended')
+  ) {
+    return new ServerError(error.code, error.message, error.details)
+  }
+  return new ServerError('internal', error instanceof Error ? error.message : String(error))
 }
 
 export interface PreparedRun {
@@ -150,6 +167,10 @@ export function createThreadExecutor(): RunExecutor {
             cancel: (reason) => handle.cancel(reason),
             pause: () => handle.pause(),
             resume: () => handle.resume(),
+            answer: (request_id, value, by) =>
+              handle.answer(request_id, value, by).catch((error: unknown) => {
+                throw answerRefusal(error)
+              }),
           }
         },
         release() {},

@@ -17,7 +17,7 @@ import { isTerminalEvent } from '@graphrun/protocol'
 import { ServerError } from '../errors.js'
 import type { GraphLoader } from '../loader/graph-loader.js'
 import { createGraphLoader } from '../loader/graph-loader.js'
-import { checkRequest, graphInfo } from './executor.js'
+import { answerRefusal, checkRequest, graphInfo } from './executor.js'
 import type {
   DescribeMessage,
   FailureMessage,
@@ -188,6 +188,18 @@ port.on('message', (message: ToWorker) => {
     case 'forget':
       loads.delete(message.load_id)
       return
+    case 'answer': {
+      const handle = runs.get(message.run_id)
+      const answered = handle
+        ? handle.answer(message.request_id, message.value, message.by)
+        : Promise.reject(new ServerError('run_ended', `run ${message.run_id} has ended; it takes no answers`))
+      answered.then(
+        () => send({ type: 'answered', answer_id: message.answer_id }),
+        (error: unknown) =>
+          send({ type: 'answered', answer_id: message.answer_id, error: failure(answerRefusal(error)) }),
+      )
+      return
+    }
     case 'control': {
       const handle = runs.get(message.run_id)
       if (message.action === 'cancel') handle?.cancel(message.reason)

@@ -77,6 +77,8 @@ interface PooledWorker {
   limit: number | undefined
   /** Runs started or about to start on it. */
   runs: Map<string, HostedRun>
+  /** Answers to input requests waiting for the worker to take them. */
+  answers: Map<number, { resolve: () => void; reject: (error: Error) => void }>
   /** Loads waiting for their answer. */
   loads: Map<number, { resolve: (checked: Checked) => void; reject: (error: Error) => void }>
   reserved: number
@@ -97,6 +99,7 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
   const grace_ms = options.grace_ms ?? 5000
   const workers = new Set<PooledWorker>()
   let nextLoad = 1
+  let nextAnswer = 1
   let closed = false
 
   const load = (w: PooledWorker) => w.runs.size + w.reserved
@@ -109,6 +112,7 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
       worker,
       limit,
       runs: new Map(),
+      answers: new Map(),
       loads: new Map(),
       reserved: 0,
       taken: 0,
@@ -131,6 +135,9 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
       for (const { reject } of pooled.loads.values())
         reject(new ServerError('internal', `the run's worker ended while loading the graph (${why})`))
       pooled.loads.clear()
+      for (const { reject } of pooled.answers.values())
+        reject(new ServerError('run_ended', `the run's worker ended before it took the answer (${why})`))
+      pooled.answers.clear()
       const runs = [...pooled.runs.values()]
       pooled.runs.clear()
       const forcer = runs.find((r) => r.forced)
@@ -180,6 +187,14 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
         const waiting = pooled.loads.get(message.load_id)
         pooled.loads.delete(message.load_id)
         waiting?.reject(new ServerError(message.code, message.message, message.details))
+        return
+      }
+      case 'answered': {
+        const waiting = pooled.answers.get(message.answer_id)
+        pooled.answers.delete(message.answer_id)
+        if (message.error)
+          waiting?.reject(new ServerError(message.error.code, message.error.message, message.error.details))
+        else waiting?.resolve()
         return
       }
       case 'described':
@@ -338,6 +353,24 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
       },
       pause: () => control('pause'),
       resume: () => control('resume'),
+      answer(request_id, value, by) {
+        if (ended)
+          return Promise.reject(
+            new ServerError('run_ended', `run ${request.run_id} has ended; it takes no answers`),
+          )
+        const answer_id = nextAnswer++
+        return new Promise<void>((resolve, reject) => {
+          pooled.answers.set(answer_id, { resolve, reject })
+          post(pooled, {
+            type: 'answer',
+            answer_id,
+            run_id: request.run_id,
+            request_id,
+            value,
+            ...(by === undefined ? {} : { by }),
+          })
+        })
+      },
     }
   }
 

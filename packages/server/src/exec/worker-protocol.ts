@@ -68,13 +68,29 @@ export interface ControlMessage {
   reason?: string
 }
 
+/** An answer to one of a run's input requests; the worker says `answered`. */
+export interface AnswerMessage {
+  type: 'answer'
+  answer_id: number
+  run_id: string
+  request_id: string
+  value: unknown
+  by?: string
+}
+
 /** A load whose run will not start after all. */
 export interface ForgetMessage {
   type: 'forget'
   load_id: number
 }
 
-export type ToWorker = LoadMessage | DescribeMessage | StartMessage | ControlMessage | ForgetMessage
+export type ToWorker =
+  | LoadMessage
+  | DescribeMessage
+  | StartMessage
+  | ControlMessage
+  | AnswerMessage
+  | ForgetMessage
 
 /** A ServerError as it crosses threads. */
 export interface FailureMessage {
@@ -100,6 +116,8 @@ export type FromWorker =
       graphs: { export_name: string; graph: GraphInfo }[]
     }
   | ({ type: 'describe_failed'; describe_id: number } & FailureMessage)
+  /** The run took the answer (`error` absent), or refused it. */
+  | { type: 'answered'; answer_id: number; error?: FailureMessage }
   /** New events of one or more runs, each run's in order. */
   | { type: 'events'; batches: [run_id: string, events: RunEvent[]][] }
   /**

@@ -1,7 +1,7 @@
 /**
  * Run routes (docs/http-api.md: Routes, Streaming): history, one run with per-node results, its
- * events (SSE with resume by Last-Event-ID or ?after=, or a JSON array), and cancel / pause /
- * resume.
+ * events (SSE with resume by Last-Event-ID or ?after=, or a JSON array), cancel / pause /
+ * resume, and answers to its input requests.
  */
 
 import type { NodeResultDto, RunDetailDto, RunForkDto, RunOrigin, RunSummaryDto } from '@graphrun/protocol'
@@ -12,7 +12,7 @@ import { nodeResults } from '../runs/node-results.js'
 import type { RunRecord } from '../store/run-store.js'
 import type { ServerContext } from './context.js'
 import { restoreRun } from './restore-routes.js'
-import { EventsQuery, RunIdParams, RunsQuery } from './schemas.js'
+import { EventsQuery, InputBody, RunIdParams, RunsQuery } from './schemas.js'
 import { streamRun } from './sse-stream.js'
 
 export function runSummary(run: RunRecord): RunSummaryDto {
@@ -48,6 +48,7 @@ export async function runDetail(ctx: ServerContext, run_id: string): Promise<Run
     ...(run.error === undefined ? {} : { error: run.error }),
     forks: forks.map(forkOf),
     nodes,
+    pending_inputs: ctx.manager.pendingInputs(run_id) ?? [],
   }
 }
 
@@ -121,7 +122,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ServerContext): voi
       const run = await ctx.store.getRun(run_id)
       if (!run) throw new ServerError('not_found', `no run with id "${run_id}"`)
       if (prefersJson(request.headers.accept)) return ctx.store.readEvents(run_id, after)
-      const live = run.status === 'running' || run.status === 'paused'
+      const live = run.status === 'running' || run.status === 'waiting_input' || run.status === 'paused'
       if (!live && after >= run.last_seq) return reply.code(204).send()
       reply.hijack()
       await streamRun({
@@ -133,6 +134,26 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ServerContext): voi
         after,
         options: ctx.sse,
         open: ctx.openStreams,
+      })
+    },
+  )
+
+  r.post(
+    '/api/runs/:run_id/input',
+    { schema: { params: RunIdParams, body: InputBody, tags: ['runs'] } },
+    async (request, reply) => {
+      const { run_id } = request.params
+      const { request_id, value, by } = request.body
+      const answered = ctx.manager.answer(run_id, request_id, value, by)
+      if (answered) {
+        await answered
+        return reply.code(202).send({ run_id, request_id })
+      }
+      const run = await ctx.store.getRun(run_id)
+      if (!run) throw new ServerError('not_found', `no run with id "${run_id}"`)
+      throw new ServerError('run_ended', `run "${run_id}" has ended (${run.status}); it takes no answers`, {
+        status: run.status,
+        request_id,
       })
     },
   )

@@ -58,6 +58,12 @@ const PatchOp = z.union([
   z.object({ op: z.enum(['move', 'copy']), from: Pointer, path: Pointer }),
 ])
 
+export const InputBody = z.object({
+  request_id: z.string().min(1).max(500).describe("The request's id, from its input_requested event"),
+  value: z.unknown().describe("The answer: checked against the request's schema or choices"),
+  by: z.string().min(1).max(200).optional().describe('Who answers (a user name); stored with the answer'),
+})
+
 export const ForkBody = z
   .object({
     at_seq: z

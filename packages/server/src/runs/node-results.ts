@@ -5,7 +5,7 @@
  * them is folded from its log. The log is the truth; no status is derived here.
  */
 
-import type { NodeFold, NodeResultDto, RunEvent, RunStatus } from '@graphrun/protocol'
+import type { InputRequestedEvent, NodeFold, NodeResultDto, RunEvent, RunStatus } from '@graphrun/protocol'
 import { createRunFold, foldEventsInPlace, nodesInOrder } from '@graphrun/protocol'
 
 export interface NodeResultsFold {
@@ -14,6 +14,8 @@ export interface NodeResultsFold {
   status(): RunStatus | 'idle'
   /** Every node's result, in the graph's node order (unknown nodes last). */
   list(): NodeResultDto[]
+  /** The input requests pending, in the order they were made. */
+  pendingInputs(): InputRequestedEvent[]
 }
 
 function nodeResultOf(node: NodeFold): NodeResultDto {
@@ -34,6 +36,7 @@ export function createNodeResultsFold(node_ids: readonly string[]): NodeResultsF
     apply: (events) => foldEventsInPlace(fold, events),
     status: () => fold.status,
     list: () => nodesInOrder(fold).map(nodeResultOf),
+    pendingInputs: () => Object.values(fold.pending_inputs),
   }
 }
 

@@ -105,7 +105,12 @@ export async function storedRestorePoint<G>(
 ): Promise<StoredPoint<G>> {
   const run = await store.getRun(run_id)
   if (!run) throw new ServerError('not_found', `no run with id "${run_id}"`)
-  if (options.isActive?.(run_id) || run.status === 'running' || run.status === 'paused') {
+  if (
+    options.isActive?.(run_id) ||
+    run.status === 'running' ||
+    run.status === 'waiting_input' ||
+    run.status === 'paused'
+  ) {
     throw new ServerError(
       'run_active',
       `run "${run_id}" is still ${run.status}: wait for its end, or cancel it`,

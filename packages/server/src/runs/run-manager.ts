@@ -9,7 +9,14 @@
  */
 
 import type { Graph, RestorePoint } from '@graphrun/engine'
-import type { NodeResultDto, RunErrorEvent, RunEvent, RunStatus, TerminalEvent } from '@graphrun/protocol'
+import type {
+  InputRequestedEvent,
+  NodeResultDto,
+  RunErrorEvent,
+  RunEvent,
+  RunStatus,
+  TerminalEvent,
+} from '@graphrun/protocol'
 import { isTerminalEvent, statusAfter } from '@graphrun/protocol'
 import type { ExecRun, GraphInfo, GraphSource, RunExecutor } from '../exec/executor.js'
 import { createThreadExecutor } from '../exec/executor.js'
@@ -104,6 +111,13 @@ export interface RunManager {
   control(run_id: string, action: 'cancel' | 'pause' | 'resume', reason?: string): ControlResult
   /** Per-node results of an active run, as of its stored events; undefined when not active. */
   nodeResults(run_id: string): NodeResultDto[] | undefined
+  /** The input requests an active run has pending; undefined when not active. */
+  pendingInputs(run_id: string): InputRequestedEvent[] | undefined
+  /**
+   * Answers an active run's input request (ExecRun.answer: rejects `input_not_pending`,
+   * `invalid_input`, `run_ended`); undefined when the run is not active.
+   */
+  answer(run_id: string, request_id: string, value: unknown, by?: string): Promise<void> | undefined
   activeCount(): number
   /** Stores what is pending, stops every run and marks it interrupted. */
   shutdown(message: string): Promise<void>
@@ -165,7 +179,11 @@ export function createRunManager(options: RunManagerOptions): RunManager {
               run_id: run.run_id,
               events,
               // The run's end carries its node results, so its detail never has to fold the log.
-              options: isTerminalEvent(last) ? { json, node_results: run.results.list() } : { json },
+              options: isTerminalEvent(last)
+                ? { json, node_results: run.results.list() }
+                : run.results.status() === 'waiting_input'
+                  ? { json, waiting_input: true }
+                  : { json },
             })),
           )
         } catch (error) {
@@ -331,6 +349,8 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       return ok ? 'ok' : 'ended'
     },
     nodeResults: (run_id) => active.get(run_id)?.results.list(),
+    pendingInputs: (run_id) => active.get(run_id)?.results.pendingInputs(),
+    answer: (run_id, request_id, value, by) => active.get(run_id)?.handle.answer(request_id, value, by),
     activeCount: () => active.size,
     async shutdown(message) {
       const runs = [...active.values()]

@@ -472,6 +472,33 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         })
       })
 
+      it('shows a running run waiting for input as waiting_input while its batches say so', async () => {
+        await store.createRun(newRun('r1'))
+        await store.createRun(newRun('r2', { started_at: at(1) }))
+        const e = eventsFor('r1')
+        const status = async () => (await store.getRun('r1'))?.status
+        const listed = async (status: 'running' | 'waiting_input') =>
+          (await store.listRuns({ status, limit: 10 })).map((r) => r.run_id)
+        await store.appendEvents('r2', [eventsFor('r2').start()])
+        await store.appendEvents('r1', [e.start(), e.nodeStart()], { waiting_input: true })
+        expect(await status()).toBe('waiting_input')
+        expect(await listed('waiting_input')).toEqual(['r1'])
+        expect(await listed('running')).toEqual(['r2'])
+        // A pause stands over it; a batch without the flag is running again.
+        await store.appendEvents('r1', [e.paused()], { waiting_input: true })
+        expect(await status()).toBe('paused')
+        await store.appendEvents('r1', [e.resumed()], { waiting_input: true })
+        expect(await status()).toBe('waiting_input')
+        await store.appendEvents('r1', [e.log('answered')])
+        expect(await status()).toBe('running')
+        expect(await listed('running')).toEqual(['r2', 'r1'])
+        await store.appendEvents('r1', [e.log('asked again')], { waiting_input: true })
+        // A waiting run is live: a restart interrupts it.
+        expect(await store.interruptRunning('bye')).toEqual(['r1', 'r2'])
+        expect(await status()).toBe('interrupted')
+        expect(await listed('waiting_input')).toEqual([])
+      })
+
       it('a complete with failures ends the run failed, with its final state', async () => {
         await fullRun('r1', 'failed')
         const run = await store.getRun('r1')

@@ -70,6 +70,12 @@ export interface AppendOptions {
    * ended run needs no pass over its log. A later batch that gives them replaces them.
    */
   node_results?: readonly NodeResultDto[]
+  /**
+   * The run has input requests pending once these events are applied (the run manager's fold
+   * says so; no rule on one event can): a running run is then listed and shown as
+   * `waiting_input`. Absent: none pending.
+   */
+  waiting_input?: boolean
 }
 
 /** One run's batch for appendEventsMany. */

@@ -160,14 +160,14 @@ export class SqliteRunStore implements RunStore {
     this.#insertEvent = db.prepare<[string, number, string, string]>(
       'INSERT INTO events (run_id, seq, type, data) VALUES (?, ?, ?, ?)',
     )
-    this.#updateProgress = db.prepare<[number, string, string]>(
-      'UPDATE runs SET last_seq = ?, status = ? WHERE run_id = ?',
+    this.#updateProgress = db.prepare<[number, string, number, string]>(
+      'UPDATE runs SET last_seq = ?, status = ?, waiting_input = ? WHERE run_id = ?',
     )
     this.#updateEnded = db.prepare<
       [number, string, string, number | null, string | null, string | null, string | null, string]
     >(
       `UPDATE runs SET last_seq = ?, status = ?, ended_at = ?, duration_ms = ?,
-         final_state = ?, summary = ?, error = ?
+         final_state = ?, summary = ?, error = ?, waiting_input = 0
        WHERE run_id = ?`,
     )
     this.#insertEvents = db.prepare<unknown[]>(
@@ -207,7 +207,7 @@ export class SqliteRunStore implements RunStore {
     // IMMEDIATE: take the write lock before reading last_seq, so another connection can neither
     // slip an event in between the check and the insert nor fail our upgrade with SQLITE_BUSY.
     const append = db.transaction((run_id: string, events: readonly RunEvent[], options: AppendOptions) => {
-      this.#appendInTransaction(run_id, events, options.json)
+      this.#appendInTransaction(run_id, events, options.json, options.waiting_input)
       if (options.node_results !== undefined)
         this.#setNodeResults.run(JSON.stringify(options.node_results), run_id)
     })
@@ -451,7 +451,12 @@ export class SqliteRunStore implements RunStore {
     return rows
   }
 
-  #appendInTransaction(run_id: string, events: readonly RunEvent[], json?: readonly string[]): void {
+  #appendInTransaction(
+    run_id: string,
+    events: readonly RunEvent[],
+    json?: readonly string[],
+    waiting_input = false,
+  ): void {
     const head = this.#getRunHead.get(run_id)
     if (head === undefined) throw new StoreError('not_found', `run '${run_id}' does not exist`)
     if (events.length === 0) return
@@ -483,7 +488,7 @@ export class SqliteRunStore implements RunStore {
 
     const last_seq = expected - 1
     if (terminal === undefined) {
-      this.#updateProgress.run(last_seq, status, run_id)
+      this.#updateProgress.run(last_seq, status, status === 'running' && waiting_input ? 1 : 0, run_id)
       return
     }
     const ended_at = terminal.timestamp
@@ -541,7 +546,7 @@ export class SqliteRunStore implements RunStore {
     if (statement === undefined) {
       const where: string[] = []
       if (query.graph_id !== undefined) where.push('graph_id = ?')
-      if (query.status !== undefined) where.push('status = ?')
+      if (query.status !== undefined) where.push(`${SHOWN_STATUS} = ?`)
       if (query.before !== undefined) where.push('(started_at, run_id) < (?, ?)')
       statement = this.#db.prepare<unknown[], RunRow>(
         `SELECT ${RUN_COLUMNS} FROM runs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
@@ -559,9 +564,12 @@ function checkJson(events: readonly RunEvent[], json: readonly string[] | undefi
   }
 }
 
+/** The status a run is shown with: a running run with input requests pending is `waiting_input`. */
+const SHOWN_STATUS = `(CASE WHEN status = 'running' AND waiting_input = 1 THEN 'waiting_input' ELSE status END)`
+
 /** A run's columns but node_results (a list of runs never needs them; getNodeResults reads them). */
-const RUN_COLUMNS = `run_id, graph_id, graph_name, graph_version, status, started_at, ended_at, duration_ms,
-  initial_state, final_state, summary, error, last_seq, origin`
+const RUN_COLUMNS = `run_id, graph_id, graph_name, graph_version, ${SHOWN_STATUS} AS status, started_at, ended_at,
+  duration_ms, initial_state, final_state, summary, error, last_seq, origin`
 
 function parseOptional<T>(text: string | null): T | undefined {
   return text === null ? undefined : (JSON.parse(text) as T)

@@ -88,6 +88,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN origin_run_id TEXT;
   CREATE INDEX runs_by_origin ON runs (origin_run_id) WHERE origin_run_id IS NOT NULL;
   `,
+  // 7: a running run with input requests pending (1) is shown as `waiting_input`; its status
+  // column stays 'running' (the CHECK of migration 1 cannot change without rebuilding the table).
+  `
+  ALTER TABLE runs ADD COLUMN waiting_input INTEGER NOT NULL DEFAULT 0;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

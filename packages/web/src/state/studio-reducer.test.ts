@@ -257,6 +257,7 @@ const runDetail = (run_id: string, graph_id: string, forks: RunDetailDto['forks'
   initial_state: {},
   forks,
   nodes: [],
+  pending_inputs: [],
 })
 
 describe('a run’s detail (origin and forks)', () => {
