@@ -5,6 +5,8 @@
  * with runs in worker threads (the default) and on the main thread.
  */
 
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
 import type { RunDetailDto, RunEvent, RunSummaryDto } from '@graphrun/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestWorkspace } from '../loader/test-workspace.js'
@@ -28,11 +30,27 @@ export default defineGraph<{ name?: string; size?: number; greeting?: string }>(
 })
 `
 
+/** One node asking twice: an answer recorded before a restart is not asked again. */
+const TWICE_GRAPH = `import { defineGraph, START, END } from '@graphrun/engine'
+export default defineGraph<{ first?: string; second?: string }>({
+  name: 'Twice',
+  nodes: {
+    both: async (_s, ctx) => {
+      const first = (await ctx.ask({ prompt: 'First?' })) as string
+      const second = (await ctx.ask({ prompt: 'Second?' })) as string
+      return { first, second }
+    },
+  },
+  edges: [[START, 'both'], ['both', END]],
+})
+`
+
 let ws: TestWorkspace
 
 beforeAll(async () => {
   ws = await createTestWorkspace()
   await ws.write('ask.ts', ASK_GRAPH)
+  await ws.write('twice.ts', TWICE_GRAPH)
 })
 
 afterAll(async () => {
@@ -165,5 +183,53 @@ describe.each(['worker', 'thread'] as const)('human input over HTTP (runs in a %
     expect(ended.pending_inputs).toEqual([])
     const late = await answer(started.run_id, { request_id: 'name:1:1', value: 'Ada' })
     expect(late).toMatchObject({ status: 409, body: { error: { code: 'run_ended' } } })
+  })
+})
+
+describe('a run waiting for input outlives its server', () => {
+  it('interrupted while waiting and resumed at start-up, it asks again only what was not answered', async () => {
+    const first = await startTestServer({ workspace: ws.root })
+    const db = first.db
+    let run_id: string
+    try {
+      run_id = (await call<{ run_id: string }>(first.url, 'POST', '/api/graphs/twice/runs', { json: {} }))
+        .body.run_id
+      await detailWhen(first, run_id, (r) => r.pending_inputs.length === 1)
+      const answered = await call(first.url, 'POST', `/api/runs/${run_id}/input`, {
+        json: { request_id: 'both:1:1', value: 'one', by: 'ada' },
+      })
+      expect(answered.status).toBe(202)
+      await detailWhen(first, run_id, (r) => r.pending_inputs[0]?.request_id === 'both:1:2')
+    } finally {
+      await first.app.close()
+    }
+    const second = await startTestServer({ workspace: ws.root, db, resume: true })
+    try {
+      expect(second.resumed).toEqual([{ run_id, resumed_by: expect.any(String) }])
+      const resumed = second.resumed[0]?.resumed_by as string
+      const waiting = await detailWhen(second, resumed, (r) => r.pending_inputs.length === 1)
+      expect(waiting.status).toBe('waiting_input')
+      expect(waiting.pending_inputs[0]).toMatchObject({ request_id: 'both:1:2', prompt: 'Second?' })
+      const origin = (await eventsOf(second.url, run_id)).find((e) => e.type === 'input_received')
+      expect(
+        (
+          await call(second.url, 'POST', `/api/runs/${resumed}/input`, {
+            json: { request_id: 'both:1:2', value: 'two' },
+          })
+        ).status,
+      ).toBe(202)
+      const done = await detailWhen(second, resumed, (r) => r.status === 'succeeded')
+      expect(done.final_state).toEqual({ first: 'one', second: 'two' })
+      const human = (await eventsOf(second.url, resumed)).filter((e) => e.type.startsWith('input_'))
+      expect(human).toMatchObject([
+        { type: 'input_requested', request_id: 'both:1:1' },
+        { type: 'input_received', request_id: 'both:1:1', value: 'one', by: 'ada', origin_seq: origin?.seq },
+        { type: 'input_requested', request_id: 'both:1:2' },
+        { type: 'input_received', request_id: 'both:1:2', value: 'two' },
+      ])
+    } finally {
+      await second.close()
+      await fs.rm(path.dirname(db as string), { recursive: true, force: true })
+    }
   })
 })
