@@ -387,6 +387,11 @@ export function statusAfter(event: RunEvent): RunStatus | undefined {
  * is; every other status (paused, ended) stands as it is. `pending` is the number of requests
  * pending after the event (the fold's `pending_inputs`).
  */
+/** A run that has not ended: running, waiting for input or paused (its events may still come). */
+export function isLiveStatus(status: RunStatus | 'idle'): status is 'running' | 'waiting_input' | 'paused' {
+  return status === 'running' || status === 'waiting_input' || status === 'paused'
+}
+
 export function withPendingInput<S extends RunStatus | 'idle'>(
   status: S,
   pending: number,

@@ -67,6 +67,7 @@ export type {
   TerminalEvent,
 } from './events.js'
 export {
+  isLiveStatus,
   isTerminalEvent,
   nodeStatusAfter,
   RUN_EVENT_TYPES,

@@ -5,6 +5,7 @@
  * the run view from the view store. It never calls the network: the studio's commands do.
  */
 
+import { isLiveStatus } from '@graphrun/protocol'
 import { useEffect, useState } from 'react'
 import { CompareView } from './components/CompareView.js'
 import { GraphCanvas } from './components/canvas/GraphCanvas.js'
@@ -33,7 +34,7 @@ export function App({ studio }: { studio: Studio }) {
   const { panels, toggle: togglePanel, setBottomHeight } = usePanels()
   const replaying = state.replay !== undefined
   const status = useRunView(store, (v) => v.status)
-  const ended = status !== 'idle' && status !== 'running' && status !== 'paused'
+  const ended = status !== 'idle' && !isLiveStatus(status)
   const { restore } = state
   const restoring = restore?.pending === true
   // An ended run (not a replay of it) can be continued: resumed, retried, run from a node, forked.
@@ -53,6 +54,11 @@ export function App({ studio }: { studio: Studio }) {
   useEffect(() => {
     if (selected !== undefined && !panels.inspector) togglePanel('inspector')
   }, [selected])
+
+  // A run waiting for a person says so in the tab's title, so a tab in the background shows it.
+  useEffect(() => {
+    document.title = status === 'waiting_input' ? '(?) Input needed · graphrun studio' : 'graphrun studio'
+  }, [status])
 
   // A different graph: clear the selection.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the graph changes
@@ -155,6 +161,7 @@ export function App({ studio }: { studio: Studio }) {
               ? { onRunFromHere: (node_id: string) => void studio.restore({ mode: 'from_node', node_id }) }
               : {})}
             restoring={restoring}
+            {...(run_id !== undefined && !replaying && !ended ? { onAnswer: studio.answer } : {})}
           />
         </aside>
         <section className="dock" aria-label="Logs and timeline" hidden={!panels.bottom}>

@@ -5,6 +5,7 @@
  */
 
 import type { NodeResultDto, RunDetailDto, RunForkDto, RunOrigin, RunSummaryDto } from '@graphrun/protocol'
+import { isLiveStatus } from '@graphrun/protocol'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { ServerError } from '../errors.js'
@@ -122,7 +123,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ServerContext): voi
       const run = await ctx.store.getRun(run_id)
       if (!run) throw new ServerError('not_found', `no run with id "${run_id}"`)
       if (prefersJson(request.headers.accept)) return ctx.store.readEvents(run_id, after)
-      const live = run.status === 'running' || run.status === 'waiting_input' || run.status === 'paused'
+      const live = isLiveStatus(run.status)
       if (!live && after >= run.last_seq) return reply.code(204).send()
       reply.hijack()
       await streamRun({

@@ -10,7 +10,7 @@
 
 import type { RestorePoint } from '@graphrun/engine'
 import type { JsonPatchOperation, OriginMode, RestoreRequest, RunEvent } from '@graphrun/protocol'
-import { applyPatch, escapePointerToken, statePatchOf } from '@graphrun/protocol'
+import { applyPatch, escapePointerToken, isLiveStatus, statePatchOf } from '@graphrun/protocol'
 import { ServerError } from '../errors.js'
 import type { RunRecord, RunStore } from '../store/run-store.js'
 import type { RunManager, StartRunRequest } from './run-manager.js'
@@ -105,12 +105,7 @@ export async function storedRestorePoint<G>(
 ): Promise<StoredPoint<G>> {
   const run = await store.getRun(run_id)
   if (!run) throw new ServerError('not_found', `no run with id "${run_id}"`)
-  if (
-    options.isActive?.(run_id) ||
-    run.status === 'running' ||
-    run.status === 'waiting_input' ||
-    run.status === 'paused'
-  ) {
+  if (options.isActive?.(run_id) || isLiveStatus(run.status)) {
     throw new ServerError(
       'run_active',
       `run "${run_id}" is still ${run.status}: wait for its end, or cancel it`,

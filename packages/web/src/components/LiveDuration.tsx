@@ -12,7 +12,8 @@ type Clock = Pick<RunView, 'status' | 'elapsed_ms' | 'started_at_ms'>
 
 /** ms since the run started: ticking while it runs, its last event's time otherwise. */
 export function useElapsed(view: Clock): number {
-  const live = view.status === 'running' && view.started_at_ms !== undefined
+  const live =
+    (view.status === 'running' || view.status === 'waiting_input') && view.started_at_ms !== undefined
   const [now, setNow] = useState(() => Date.now())
   useEffect(() => {
     if (!live) return

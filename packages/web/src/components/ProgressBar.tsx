@@ -1,5 +1,6 @@
 /** The thin run progress bar under the top bar, plus its text line (`7/12 nodes · 1.42 s · running`). */
 
+import { isLiveStatus } from '@graphrun/protocol'
 import { formatDuration } from '../format.js'
 import { progressOf } from '../run-view/run-view.js'
 import type { ViewStore } from '../state/view-store.js'
@@ -10,7 +11,7 @@ export function ProgressBar({ store }: { store: ViewStore }) {
   const view = useRunView(store, (v) => v)
   const { done, total } = progressOf(view)
   const fraction = total === 0 ? 0 : done / total
-  const live = view.status === 'running' || view.status === 'paused'
+  const live = isLiveStatus(view.status)
   return (
     <div
       className="progress"
@@ -35,7 +36,7 @@ export function ProgressText({ store }: { store: ViewStore }) {
   if (view.status === 'idle') return null
   const { done, total, running } = progressOf(view)
   // Running in the log of an ended run: cut off by an interruption, not running any more.
-  const live = view.status === 'running' || view.status === 'paused'
+  const live = isLiveStatus(view.status)
   const moving = running > 0 ? (live ? ` · ${running} running` : ` · ${running} cut off`) : ''
   return (
     <span className="progress-text mono" data-testid="run-progress">

@@ -106,6 +106,12 @@ function LoadFile({ onLoadFile }: { onLoadFile: SidebarProps['onLoadFile'] }) {
   )
 }
 
+/** Runs waiting for a person's answer first (docs/studio.md, Human input), the rest as listed. */
+function waitingFirst(runs: readonly RunSummaryDto[]): RunSummaryDto[] {
+  const waiting = runs.filter((r) => r.status === 'waiting_input')
+  return waiting.length === 0 ? [...runs] : [...waiting, ...runs.filter((r) => r.status !== 'waiting_input')]
+}
+
 export function Sidebar(props: SidebarProps) {
   const [picked, setPicked] = useState<string[]>([])
   const toggle = (id: string) =>
@@ -148,7 +154,7 @@ export function Sidebar(props: SidebarProps) {
           {props.runs.length === 0 ? (
             <div className="rail-note muted">No runs yet. Press Run to see this graph light up.</div>
           ) : null}
-          {props.runs.map((r) => (
+          {waitingFirst(props.runs).map((r) => (
             <div key={r.run_id} className="run-row">
               <input
                 type="checkbox"

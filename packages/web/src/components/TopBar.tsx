@@ -4,6 +4,8 @@
  * runs, Esc stops. The run status element carries `data-testid="run-status"` and `data-status`.
  */
 
+import type { RunStatus } from '@graphrun/protocol'
+import { isLiveStatus } from '@graphrun/protocol'
 import { useEffect, useState } from 'react'
 import type { PanelName, Panels } from '../state/panels.js'
 import type { ViewStore } from '../state/view-store.js'
@@ -11,7 +13,7 @@ import { useRunView } from '../state/view-store.js'
 import type { ThemeChoice } from '../theme.js'
 import { getTheme, setTheme } from '../theme.js'
 import { InitialStateEditor } from './InitialStateEditor.js'
-import { StatusIcon } from './StatusIcon.js'
+import { STATUS_LABEL, StatusIcon } from './StatusIcon.js'
 
 export interface TopBarProps {
   graphName: string | undefined
@@ -39,7 +41,7 @@ const PANEL_TOGGLES: { name: PanelName; label: string; fill: string }[] = [
   { name: 'inspector', label: 'Inspector', fill: 'M10 3.5h3.5v9h-3.5z' },
 ]
 
-const selectStatus = (v: { status: string }) => v.status
+const selectStatus = (v: { status: RunStatus | 'idle' }) => v.status
 const selectPaused = (v: { paused: unknown }) => v.paused !== undefined
 
 const THEME_NEXT: Record<ThemeChoice, ThemeChoice> = { system: 'light', light: 'dark', dark: 'system' }
@@ -48,7 +50,7 @@ const THEME_ICON: Record<ThemeChoice, string> = { system: '◐', light: '☀', d
 export function TopBar(props: TopBarProps) {
   const status = useRunView(props.store, selectStatus)
   const paused = useRunView(props.store, selectPaused)
-  const live = status === 'running' || status === 'paused'
+  const live = isLiveStatus(status)
   const [editorOpen, setEditorOpen] = useState(false)
   const [starting, setStarting] = useState(false)
   const [theme, setThemeState] = useState<ThemeChoice>(getTheme)
@@ -106,8 +108,8 @@ export function TopBar(props: TopBarProps) {
             data-status={shownStatus}
             data-paused={paused || undefined}
           >
-            <StatusIcon status={paused ? 'paused' : (shownStatus as 'running')} />
-            {paused ? 'paused' : shownStatus}
+            <StatusIcon status={paused ? 'paused' : shownStatus} />
+            {paused ? 'paused' : STATUS_LABEL[shownStatus]}
           </span>
         ) : null}
         {props.onContinue ? (

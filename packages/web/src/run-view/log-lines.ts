@@ -21,6 +21,8 @@ export type LineIcon =
   | 'progress'
   | 'restored'
   | 'edited'
+  | 'asked'
+  | 'answered'
 
 export interface LogLine {
   seq: number
@@ -43,6 +45,12 @@ const SKIP_TEXT = {
   not_selected: 'not selected by a route',
   cancelled: 'run cancelled',
   rejected: 'rejected by a person',
+}
+
+/** The node that asked: a request id is `<node_id>:<iteration>:<n | approval>` (docs/events.md). */
+function askerOf(request_id: string): string | undefined {
+  const parts = request_id.split(':')
+  return parts.length >= 3 ? parts.slice(0, -2).join(':') : undefined
 }
 
 function firstLine(text: string): [string, string | undefined] {
@@ -162,29 +170,28 @@ function build(event: RunEvent): LogLine {
     }
     case 'resumed':
       return { ...base, node_id: event.node_id, level: 'info', icon: 'resumed', text: 'resumed' }
-    // Human input gets its own icons and the form with the studio part of issue 9; until then, plain lines.
     case 'input_requested':
       return {
         ...base,
         node_id: event.node_id,
         level: 'info',
-        icon: 'paused',
+        icon: 'asked',
         text: `waiting for input: ${event.prompt}`,
         detail: event.choices ? compactJson(event.choices, 200) : undefined,
       }
     case 'input_received':
       return {
         ...base,
-        node_id: undefined,
+        node_id: askerOf(event.request_id),
         level: 'info',
-        icon: 'resumed',
+        icon: 'answered',
         text: `input received${event.by ? ` from ${event.by}` : ''} (${event.request_id})`,
         detail: compactJson(event.value, 200),
       }
     case 'input_expired':
       return {
         ...base,
-        node_id: undefined,
+        node_id: askerOf(event.request_id),
         level: 'warn',
         icon: 'warn',
         text: `no input within ${formatDuration(event.timeout_ms)} (${event.request_id})`,

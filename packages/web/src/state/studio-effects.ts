@@ -90,6 +90,12 @@ export interface Studio {
   restore(command: RestoreCommand): Promise<void>
   /** Puts a refused restore away. */
   dismissRestore(): void
+  /**
+   * Answers an input request of the shown run (POST /api/runs/{id}/input, `by: 'studio'`): the
+   * server's refusal as a sentence (the schema's messages, someone answered first), or undefined
+   * once the run took it — its `input_received` then reaches every tab through the run's stream.
+   */
+  answer(request_id: string, value: unknown): Promise<string | undefined>
   saveLayout(graph_id: string, positions: Record<string, NodePosition>): Promise<void>
 }
 
@@ -389,6 +395,20 @@ export function createStudio(options: StudioOptions): Studio {
     },
 
     dismissRestore: () => dispatch({ type: 'restore_dismissed' }),
+
+    async answer(request_id, value) {
+      const { run_id } = store.getState()
+      if (!run_id) return 'no run is shown'
+      try {
+        await client.answer(run_id, { request_id, value, by: 'studio' })
+        return undefined
+      } catch (e) {
+        const code = codeOf(e)
+        if (code === 'input_not_pending') return 'This request was answered or withdrawn already.'
+        if (code === 'run_ended') return 'The run has ended; it takes no answers.'
+        return messageOf(e)
+      }
+    },
 
     saveLayout: (graph_id, positions) => client.saveLayout(graph_id, positions),
   }

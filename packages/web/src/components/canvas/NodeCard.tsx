@@ -126,6 +126,12 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
     useCallback((v: RunView) => reuseOf(v.nodes[id]), [id]),
   )
   const cut = useRunEnded(store) && status === 'running'
+  // Running, its attempt waiting for a person's answer (ctx.ask, an approval).
+  const waiting = useRunView(
+    store,
+    useCallback((v: RunView) => (v.nodes[id]?.waiting_input ?? 0) > 0, [id]),
+  )
+  const shownWaiting = waiting && !cut && status === 'running'
   const breakpoint = useHasBreakpoint(id)
   const onBreakpoint = useCallback(
     (event: MouseEvent) => {
@@ -149,10 +155,13 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
         data-breakpoint={breakpoint ? 'true' : undefined}
         data-reused={reuse === 'all' ? 'true' : reuse === 'some' ? 'partial' : undefined}
         data-cut={cut ? 'true' : undefined}
+        data-waiting={shownWaiting ? 'true' : undefined}
         title={
-          compact
-            ? `${data.label} — ${pausedHere ? 'paused at breakpoint' : STATUS_LABEL[status]}${reuse ? ' · reused' : ''}`
-            : describe(data, node, pausedHere, cut)
+          shownWaiting
+            ? `${data.label} — waiting for input: answer it in the inspector`
+            : compact
+              ? `${data.label} — ${pausedHere ? 'paused at breakpoint' : STATUS_LABEL[status]}${reuse ? ' · reused' : ''}`
+              : describe(data, node, pausedHere, cut)
         }
       >
         <div className="gc-title">
@@ -161,13 +170,17 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
             <StatusIcon status="paused" />
           ) : cut ? (
             <StatusIcon status="interrupted" title="cut off when the run ended" />
+          ) : shownWaiting ? (
+            <StatusIcon status="waiting_input" />
           ) : status === 'idle' ? null : (
             <StatusIcon status={status} />
           )}
         </div>
         {compact ? null : (
           <>
-            {status === 'running' && !cut && node.progress_message ? (
+            {shownWaiting ? (
+              <div className="gc-sub live">waiting for input</div>
+            ) : status === 'running' && !cut && node.progress_message ? (
               <div className="gc-sub live">{node.progress_message}</div>
             ) : (
               <div className={data.subIsId ? 'gc-sub mono' : 'gc-sub'}>{data.sub}</div>

@@ -4,6 +4,7 @@
  * change during a run; each card subscribes to its own slice and re-renders alone.
  */
 
+import { isLiveStatus } from '@graphrun/protocol'
 import { createContext, useCallback, useContext, useSyncExternalStore } from 'react'
 import type { NodeStatus, RunView } from '../../run-view/run-view.js'
 import type { ViewStore } from '../../state/view-store.js'
@@ -64,8 +65,7 @@ export function useNodeStatus(store: ViewStore, node_id: string): NodeStatus {
  * interrupted (the server stopped) while it ran, and its log has no outcome for it. It keeps its
  * status (the log's word) but is drawn as cut off: no spinner, no glow, no animated edges.
  */
-export const runEnded = (v: RunView): boolean =>
-  v.status !== 'idle' && v.status !== 'running' && v.status !== 'paused'
+export const runEnded = (v: RunView): boolean => v.status !== 'idle' && !isLiveStatus(v.status)
 
 export function useRunEnded(store: ViewStore): boolean {
   return useRunView(store, runEnded)

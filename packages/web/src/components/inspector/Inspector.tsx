@@ -8,6 +8,7 @@ import type { GraphDetailDto, RunDetailDto } from '@graphrun/protocol'
 import type { RunView } from '../../run-view/run-view.js'
 import type { ViewStore } from '../../state/view-store.js'
 import { useThrottledRunView } from '../../state/view-store.js'
+import type { AnswerInput } from '../human/InputForm.js'
 import { NodeInspector } from './NodeInspector.js'
 import { RunSummary } from './RunSummary.js'
 import './inspector.css'
@@ -24,9 +25,20 @@ export interface InspectorProps {
   /** Runs again from a node (a new run); absent while the run is live. */
   onRunFromHere?: (node_id: string) => void
   restoring?: boolean
+  /** Answers an input request of the shown run; absent when it cannot be answered here. */
+  onAnswer?: AnswerInput | undefined
 }
 
-export function Inspector({ store, graph, node_id, onClose, run, onRunFromHere, restoring }: InspectorProps) {
+export function Inspector({
+  store,
+  graph,
+  node_id,
+  onClose,
+  run,
+  onRunFromHere,
+  restoring,
+  onAnswer,
+}: InspectorProps) {
   // Its state trees grow with the run: four updates a second are plenty while events flood in.
   const view = useThrottledRunView(store, whole, 250)
   return (
@@ -55,9 +67,10 @@ export function Inspector({ store, graph, node_id, onClose, run, onRunFromHere, 
             node={view.nodes[node_id]}
             {...(onRunFromHere && view.status !== 'idle' ? { onRunFromHere } : {})}
             restoring={restoring ?? false}
+            onAnswer={onAnswer}
           />
         ) : (
-          <RunSummary view={view} graph={graph} run={run} />
+          <RunSummary view={view} graph={graph} run={run} onAnswer={onAnswer} />
         )}
       </div>
     </div>

@@ -5,6 +5,7 @@
  */
 
 import type { GraphDetailDto } from '@graphrun/protocol'
+import { isLiveStatus } from '@graphrun/protocol'
 import { useState } from 'react'
 import { formatDuration } from '../../format.js'
 import type { AttemptView, NodeView, RunView } from '../../run-view/run-view.js'
@@ -16,6 +17,8 @@ import { STATUS_LABEL, StatusIcon } from '../StatusIcon.js'
 import { AttemptDetails } from './AttemptDetails.js'
 import { Section } from './Section.js'
 import './attempt.css'
+import type { AnswerInput } from '../human/InputForm.js'
+import { InputRequests, pendingOf } from '../human/InputRequests.js'
 
 const SKIP_TEXT = {
   upstream_failed: 'an upstream node failed, so it never ran.',
@@ -95,6 +98,7 @@ export function NodeInspector({
   node,
   onRunFromHere,
   restoring = false,
+  onAnswer,
 }: {
   view: RunView
   graph: GraphDetailDto | undefined
@@ -104,6 +108,8 @@ export function NodeInspector({
   onRunFromHere?: (node_id: string) => void
   /** A new run continuing this one is being asked for. */
   restoring?: boolean
+  /** Answers one of the run's input requests; absent when this view cannot (a replay). */
+  onAnswer?: AnswerInput | undefined
 }) {
   const [picked, setPicked] = useState<number | undefined>(undefined)
   const info = graph?.nodes.find((n) => n.id === node_id)
@@ -112,10 +118,17 @@ export function NodeInspector({
   const current = picked !== undefined && ids.includes(picked) ? picked : latest
   const attempt = current === undefined ? undefined : view.attempts[current]
   const paused = view.paused?.node_id === node_id
-  const ended = view.status !== 'idle' && view.status !== 'running' && view.status !== 'paused'
+  const ended = view.status !== 'idle' && !isLiveStatus(view.status)
   // Still running in the log of an ended run: cut off when the run was interrupted.
   const cut = ended && node?.status === 'running'
-  const status: AnyStatus = paused ? 'paused' : cut ? 'interrupted' : (node?.status ?? 'idle')
+  const waiting = !ended && (node?.waiting_input ?? 0) > 0
+  const status: AnyStatus = paused
+    ? 'paused'
+    : cut
+      ? 'interrupted'
+      : waiting
+        ? 'waiting_input'
+        : (node?.status ?? 'idle')
   const label = info?.label ?? node_id
 
   return (
@@ -160,6 +173,7 @@ export function NodeInspector({
         )}
       </header>
 
+      <InputRequests requests={pendingOf(view, node_id)} onAnswer={onAnswer} showNode={false} />
       {view.status === 'idle' && <div className="insp-note">Run this graph to see it light up.</div>}
       {view.status !== 'idle' && ids.length === 0 && (
         <div className="insp-note">

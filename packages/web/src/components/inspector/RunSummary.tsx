@@ -4,9 +4,12 @@
  */
 
 import type { GraphDetailDto, RunDetailDto } from '@graphrun/protocol'
+import { isLiveStatus } from '@graphrun/protocol'
 import { formatClock } from '../../format.js'
 import type { RunView } from '../../run-view/run-view.js'
 import { ForkList, OriginLink } from '../durable/RunLineage.js'
+import type { AnswerInput } from '../human/InputForm.js'
+import { InputRequests, pendingOf } from '../human/InputRequests.js'
 import { JsonTree } from '../json/JsonTree.js'
 import { LiveDuration } from '../LiveDuration.js'
 import { StatusPill } from './NodeInspector.js'
@@ -55,17 +58,20 @@ export function RunSummary({
   view,
   graph,
   run,
+  onAnswer,
 }: {
   view: RunView
   graph: GraphDetailDto | undefined
   /** The run's detail from the server, for the runs that continue it. */
   run?: RunDetailDto | undefined
+  /** Answers one of the run's input requests; absent when this view cannot (a replay). */
+  onAnswer?: AnswerInput | undefined
 }) {
   if (view.status === 'idle') return <RunEmpty graph={graph} />
   const forks = run !== undefined && run.run_id === view.run_id ? run.forks : []
   const reused = view.attempts.reduce((n, a) => n + (a.restored ? 1 : 0), 0)
   const counts = countsOf(view)
-  const live = view.status === 'running' || view.status === 'paused'
+  const live = isLiveStatus(view.status)
   const started = view.events[0]?.timestamp
   return (
     <>
@@ -107,6 +113,7 @@ export function RunSummary({
           </dd>
         </div>
       </dl>
+      <InputRequests requests={pendingOf(view)} onAnswer={onAnswer} showNode />
       {view.error && (
         <div className="insp-error insp-run-error">
           <div className="insp-error-head">

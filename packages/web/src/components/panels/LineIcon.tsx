@@ -23,6 +23,8 @@ const GLYPH: Record<LineIconName, [glyph: string, word: string]> = {
   progress: ['◔', 'progress'],
   restored: ['↺', 'reused from the origin run'],
   edited: ['✎', 'state edited'],
+  asked: ['?', 'waiting for input'],
+  answered: ['↵', 'input received'],
 }
 
 export function LineIcon({ icon }: { icon: LineIconName }) {

@@ -6,6 +6,7 @@
  */
 
 import type { RunEvent } from '@graphrun/protocol'
+import { isLiveStatus } from '@graphrun/protocol'
 import { useEffect, useMemo, useState } from 'react'
 import { logLineOf } from '../../run-view/log-lines.js'
 import type { RunView } from '../../run-view/run-view.js'
@@ -72,7 +73,7 @@ export function StateTab({
       <div className="panel-empty">No run yet. The state the nodes build up shows here as they merge.</div>
     )
   }
-  const live = status === 'running' || status === 'paused'
+  const live = isLiveStatus(status)
   const value =
     which === 'current' ? state : which === 'initial' ? (view.initial_state ?? {}) : (atEvent ?? {})
   // The event the shown state is "after": the last one, the start, or the one picked.

@@ -5,6 +5,7 @@
  */
 
 import type { GraphDetailDto } from '@graphrun/protocol'
+import { isLiveStatus } from '@graphrun/protocol'
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import type { AttemptView, RunView } from '../../run-view/run-view.js'
 import { axisTicks, criticalPath, lanesOf, reusedOf } from '../../run-view/timeline.js'
@@ -37,7 +38,7 @@ function useThrottledView(store: ViewStore, ms: number): RunView {
     }
     const unsubscribe = store.subscribe(() => {
       const status = store.get().status
-      if (status !== 'running' && status !== 'paused') {
+      if (!isLiveStatus(status)) {
         clearTimeout(timer)
         update()
       } else if (timer === undefined) {
@@ -121,7 +122,7 @@ export function Timeline({ store, graph, zoom, onZoom, onSelectNode, selectedNod
   const total = Math.max(1, elapsed_ms, ...lanes.flatMap((lane) => lane.map((b) => b.end_ms)))
   // While the run goes, fit to a rounded-up span: bars grow into free room and the scale changes
   // in steps, not every frame (so ended bars need no redraw). An ended run fits exactly.
-  const live = view.status === 'running' || view.status === 'paused'
+  const live = isLiveStatus(view.status)
   const ended = !live && view.status !== 'idle'
   const span = live ? niceCeil(total * 1.15) : total
   const fitWidth = Math.max(120, width - PAD * 2)
