@@ -7,10 +7,9 @@
  * runs the waiting node again, and code before `ctx.ask` may run twice (docs/semantics.md, Human
  * input). The agent is a deterministic fake — no network, no model.
  *
- * A run of it waits for a person. In-process, answer with `handle.answer(request_id, value)`
- * (tests/examples/approve-draft.test.ts does); the HTTP route, the studio's form and the CLI's
- * prompts are later parts of issue 9, so until then `graphrun run` and the studio show the run
- * waiting for input without a way to answer.
+ * A run of it waits for a person: answer in the studio's inspector (the form its schema gives),
+ * at `graphrun run`'s prompt, over the API (`POST /api/runs/{id}/input`), or in-process with
+ * `handle.answer(request_id, value)` (tests/examples/approve-draft.test.ts does).
  */
 
 import { defineGraph, END, START } from '@graphrun/engine'

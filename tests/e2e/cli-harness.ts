@@ -5,7 +5,7 @@
  */
 
 import type { ChildProcess } from 'node:child_process'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -156,4 +156,23 @@ export function tempGraphs(files: Record<string, string>): { dir: string; cleanu
 /** Quotes one word for `sh -c` (used to hand a command line to `script`). */
 export function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
+}
+
+/** util-linux `script`, for a real pseudo-terminal. */
+export const hasScript = spawnSync('script', ['--version']).status === 0
+
+/**
+ * The CLI inside a pseudo-terminal: `script -qfec "exec <cmd>" /dev/null`; stdin is forwarded to
+ * it. `script` runs the command with $SHELL -c, and `exec` makes the CLI the only process in the
+ * terminal's foreground group: dash (CI's /bin/sh) would otherwise stay its parent, receive the
+ * same Ctrl+C, and kill itself with SIGINT after the CLI exits — exit 130 instead of the CLI's 1.
+ */
+export function startInPty(args: string[]): StartedCli {
+  const command = `exec ${[...CLI_ARGV, ...args].map(shellQuote).join(' ')}`
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    cwd: ROOT,
+    env: cliEnv({ COLUMNS: '100', LINES: '30' }),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  return collect(child)
 }

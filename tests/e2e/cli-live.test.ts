@@ -5,24 +5,19 @@
  * SIGINT quits at once.
  */
 
-import { spawn, spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
-  CLI_ARGV,
-  cliEnv,
-  collect,
   EXAMPLES,
   expectRunInvariants,
+  hasScript,
   parseNdjson,
-  ROOT,
-  shellQuote,
   startCli,
+  startInPty,
   stripAnsi,
   tempGraphs,
 } from './cli-harness.js'
 
-const hasScript = spawnSync('script', ['--version']).status === 0
 const report = path.join(EXAMPLES, 'research-report.ts')
 
 // Graphs for the cancel tests. The research report ends 1.3 s after its first node: on a loaded
@@ -51,22 +46,6 @@ export default defineGraph({ name: 'Stubborn', nodes: {
 })
 const patient = path.join(files.dir, 'patient.ts')
 afterAll(files.cleanup)
-
-/**
- * The CLI inside a pseudo-terminal: `script -qfec "exec <cmd>" /dev/null`; stdin is forwarded to
- * it. `script` runs the command with $SHELL -c, and `exec` makes the CLI the only process in the
- * terminal's foreground group: dash (CI's /bin/sh) would otherwise stay its parent, receive the
- * same Ctrl+C, and kill itself with SIGINT after the CLI exits — exit 130 instead of the CLI's 1.
- */
-function startInPty(args: string[]) {
-  const command = `exec ${[...CLI_ARGV, ...args].map(shellQuote).join(' ')}`
-  const child = spawn('script', ['-qfec', command, '/dev/null'], {
-    cwd: ROOT,
-    env: cliEnv({ COLUMNS: '100', LINES: '30' }),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
-  return collect(child)
-}
 
 describe.skipIf(!hasScript).concurrent('in a terminal', { timeout: 60_000 }, () => {
   it('shows the progress bar, the running nodes, logs, finished nodes and the summary', async () => {

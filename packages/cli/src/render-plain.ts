@@ -31,5 +31,7 @@ export function createPlainView(out: NodeJS.WritableStream, info: RunInfo): RunV
       out.write(`${summaryLines(terminal, tracker, style, info.continue_ids).join('\n')}\n`)
     },
     abort() {},
+    suspend() {},
+    resume() {},
   }
 }

@@ -78,12 +78,16 @@ export function createTtyView(out: NodeJS.WriteStream, info: RunInfo, style: Sty
     out.write(text)
   }
 
-  out.write(HIDE_CURSOR)
-  draw(undefined)
-  const timer = setInterval(() => {
-    frame++
+  let timer: ReturnType<typeof setInterval> | undefined
+  const start = () => {
+    out.write(HIDE_CURSOR)
     draw(undefined)
-  }, REFRESH_MS)
+    timer = setInterval(() => {
+      frame++
+      draw(undefined)
+    }, REFRESH_MS)
+  }
+  start()
 
   return {
     event(event) {
@@ -94,6 +98,21 @@ export function createTtyView(out: NodeJS.WriteStream, info: RunInfo, style: Sty
     notice(text) {
       note = text
       draw(undefined)
+    },
+    suspend() {
+      if (closed || timer === undefined) return
+      clearInterval(timer)
+      timer = undefined
+      // The scrolled lines stay; the live area goes, and the cursor shows for the question.
+      let text = liveHeight > 0 ? `\x1b[${liveHeight}F\x1b[J` : ''
+      for (const line of pending) text += `${line}\n`
+      pending = []
+      liveHeight = 0
+      out.write(`${text}${SHOW_CURSOR}`)
+    },
+    resume() {
+      if (closed || timer !== undefined) return
+      start()
     },
     close(terminal) {
       if (closed) return

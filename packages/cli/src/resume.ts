@@ -37,6 +37,8 @@ export interface ResumedRun {
   /** Feeds the run's events, from the first, to `onEvent` as they are committed. */
   attach(onEvent: (event: RunEvent) => void): void
   cancel(reason: string): void
+  /** Answers one of the run's input requests (the run manager's answer; rejects with the refusal). */
+  answer(request_id: string, value: unknown, by?: string): Promise<void>
   done: Promise<TerminalEvent>
 }
 
@@ -154,6 +156,9 @@ export async function resumeStoredRun(options: ResumeOptions): Promise<ResumedRu
         sink = onEvent
       },
       cancel: (reason) => manager.control(run_id, 'cancel', reason),
+      answer: (request_id, value, by) =>
+        manager.answer(run_id, request_id, value, by) ??
+        Promise.reject(new Error(`run ${run_id} has ended; it takes no answers`)),
       done: finished
         .finally(() => store.close())
         .then((terminal) => {

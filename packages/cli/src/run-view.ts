@@ -17,6 +17,9 @@ export interface RunView {
   close(terminal: TerminalEvent): void
   /** Leaves the terminal usable when the process must exit at once. */
   abort(): void
+  /** Stops drawing live while a question is asked below it (answers.ts), and goes on after. */
+  suspend(): void
+  resume(): void
 }
 
 export interface RunInfo {

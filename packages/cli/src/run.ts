@@ -12,6 +12,7 @@ import type { Graph } from '@graphrun/engine'
 import { runGraph, validateInitialState } from '@graphrun/engine'
 import type { RunEvent, TerminalEvent } from '@graphrun/protocol'
 import { graphId } from '@graphrun/server/loader'
+import { createAnswers } from './answers.js'
 import { readInput } from './json-input.js'
 import type { GraphFile } from './load-graph.js'
 import { loadGraphFile, pickGraph } from './load-graph.js'
@@ -27,6 +28,11 @@ export const RUN_HELP = `Usage: graphrun run <file> [options]
 Runs the graph a file exports, in this process, and shows it live: a progress bar, the nodes
 running now, each finished node with its duration, logs as they come, and a summary with the
 final state. Ctrl+C cancels the run (press it twice to quit at once).
+
+A node that asks a person (ctx.ask, an approval) is asked at a prompt when stdin is a terminal;
+otherwise answers are read from stdin, one JSON object per line,
+{"request_id": "review:1:1", "value": …}, and a request left unanswered when stdin ends cancels
+the run.
 
 With --resume it continues a run that "graphrun serve" stored, here, and stores the new run
 (its own id, its origin, its results) in the same database, where "graphrun runs" and the
@@ -55,6 +61,7 @@ Examples:
   graphrun run examples/research-report.ts --input '{"topic": "graph engines"}'
   graphrun run my-graph.ts --export nightly --input-file state.json
   graphrun run examples/agent-loop.ts --json | jq -c 'select(.type == "node_complete")'
+  echo '{"request_id":"review:1:1","value":{"decision":"approve"}}' | graphrun run examples/approve-draft.ts
   graphrun run examples/flaky-pipeline.ts --resume 6f1c…  # retry it, from examples/.graphrun/graphrun.db
   graphrun run my-graph.ts --resume 6f1c… --from-node summarize --db runs.db
 `
@@ -148,12 +155,24 @@ export async function run(argv: string[]): Promise<number> {
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  // A node that asks is answered here: at a prompt in a terminal, else from stdin (answers.ts).
+  const answers = createAnswers(
+    { answer: source.answer, cancel: source.cancel },
+    view,
+    process.stdin,
+    json || !process.stdout.isTTY ? process.stderr : process.stdout,
+  )
   let terminal: TerminalEvent
   try {
-    source.attach((event) => view.event(event))
+    source.attach((event) => {
+      view.event(event)
+      answers.event(event)
+    })
     terminal = await source.done
+    answers.close()
     view.close(terminal)
   } catch (error) {
+    answers.close()
     view.abort()
     throw error
   } finally {
@@ -172,6 +191,8 @@ interface RunSource {
   /** Feeds every event, in order from the first, to `onEvent`. */
   attach(onEvent: (event: RunEvent) => void): void
   cancel(reason: string): void
+  /** Answers one of the run's input requests (rejects with the refusal). */
+  answer(request_id: string, value: unknown, by?: string): Promise<void>
   /** The terminal event, once every event before it was fed. */
   done: Promise<TerminalEvent>
 }
@@ -210,6 +231,8 @@ async function localRun(
       })().then(settle.resolve, settle.reject)
     },
     cancel: (reason) => handle?.cancel(reason),
+    answer: (request_id, value, by) =>
+      handle ? handle.answer(request_id, value, by) : Promise.reject(new Error('the run has not started')),
     done,
   }
 }
@@ -220,6 +243,8 @@ function jsonView(out: NodeJS.WritableStream): RunView {
     notice: (text) => process.stderr.write(`${text}\n`),
     close() {},
     abort() {},
+    suspend() {},
+    resume() {},
   }
 }
 
