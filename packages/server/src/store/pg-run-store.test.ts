@@ -151,6 +151,36 @@ describe.skipIf(skipWithoutPostgres())('PostgreSQL', () => {
       }
     })
 
+    it('appends several batches of one run in one appendEventsMany, each continuing the one before', async () => {
+      const { url } = await fresh()
+      const store = await openPgRunStore(url)
+      try {
+        await store.createRun(newRun('r1'))
+        await store.createRun(newRun('r2'))
+        const results = [{ node_id: 'a', status: 'running' as const, executions: 1, attempts: 1 }]
+        const outcomes = await store.appendEventsMany([
+          { run_id: 'r1', events: [log('r1', 1), log('r1', 2)] },
+          { run_id: 'r2', events: [log('r2', 1)] },
+          { run_id: 'r1', events: [log('r1', 3)], options: { node_results: results } },
+          { run_id: 'r1', events: [log('r1', 3)] },
+          { run_id: 'r1', events: [log('r1', 4)] },
+        ])
+        expect(outcomes.map((o) => (o as StoreError | undefined)?.code)).toEqual([
+          undefined,
+          undefined,
+          undefined,
+          'seq_conflict',
+          undefined,
+        ])
+        expect((await store.readEvents('r1', 0)).map((e) => e.seq)).toEqual([1, 2, 3, 4])
+        expect(await store.getRun('r1')).toMatchObject({ last_seq: 4, status: 'running' })
+        expect(await store.getNodeResults('r1')).toEqual(results)
+        expect((await store.getRun('r2'))?.last_seq).toBe(1)
+      } finally {
+        await store.close()
+      }
+    })
+
     it('two stores opening one fresh database at once both migrate it, once', async () => {
       const { url } = await fresh()
       const stores = await Promise.all([openPgRunStore(url), openPgRunStore(url), openPgRunStore(url)])

@@ -16,11 +16,11 @@ import type {
   RunEvent,
   RunOrigin,
   RunStatus,
-  TerminalEvent,
 } from '@graphrun/protocol'
-import { attemptStarts, cutOffEvents, foldLog, isTerminalEvent, statusAfter } from '@graphrun/protocol'
+import { attemptStarts, cutOffEvents, foldLog } from '@graphrun/protocol'
 import type { PoolClient, QueryResultRow } from 'pg'
 import { DatabaseError, Pool } from 'pg'
+import { appendBatches, prepareBatches } from './pg-append.js'
 import { migrate } from './pg-schema.js'
 import type {
   AppendOptions,
@@ -56,24 +56,6 @@ interface RunRow {
   error: string | null
   last_seq: number
   origin: string | null
-}
-
-interface RunHead {
-  status: RunStatus
-  started_at: string
-  ended_at: string | null
-  last_seq: number
-}
-
-/** What an append writes to the run's row once its events are in. */
-interface RunUpdate {
-  last_seq: number
-  status: RunStatus
-  ended_at: string | null
-  duration_ms: number | null
-  final_state: string | null
-  summary: string | null
-  error: string | null
 }
 
 const MAX_RUNS_PAGE = 500
@@ -317,43 +299,16 @@ export class PgRunStore implements RunStore {
     events: readonly RunEvent[],
     options: AppendOptions = {},
   ): Promise<void> {
-    this.#open()
-    const texts = eventTexts(events, options.json)
-    await this.#transaction((client) => appendInTransaction(client, run_id, events, texts, options))
+    const [refused] = await this.appendEventsMany([{ run_id, events, options }])
+    if (refused !== undefined) throw refused
   }
 
   async appendEventsMany(batches: readonly RunBatch[]): Promise<(Error | undefined)[]> {
     this.#open()
     if (batches.length === 0) return []
-    // Serialized first: a batch that cannot be encoded is refused before the transaction begins.
-    const outcomes: (Error | undefined)[] = batches.map(() => undefined)
-    const texts = batches.map(({ events, options }, i) => {
-      try {
-        return eventTexts(events, options?.json)
-      } catch (error) {
-        outcomes[i] = asError(error)
-        return undefined
-      }
-    })
-    await this.#transaction(async (client) => {
-      // Every check that can refuse a batch runs before its first write, so a refused batch leaves
-      // nothing to roll back; any database error fails the whole transaction instead (nothing
-      // written). Rows are locked in run id order, so two concurrent callers cannot deadlock.
-      for (const i of lockOrder(batches)) {
-        const batch = batches[i] as RunBatch
-        const text = texts[i]
-        if (text === undefined) continue
-        try {
-          await appendInTransaction(client, batch.run_id, batch.events, text, batch.options ?? {})
-        } catch (error) {
-          // The batch's own fault (a gap, an unknown run, an event of another run): it alone is
-          // refused. Anything else is the database's, and fails the transaction.
-          if (!(error instanceof StoreError || error instanceof TypeError)) throw error
-          outcomes[i] = error
-        }
-      }
-    })
-    return outcomes
+    // Serialized before the transaction: no connection is held while JSON.stringify runs.
+    const prepared = prepareBatches(batches)
+    return this.#transaction((client) => appendBatches(client, prepared))
   }
 
   async getNodeResults(run_id: string): Promise<NodeResultDto[] | undefined> {
@@ -414,10 +369,11 @@ export class PgRunStore implements RunStore {
       const active = await client.query<{ run_id: string; last_seq: number }>(
         `SELECT run_id, last_seq FROM runs WHERE status IN ('running', 'paused') ORDER BY run_id FOR UPDATE`,
       )
-      for (const { run_id, last_seq } of active.rows) {
-        const events = await interruptEvents(client, run_id, last_seq, timestamp, message)
-        await appendInTransaction(client, run_id, events, eventTexts(events, undefined), {})
-      }
+      const batches: RunBatch[] = []
+      for (const { run_id, last_seq } of active.rows)
+        batches.push({ run_id, events: await interruptEvents(client, run_id, last_seq, timestamp, message) })
+      const refused = (await appendBatches(client, prepareBatches(batches))).find((e) => e !== undefined)
+      if (refused !== undefined) throw refused
       return active.rows.map((row) => row.run_id)
     })
   }
@@ -496,138 +452,6 @@ export class PgRunStore implements RunStore {
   }
 }
 
-/** The batch's JSON texts: the caller's when given (checked to match), else JSON.stringify's. */
-function eventTexts(events: readonly RunEvent[], json: readonly string[] | undefined): string[] {
-  if (json === undefined) return events.map((event) => JSON.stringify(event))
-  if (json.length !== events.length) {
-    throw new TypeError(`appendEvents: ${json.length} JSON texts for ${events.length} events`)
-  }
-  return [...json]
-}
-
-/** Batch indexes sorted by run id (stable: one run's batches keep their order). */
-function lockOrder(batches: readonly RunBatch[]): number[] {
-  return batches
-    .map((_, i) => i)
-    .sort((a, b) => {
-      const x = (batches[a] as RunBatch).run_id
-      const y = (batches[b] as RunBatch).run_id
-      return x < y ? -1 : x > y ? 1 : a - b
-    })
-}
-
-/**
- * Appends one run's batch inside the caller's transaction: locks the run's row, checks the batch
- * continues its log (StoreError before any write), inserts every event in one statement and moves
- * the run's row on (last_seq, status, the ending's fields, node results) in another.
- */
-async function appendInTransaction(
-  client: PoolClient,
-  run_id: string,
-  events: readonly RunEvent[],
-  texts: readonly string[],
-  options: AppendOptions,
-): Promise<void> {
-  const head = await lockRun(client, run_id)
-  if (events.length === 0) return
-  const update = runUpdate(run_id, head, events)
-  await client.query(
-    `INSERT INTO events (run_id, seq, type, data)
-     SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::text[])`,
-    [run_id, events.map((e) => e.seq), events.map((e) => e.type), texts],
-  )
-  await client.query(
-    `UPDATE runs SET last_seq = $2, status = $3, ended_at = $4, duration_ms = $5, final_state = $6,
-       summary = $7, error = $8, node_results = COALESCE($9, node_results)
-     WHERE run_id = $1`,
-    [
-      run_id,
-      update.last_seq,
-      update.status,
-      update.ended_at,
-      update.duration_ms,
-      update.final_state,
-      update.summary,
-      update.error,
-      options.node_results === undefined ? null : JSON.stringify(options.node_results),
-    ],
-  )
-}
-
-/** The run's row, locked until the transaction ends (StoreError not_found for an unknown run). */
-async function lockRun(client: PoolClient, run_id: string): Promise<RunHead> {
-  const { rows } = await client.query<RunHead>(
-    'SELECT status, started_at, ended_at, last_seq FROM runs WHERE run_id = $1 FOR UPDATE',
-    [run_id],
-  )
-  const head = rows[0]
-  if (head === undefined) throw new StoreError('not_found', `run '${run_id}' does not exist`)
-  return head
-}
-
-/**
- * What the run's row becomes once `events` follow its log: checks them all first (seq continues
- * the log without gap or repeat, each belongs to the run, nothing after a terminal event).
- */
-function runUpdate(run_id: string, head: RunHead, events: readonly RunEvent[]): RunUpdate {
-  if (head.ended_at !== null) {
-    throw new StoreError('seq_conflict', `run '${run_id}' has ended; nothing may follow its terminal event`)
-  }
-  let status = head.status
-  let terminal: TerminalEvent | undefined
-  let expected = head.last_seq + 1
-  for (const event of events) {
-    if (event.seq !== expected) {
-      throw new StoreError(
-        'seq_conflict',
-        `run '${run_id}': expected seq ${expected}, got ${event.seq} (the log must continue without gap or repeat)`,
-      )
-    }
-    if (event.run_id !== run_id) {
-      throw new TypeError(`event seq ${event.seq} belongs to run '${event.run_id}', not '${run_id}'`)
-    }
-    if (terminal !== undefined) {
-      throw new StoreError('seq_conflict', `run '${run_id}': seq ${event.seq} follows the terminal event`)
-    }
-    status = statusAfter(event) ?? status
-    if (isTerminalEvent(event)) terminal = event
-    expected += 1
-  }
-  return { last_seq: expected - 1, status, ...endingOf(terminal, head.started_at) }
-}
-
-/** The ending's fields of the run's row (all null while the run goes on). */
-function endingOf(
-  terminal: TerminalEvent | undefined,
-  started_at: string,
-): Omit<RunUpdate, 'last_seq' | 'status'> {
-  const ending = { ended_at: null, duration_ms: null, final_state: null, summary: null, error: null }
-  if (terminal === undefined) return ending
-  const ended_at = terminal.timestamp
-  switch (terminal.type) {
-    case 'complete':
-      return {
-        ...ending,
-        ended_at,
-        duration_ms: terminal.duration_ms,
-        final_state: JSON.stringify(terminal.final_state),
-        summary: JSON.stringify(terminal.summary),
-      }
-    case 'cancelled':
-      return { ...ending, ended_at, duration_ms: terminal.duration_ms }
-    case 'error': {
-      // A run error carries no duration of its own: measure it from the run's start.
-      const elapsed = Date.parse(ended_at) - Date.parse(started_at)
-      return {
-        ...ending,
-        ended_at,
-        duration_ms: Number.isFinite(elapsed) ? Math.max(0, elapsed) : null,
-        error: JSON.stringify(terminal.error),
-      }
-    }
-  }
-}
-
 /**
  * The events that end an interrupted run: each attempt still running cut off (docs/events.md,
  * "A run cut off"), then the `server_restarted` error.
@@ -661,10 +485,6 @@ async function interruptEvents(
     error: { code: 'server_restarted', message },
   }
   return [...events, error]
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error))
 }
 
 function parseOptional<T>(text: string | null): T | undefined {
