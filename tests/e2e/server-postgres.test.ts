@@ -2,10 +2,11 @@
 // (docs/storage.md, PostgreSQL): a run of examples/seed-pipeline.ts started over HTTP, its SSE
 // stream read to the end, its detail; then the server stopped and started again on the same
 // database answers the same run with the same bytes; a server killed with SIGKILL mid-run leaves
-// the run to be interrupted by the next start. Skipped, saying why, without PostgreSQL unless
-// GRAPHRUN_REQUIRE_SERVICES=1. The throw-away database comes from the server's test helper
+// the run to be interrupted by the next start, and `graphrun run --resume --store` continues it.
+// Skipped, saying why, without PostgreSQL unless GRAPHRUN_REQUIRE_SERVICES=1. The throw-away database comes from the server's test helper
 // (test-postgres.ts), the one place that creates and drops test databases.
 
+import path from 'node:path'
 import type { RunDetailDto, RunEvent } from '@graphrun/protocol'
 import { createParser } from 'eventsource-parser'
 import { Client } from 'pg'
@@ -74,6 +75,8 @@ async function readStream(url: string, headers: Record<string, string> = {}): Pr
     parser.feed(decoder.decode(chunk, { stream: true }))
   return frames
 }
+
+const parse = (frame: Frame) => JSON.parse(frame.data) as RunEvent
 
 /** The seed pipeline's log: four nodes in a chain; load and analyze each log one line. */
 const SEED_PIPELINE_TYPES = [
@@ -182,6 +185,30 @@ describe.skipIf(skipWithoutPostgres())('graphrun serve --store postgres://…', 
     expect(frames.at(-1)?.type).toBe('error')
     expect(frames.filter((f) => f.type === 'complete')).toEqual([])
     await stop(second)
+
+    // `graphrun run --resume --store` continues it from the same database, in the CLI's process.
+    const resumed = await runCli([
+      'run',
+      path.join(EXAMPLES, 'seed-pipeline.ts'),
+      '--resume',
+      run_id,
+      '--store',
+      db.url,
+      '--json',
+    ])
+    expect(resumed.code, resumed.stderr).toBe(0)
+    const events = resumed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as RunEvent)
+    expect(events.at(-1)).toMatchObject({ type: 'complete', status: 'succeeded' })
+    // What completed before the kill (`load` at least) is restored, not run again.
+    const completed = frames.map(parse).flatMap((e) => (e.type === 'node_complete' ? [e.node_id] : []))
+    expect(completed[0]).toBe('load')
+    expect(events.flatMap((e) => (e.type === 'node_restored' ? [e.node_id] : []))).toEqual(completed)
+    const listed = await runCli(['runs', '--store', db.url, '--json'])
+    const runs = JSON.parse(listed.stdout) as { run_id: string; status: string }[]
+    expect(runs.find((r) => r.run_id === events[0]?.run_id)?.status).toBe('succeeded')
   })
 
   it('a store that cannot be opened stops the start-up with the reason', async () => {
