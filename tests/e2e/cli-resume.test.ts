@@ -296,6 +296,9 @@ describe('graphrun run --resume', { timeout: 90_000 }, () => {
       ],
       [['--resume', resumed, '--db', missing], /no run database at .*nothing-here.*graphrun serve/],
       [['--from-node', 'b'], /--from-node goes with --resume <run_id>/],
+      [['--store', 'postgres://127.0.0.1/x'], /--store goes with --resume <run_id>/],
+      [['--resume', resumed, '--store', missing], /no run database at .*nothing-here.*graphrun serve/],
+      [['--resume', resumed, '--store', missing, '--db', missing], /give --store or --db, not both/],
       [['--resume', resumed, '--input', '{}'], /--input cannot go with --resume/],
     ]
     const results = await Promise.all(cases.map(([args]) => runCli(['run', steps, ...args])))

@@ -1,6 +1,6 @@
 /**
  * `graphrun run <file> --resume <run_id>`: continues a run that a server stored in its SQLite
- * file, in this process — resumed (interrupted or cancelled), retried (failed) or run again from
+ * file (or the PostgreSQL database of `--store`), in this process — resumed (interrupted or cancelled), retried (failed) or run again from
  * `--from-node` — and stores the new run in the same file through the server's own run manager
  * and restore point (@graphrun/server), so it is the same run, byte for byte, that
  * `POST /api/runs/{id}/resume` would have made: listed by `graphrun runs`, drawn by the studio
@@ -21,6 +21,8 @@ export interface ResumeOptions {
   run_id: string
   /** --db as given; else the nearest `.graphrun/graphrun.db` from the file's folder up. */
   db: string | undefined
+  /** --store as given: a PostgreSQL URL, or a SQLite file as --db (not both). */
+  store?: string | undefined
   from_node: string | undefined
   /** --export; else the export the stored run's graph was loaded from. */
   export_name: string | undefined
@@ -66,17 +68,31 @@ export function findRunDatabase(file: string, given: string | undefined): string
   )
 }
 
+/** Where the stored run is: a PostgreSQL URL (`--store`), else a SQLite file that exists. */
+function storeOf(
+  options: ResumeOptions,
+  server: typeof import('@graphrun/server'),
+): { location: string; db: string; flag: string } {
+  if (options.store !== undefined && options.db !== undefined)
+    throw new UsageError('give --store or --db, not both (--db <file> is --store <file>)')
+  if (options.store !== undefined && server.isPostgresUrl(options.store)) {
+    return { location: options.store, db: server.redactPostgresUrl(options.store), flag: '--store' }
+  }
+  const db = findRunDatabase(options.file, options.store ?? options.db)
+  return { location: db, db, flag: '--db' }
+}
+
 export async function resumeStoredRun(options: ResumeOptions): Promise<ResumedRun> {
-  const db = findRunDatabase(options.file, options.db)
   // Imported once the arguments are known to be good: the server package is the heavy part.
   const server = await import('@graphrun/server')
-  const store = server.openSqliteRunStore(db)
+  const { location, db, flag } = storeOf(options, server)
+  const store = await server.openRunStore(location)
   let started = false
   try {
     const stored = await store.getRun(options.run_id)
     if (!stored) {
       throw new UsageError(
-        `no run with id "${options.run_id}" in ${db}: "graphrun runs --db ${db}" lists the stored runs`,
+        `no run with id "${options.run_id}" in ${db}: "graphrun runs ${flag} ${db}" lists the stored runs`,
       )
     }
     const record = await store.getGraph(stored.graph_id)
@@ -150,7 +166,7 @@ export async function resumeStoredRun(options: ResumeOptions): Promise<ResumedRu
       loaded,
       graph,
       graph_name,
-      origin: `↺ ${how}${changed} · stored as run ${run_id} in ${shownPath(db)}`,
+      origin: `↺ ${how}${changed} · stored as run ${run_id} in ${location === db ? shownPath(db) : db}`,
       attach(onEvent) {
         for (const event of early.splice(0)) onEvent(event)
         sink = onEvent

@@ -50,6 +50,8 @@ Options:
   --from-node <node>   with --resume: run this node and everything downstream of it again
   --db <file>          with --resume: the SQLite file (default: the nearest .graphrun/graphrun.db
                        in the file's folder or one above it, where "graphrun serve" keeps runs)
+  --store <url|file>   with --resume: the store "graphrun serve --store" was given, a PostgreSQL
+                       URL (postgres://user@host:5432/name) or a SQLite file
   -h, --help           show this help
 
 Exit codes: 0 succeeded · 1 failed or cancelled · 2 bad usage, a graph that cannot be loaded, or
@@ -79,6 +81,7 @@ export async function run(argv: string[]): Promise<number> {
       resume: { type: 'string' },
       'from-node': { type: 'string' },
       db: { type: 'string' },
+      store: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -92,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
   const maxSteps = parseMaxSteps(values['max-steps'])
   const resume = values.resume
   if (resume === undefined) {
-    for (const name of ['from-node', 'db'] as const) {
+    for (const name of ['from-node', 'db', 'store'] as const) {
       if (values[name] !== undefined)
         throw new UsageError(
           `--${name} goes with --resume <run_id> (a run that is not a resume is not stored)`,
@@ -117,6 +120,7 @@ export async function run(argv: string[]): Promise<number> {
           file,
           run_id: resume,
           db: values.db,
+          store: values.store,
           from_node: values['from-node'],
           export_name: values.export,
           max_steps: maxSteps,

@@ -1,5 +1,6 @@
 /**
- * `graphrun runs [workspace]`: the runs a server stored, read from its SQLite file, newest first
+ * `graphrun runs [workspace]`: the runs a server stored, read from its SQLite file (or the
+ * PostgreSQL database of `--store`), newest first
  * — with a filter by graph and status, as a table or as JSON. Reads only: a missing database is
  * an error, never a new empty file, and a server using the same file may keep running.
  */
@@ -21,6 +22,8 @@ newest first: id, graph, status, start, duration and node counts.
 
 Options:
   --db <file>        the SQLite file (default <workspace>/.graphrun/graphrun.db)
+  --store <url|file> the store "graphrun serve --store" was given: a PostgreSQL URL
+                     (postgres://user@host:5432/name) or a SQLite file
   --graph <id>       only runs of this graph
   --status <s>       only runs with this status: ${RUN_STATUSES.join(', ')}
   --limit <n>        at most n runs, 1..500 (default 20)
@@ -30,6 +33,7 @@ Options:
 Examples:
   graphrun runs examples
   graphrun runs --db runs.db --status failed
+  graphrun runs --store postgres://postgres@127.0.0.1:5432/graphrun --limit 5
   graphrun runs examples --graph research-report --json | jq -r '.[0].run_id'
 `
 
@@ -43,6 +47,7 @@ export async function runs(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       db: { type: 'string' },
+      store: { type: 'string' },
       graph: { type: 'string' },
       status: { type: 'string' },
       limit: { type: 'string' },
@@ -63,15 +68,21 @@ export async function runs(argv: string[]): Promise<number> {
   const limit = Number(limitText)
   if (!Number.isInteger(limit) || limit < 1 || limit > 500)
     throw new UsageError(`--limit must be a whole number from 1 to 500, got "${limitText}"`)
-  const db = resolve(values.db ?? resolve(positionals[0] ?? '.', '.graphrun', 'graphrun.db'))
-  if (!existsSync(db))
-    throw new UsageError(
-      `no run database at ${db}: runs are stored by "graphrun serve <workspace>"; give that workspace, or --db <file>`,
-    )
-
+  if (values.store !== undefined && values.db !== undefined)
+    throw new UsageError('give --store or --db, not both (--db <file> is --store <file>)')
+  const given = values.store ?? values.db
   // Imported once the arguments are known to be good: the server package is the heavy part.
-  const { openSqliteRunStore } = await import('@graphrun/server')
-  const store = openSqliteRunStore(db)
+  const server = await import('@graphrun/server')
+  const postgres = given !== undefined && server.isPostgresUrl(given)
+  const location = postgres
+    ? given
+    : resolve(given ?? resolve(positionals[0] ?? '.', '.graphrun', 'graphrun.db'))
+  if (!postgres && !existsSync(location))
+    throw new UsageError(
+      `no run database at ${location}: runs are stored by "graphrun serve <workspace>"; give that workspace, or --db <file>`,
+    )
+  const db = postgres ? server.redactPostgresUrl(location) : location
+  const store = await server.openRunStore(location)
   try {
     const records = await store.listRuns({
       limit,

@@ -6,19 +6,23 @@
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { closeOnSignals, startServer } from '@graphrun/server'
+import { closeOnSignals, defaultDb, describeStore, isPostgresUrl, startServer } from '@graphrun/server'
 import { UsageError } from './usage-error.js'
 
 export const SERVE_HELP = `Usage: graphrun serve [workspace] [options]
 
 Serves the graphs in <workspace> (default: the current folder): the studio and the HTTP API
 on http://127.0.0.1:8000. Graph files are watched and reloaded when they change; every run is
-kept in <workspace>/.graphrun/graphrun.db.
+kept in <workspace>/.graphrun/graphrun.db, or where --store says.
 
 Options:
   --port <n>      port (default 8000, or $PORT)
   --host <h>      interface to bind (default 127.0.0.1); anything else needs --token
   --db <file>     SQLite file (default <workspace>/.graphrun/graphrun.db)
+  --store <url|file>
+                  where runs are kept: a PostgreSQL database, postgres://user@host:5432/name
+                  (it must exist; graphrun creates and migrates its tables), or a SQLite file
+                  as with --db
   --token <t>     require "Authorization: Bearer <t>" on every request
   --no-watch      do not reload graphs when their files change
   --no-auto-layout
@@ -36,6 +40,7 @@ Examples:
   graphrun serve examples
   graphrun serve . --port 9000
   graphrun serve examples --resume
+  graphrun serve examples --store postgres://postgres@127.0.0.1:5432/graphrun
   graphrun serve ~/graphs --host 0.0.0.0 --token "$(openssl rand -hex 16)"
 `
 
@@ -48,6 +53,24 @@ function studioDir(): string | undefined {
   }
 }
 
+/**
+ * Where runs are kept: `--store` (a PostgreSQL URL as given, else a SQLite file), `--db` (a SQLite
+ * file), else the workspace's own file. A URL of any other scheme is refused rather than taken for
+ * a file name.
+ */
+export function storeLocation(store: string | undefined, db: string | undefined, workspace: string): string {
+  if (store !== undefined && db !== undefined)
+    throw new UsageError('give --store or --db, not both (--db <file> is --store <file>)')
+  if (store === undefined) return resolve(db ?? defaultDb(workspace))
+  if (isPostgresUrl(store)) return store
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(store)?.[1]
+  if (scheme !== undefined)
+    throw new UsageError(
+      `--store takes a PostgreSQL URL (postgres://user@host:5432/database) or a SQLite file, got a ${scheme}:// URL`,
+    )
+  return resolve(store)
+}
+
 export async function serve(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -56,6 +79,7 @@ export async function serve(argv: string[]): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string' },
       db: { type: 'string' },
+      store: { type: 'string' },
       token: { type: 'string' },
       'no-watch': { type: 'boolean' },
       'no-auto-layout': { type: 'boolean' },
@@ -86,6 +110,7 @@ export async function serve(argv: string[]): Promise<void> {
     )
   }
   const workspace = resolve(positionals[0] ?? '.')
+  const store = storeLocation(values.store, values.db, workspace)
   const server = await startServer({
     workspace,
     port,
@@ -95,7 +120,7 @@ export async function serve(argv: string[]): Promise<void> {
     ...(memory === undefined ? {} : { workers: { max_memory_mb: memory } }),
     ...(studioDir() === undefined ? {} : { studio_dir: studioDir() as string }),
     ...(values.host === undefined ? {} : { host: values.host }),
-    ...(values.db === undefined ? {} : { db: resolve(values.db) }),
+    db: store,
     ...(values.token === undefined ? {} : { token: values.token }),
   })
   // Signals are handled before the URL is printed: a supervisor may stop us as soon as it sees it.
@@ -105,6 +130,7 @@ export async function serve(argv: string[]): Promise<void> {
   console.log(
     `  ${graphs.length} graph${graphs.length === 1 ? '' : 's'}: ${graphs.map((g) => g.record.id).join(', ') || '(none yet)'}`,
   )
+  console.log(`  store ${describeStore(store)}`)
   for (const error of server.load_errors) console.log(`  ! ${error.message}`)
   for (const { run_id, resumed_by, error } of server.resumed) {
     console.log(

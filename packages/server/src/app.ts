@@ -36,9 +36,9 @@ import { registerStudio } from './http/studio.js'
 import { createGraphLoader } from './loader/graph-loader.js'
 import { watchWorkspace } from './loader/watcher.js'
 import { createRunManager } from './runs/run-manager.js'
+import { openRunStore } from './store/open-store.js'
 import type { RunStore } from './store/run-store.js'
 import { StoreError } from './store/run-store.js'
-import { openSqliteRunStore } from './store/sqlite-run-store.js'
 import { VERSION } from './version.js'
 
 export const BODY_LIMIT = 1024 * 1024
@@ -46,7 +46,10 @@ export const BODY_LIMIT = 1024 * 1024
 export interface AppOptions {
   /** The folder whose graph files are served; graph paths must stay inside it. */
   workspace: string
-  /** A SQLite file (default `<workspace>/.graphrun/graphrun.db`) or a store instance. */
+  /**
+   * Where runs are kept: a PostgreSQL URL (`postgres://…`), a SQLite file (default
+   * `<workspace>/.graphrun/graphrun.db`) or a store instance (store/open-store.ts).
+   */
   db?: string | RunStore
   /** The host the server will bind (for the Host check); default 127.0.0.1. */
   host?: string
@@ -124,12 +127,15 @@ function fastifyErrorToServerError(error: FastifyError): ServerError | undefined
   return undefined
 }
 
+/** The SQLite file a workspace's runs are kept in when nothing else is said. */
+export function defaultDb(workspace: string): string {
+  return resolve(workspace, '.graphrun', 'graphrun.db')
+}
+
 export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
   const workspace = resolve(options.workspace)
   const store =
-    typeof options.db === 'object'
-      ? options.db
-      : openSqliteRunStore(options.db ?? resolve(workspace, '.graphrun', 'graphrun.db'))
+    typeof options.db === 'object' ? options.db : await openRunStore(options.db ?? defaultDb(workspace))
   // Runs a previous process left running can never finish: say so before serving anything.
   await store.interruptRunning('the server stopped while this run was going')
 

@@ -1,10 +1,10 @@
 /**
  * @graphrun/server: the HTTP API over Fastify — graph loading from a workspace, runs owned by the
- * server, resumable SSE streams, every run kept in SQLite behind the RunStore interface.
+ * server, resumable SSE streams, every run kept in SQLite or PostgreSQL behind the RunStore interface.
  */
 
 export type { AppOptions, GraphrunApp, ResumedAtStart } from './app.js'
-export { BODY_LIMIT, buildApp } from './app.js'
+export { BODY_LIMIT, buildApp, defaultDb } from './app.js'
 export { ServerError, toServerError } from './errors.js'
 export type { RunningServer, ServeOptions } from './main.js'
 export { closeOnSignals, startServer } from './main.js'
@@ -18,6 +18,9 @@ export type {
   StartRunRequest,
 } from './runs/run-manager.js'
 export { createRunManager } from './runs/run-manager.js'
+export { describeStore, openRunStore } from './store/open-store.js'
+export type { PgRunStore, PgRunStoreOptions } from './store/pg-run-store.js'
+export { isPostgresUrl, openPgRunStore, redactPostgresUrl } from './store/pg-run-store.js'
 export type {
   GraphRecord,
   NewRun,

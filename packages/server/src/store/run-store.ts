@@ -1,8 +1,9 @@
 /**
  * RunStore: everything the server keeps — graphs, layouts, runs and every event of every run.
- * The routes and the run manager only ever talk to this interface, so a PostgreSQL store can be
- * added without touching them; `run-store.contract.ts` is the suite every implementation passes.
- * All methods are async even though SQLite is synchronous, for that reason.
+ * The routes and the run manager only ever talk to this interface, so the PostgreSQL store
+ * (pg-run-store.ts) plugs in beside the SQLite one without touching them; `run-store.contract.ts`
+ * is the suite every implementation passes. All methods are async even though SQLite is
+ * synchronous, for that reason.
  */
 
 import type {

@@ -1,0 +1,237 @@
+/**
+ * How the PostgreSQL store appends events (ARCHITECTURE.md, Storage): any number of runs' batches
+ * in a fixed number of statements inside the caller's transaction — lock every run's row at once
+ * (`FOR UPDATE`, in run id order), check each batch in memory against its run's `last_seq`, insert
+ * every accepted event in one `INSERT … FROM unnest(…)`, move every touched run's row in one
+ * `UPDATE … FROM unnest(…)`. What it must never do: write anything of a batch it refuses, or check
+ * a batch against a row it has not locked (a concurrent appender could then continue the same seq).
+ */
+
+import type { RunEvent, RunStatus, TerminalEvent } from '@graphrun/protocol'
+import { isTerminalEvent, statusAfter } from '@graphrun/protocol'
+import type { PoolClient } from 'pg'
+import type { RunBatch } from './run-store.js'
+import { StoreError } from './run-store.js'
+
+interface RunHead {
+  status: RunStatus
+  started_at: string
+  ended_at: string | null
+  last_seq: number
+}
+
+/** What an append writes to a run's row once its events are in. */
+interface RunUpdate {
+  last_seq: number
+  status: RunStatus
+  ended_at: string | null
+  duration_ms: number | null
+  final_state: string | null
+  summary: string | null
+  error: string | null
+  node_results: string | null
+}
+
+/** A batch serialized before its transaction: its JSON texts, or why it cannot be encoded. */
+export interface PreparedBatch {
+  run_id: string
+  events: readonly RunEvent[]
+  texts: readonly string[] | Error
+  node_results: string | null
+}
+
+/** Serializes each batch (the caller's JSON texts when given, checked to match). Never throws. */
+export function prepareBatches(batches: readonly RunBatch[]): PreparedBatch[] {
+  return batches.map(({ run_id, events, options }) => {
+    let texts: readonly string[] | Error
+    try {
+      texts = eventTexts(events, options?.json)
+    } catch (error) {
+      texts = error instanceof Error ? error : new Error(String(error))
+    }
+    const results = options?.node_results
+    return { run_id, events, texts, node_results: results === undefined ? null : JSON.stringify(results) }
+  })
+}
+
+function eventTexts(events: readonly RunEvent[], json: readonly string[] | undefined): readonly string[] {
+  if (json === undefined) return events.map((event) => JSON.stringify(event))
+  if (json.length !== events.length) {
+    throw new TypeError(`appendEvents: ${json.length} JSON texts for ${events.length} events`)
+  }
+  return json
+}
+
+/**
+ * Appends the batches inside the caller's transaction; resolves with each batch's refusal
+ * (undefined where it was written), in order. A batch's own fault (a gap, a repeat, an unknown or
+ * ended run, an event of another run, one that cannot be encoded) refuses it alone, before
+ * anything of it is written; a database error rejects, and the caller's transaction rolls back.
+ */
+export async function appendBatches(
+  client: PoolClient,
+  batches: readonly PreparedBatch[],
+): Promise<(Error | undefined)[]> {
+  const heads = await lockRuns(client, [...new Set(batches.map((b) => b.run_id))])
+  const updates = new Map<string, RunUpdate>()
+  const rows: EventRows = { run_ids: [], seqs: [], types: [], texts: [] }
+  const outcomes = batches.map((batch) => {
+    try {
+      accept(batch, heads, updates, rows)
+      return undefined
+    } catch (error) {
+      if (error instanceof StoreError || error instanceof TypeError) return error
+      throw error
+    }
+  })
+  if (rows.seqs.length > 0) await insertEvents(client, rows)
+  if (updates.size > 0) await updateRuns(client, updates)
+  return outcomes
+}
+
+interface EventRows {
+  run_ids: string[]
+  seqs: number[]
+  types: string[]
+  texts: string[]
+}
+
+/** Checks one batch against its run's locked head and, if it fits, queues its rows and moves the head. */
+function accept(
+  batch: PreparedBatch,
+  heads: Map<string, RunHead>,
+  updates: Map<string, RunUpdate>,
+  rows: EventRows,
+): void {
+  const texts = batch.texts
+  if (texts instanceof Error) throw texts
+  const head = heads.get(batch.run_id)
+  if (head === undefined) throw new StoreError('not_found', `run '${batch.run_id}' does not exist`)
+  if (batch.events.length === 0) return
+  const update = runUpdate(batch.run_id, head, batch.events)
+  batch.events.forEach((event, i) => {
+    rows.run_ids.push(batch.run_id)
+    rows.seqs.push(event.seq)
+    rows.types.push(event.type)
+    rows.texts.push(texts[i] as string)
+  })
+  // A later batch of the same run in this call continues from this one; node results given by
+  // any batch are kept unless a later one gives others.
+  heads.set(batch.run_id, {
+    ...head,
+    status: update.status,
+    ended_at: update.ended_at,
+    last_seq: update.last_seq,
+  })
+  const node_results = batch.node_results ?? updates.get(batch.run_id)?.node_results ?? null
+  updates.set(batch.run_id, { ...update, node_results })
+}
+
+/** The runs' rows, locked until the transaction ends, in run id order (no deadlock between callers). */
+async function lockRuns(client: PoolClient, run_ids: readonly string[]): Promise<Map<string, RunHead>> {
+  const { rows } = await client.query<RunHead & { run_id: string }>(
+    `SELECT run_id, status, started_at, ended_at, last_seq FROM runs
+     WHERE run_id = ANY($1::text[]) ORDER BY run_id FOR UPDATE`,
+    [run_ids],
+  )
+  return new Map(rows.map(({ run_id, ...head }) => [run_id, head]))
+}
+
+async function insertEvents(client: PoolClient, rows: EventRows): Promise<void> {
+  await client.query(
+    `INSERT INTO events (run_id, seq, type, data)
+     SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[])`,
+    [rows.run_ids, rows.seqs, rows.types, rows.texts],
+  )
+}
+
+async function updateRuns(client: PoolClient, updates: Map<string, RunUpdate>): Promise<void> {
+  const list = [...updates.values()]
+  const column = <K extends keyof RunUpdate>(key: K) => list.map((u) => u[key])
+  await client.query(
+    `UPDATE runs SET last_seq = u.last_seq, status = u.status, ended_at = u.ended_at,
+       duration_ms = u.duration_ms, final_state = u.final_state, summary = u.summary, error = u.error,
+       node_results = COALESCE(u.node_results, runs.node_results)
+     FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::text[],
+                 $8::text[], $9::text[])
+       AS u (run_id, last_seq, status, ended_at, duration_ms, final_state, summary, error, node_results)
+     WHERE runs.run_id = u.run_id`,
+    [
+      [...updates.keys()],
+      column('last_seq'),
+      column('status'),
+      column('ended_at'),
+      column('duration_ms'),
+      column('final_state'),
+      column('summary'),
+      column('error'),
+      column('node_results'),
+    ],
+  )
+}
+
+/**
+ * What a run's row becomes once `events` follow its log: checks them all first (seq continues
+ * the log without gap or repeat, each belongs to the run, nothing after a terminal event).
+ */
+function runUpdate(
+  run_id: string,
+  head: RunHead,
+  events: readonly RunEvent[],
+): Omit<RunUpdate, 'node_results'> {
+  if (head.ended_at !== null) {
+    throw new StoreError('seq_conflict', `run '${run_id}' has ended; nothing may follow its terminal event`)
+  }
+  let status = head.status
+  let terminal: TerminalEvent | undefined
+  let expected = head.last_seq + 1
+  for (const event of events) {
+    if (event.seq !== expected) {
+      throw new StoreError(
+        'seq_conflict',
+        `run '${run_id}': expected seq ${expected}, got ${event.seq} (the log must continue without gap or repeat)`,
+      )
+    }
+    if (event.run_id !== run_id) {
+      throw new TypeError(`event seq ${event.seq} belongs to run '${event.run_id}', not '${run_id}'`)
+    }
+    if (terminal !== undefined) {
+      throw new StoreError('seq_conflict', `run '${run_id}': seq ${event.seq} follows the terminal event`)
+    }
+    status = statusAfter(event) ?? status
+    if (isTerminalEvent(event)) terminal = event
+    expected += 1
+  }
+  return { last_seq: expected - 1, status, ...endingOf(terminal, head.started_at) }
+}
+
+type Ending = Pick<RunUpdate, 'ended_at' | 'duration_ms' | 'final_state' | 'summary' | 'error'>
+
+/** The ending's fields of a run's row (all null while the run goes on). */
+function endingOf(terminal: TerminalEvent | undefined, started_at: string): Ending {
+  const ending: Ending = { ended_at: null, duration_ms: null, final_state: null, summary: null, error: null }
+  if (terminal === undefined) return ending
+  const ended_at = terminal.timestamp
+  switch (terminal.type) {
+    case 'complete':
+      return {
+        ...ending,
+        ended_at,
+        duration_ms: terminal.duration_ms,
+        final_state: JSON.stringify(terminal.final_state),
+        summary: JSON.stringify(terminal.summary),
+      }
+    case 'cancelled':
+      return { ...ending, ended_at, duration_ms: terminal.duration_ms }
+    case 'error': {
+      // A run error carries no duration of its own: measure it from the run's start.
+      const elapsed = Date.parse(ended_at) - Date.parse(started_at)
+      return {
+        ...ending,
+        ended_at,
+        duration_ms: Number.isFinite(elapsed) ? Math.max(0, elapsed) : null,
+        error: JSON.stringify(terminal.error),
+      }
+    }
+  }
+}
