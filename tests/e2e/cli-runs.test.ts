@@ -74,7 +74,10 @@ describe('graphrun runs', { timeout: 90_000 }, () => {
     const missing = path.join(dir, 'nothing-here', 'graphrun.db')
     const cases: [string[], RegExp][] = [
       [['runs', '--db', missing], /no run database at .*nothing-here.*graphrun serve/],
-      [['runs', '--db', db, '--status', 'done'], /--status must be one of running, paused, succeeded/],
+      [
+        ['runs', '--db', db, '--status', 'done'],
+        /--status must be one of running, waiting_input, paused, succeeded/,
+      ],
       [['runs', '--db', db, '--limit', '0'], /--limit must be a whole number from 1 to 500, got "0"/],
       [['runs', 'a', 'b'], /runs takes one workspace folder, got 2/],
       [['runs', '--colour'], /Unknown option '--colour'/],

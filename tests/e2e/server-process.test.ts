@@ -397,7 +397,7 @@ describe('graphrun serve as a process', () => {
     expect(stored.events.slice(0, seen.events.length)).toEqual(seen.events)
     expect(stored.events.length).toBeGreaterThan(seen.events.length)
     await stop(second)
-  })
+  }, 60_000)
 
   it('on SIGTERM ends open streams with server_restarted, exits 0 within 5 s, and the runs stay interrupted', async () => {
     const db = path.join(dir, 'term.db')

@@ -30,6 +30,8 @@ interface RunUpdate {
   summary: string | null
   error: string | null
   node_results: string | null
+  /** Running with input requests pending (AppendOptions.waiting_input). */
+  waiting_input: boolean
 }
 
 /** A batch serialized before its transaction: its JSON texts, or why it cannot be encoded. */
@@ -38,6 +40,7 @@ export interface PreparedBatch {
   events: readonly RunEvent[]
   texts: readonly string[] | Error
   node_results: string | null
+  waiting_input: boolean
 }
 
 /** Serializes each batch (the caller's JSON texts when given, checked to match). Never throws. */
@@ -50,7 +53,13 @@ export function prepareBatches(batches: readonly RunBatch[]): PreparedBatch[] {
       texts = error instanceof Error ? error : new Error(String(error))
     }
     const results = options?.node_results
-    return { run_id, events, texts, node_results: results === undefined ? null : JSON.stringify(results) }
+    return {
+      run_id,
+      events,
+      texts,
+      node_results: results === undefined ? null : JSON.stringify(results),
+      waiting_input: options?.waiting_input === true,
+    }
   })
 }
 
@@ -124,7 +133,8 @@ function accept(
     last_seq: update.last_seq,
   })
   const node_results = batch.node_results ?? updates.get(batch.run_id)?.node_results ?? null
-  updates.set(batch.run_id, { ...update, node_results })
+  const waiting_input = update.status === 'running' && batch.waiting_input
+  updates.set(batch.run_id, { ...update, node_results, waiting_input })
 }
 
 /** The runs' rows, locked until the transaction ends, in run id order (no deadlock between callers). */
@@ -151,10 +161,11 @@ async function updateRuns(client: PoolClient, updates: Map<string, RunUpdate>): 
   await client.query(
     `UPDATE runs SET last_seq = u.last_seq, status = u.status, ended_at = u.ended_at,
        duration_ms = u.duration_ms, final_state = u.final_state, summary = u.summary, error = u.error,
-       node_results = COALESCE(u.node_results, runs.node_results)
+       node_results = COALESCE(u.node_results, runs.node_results), waiting_input = u.waiting_input
      FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::text[],
-                 $8::text[], $9::text[])
-       AS u (run_id, last_seq, status, ended_at, duration_ms, final_state, summary, error, node_results)
+                 $8::text[], $9::text[], $10::boolean[])
+       AS u (run_id, last_seq, status, ended_at, duration_ms, final_state, summary, error, node_results,
+             waiting_input)
      WHERE runs.run_id = u.run_id`,
     [
       [...updates.keys()],
@@ -166,6 +177,7 @@ async function updateRuns(client: PoolClient, updates: Map<string, RunUpdate>): 
       column('summary'),
       column('error'),
       column('node_results'),
+      column('waiting_input'),
     ],
   )
 }
@@ -178,7 +190,7 @@ function runUpdate(
   run_id: string,
   head: RunHead,
   events: readonly RunEvent[],
-): Omit<RunUpdate, 'node_results'> {
+): Omit<RunUpdate, 'node_results' | 'waiting_input'> {
   if (head.ended_at !== null) {
     throw new StoreError('seq_conflict', `run '${run_id}' has ended; nothing may follow its terminal event`)
   }

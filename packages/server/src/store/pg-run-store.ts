@@ -60,9 +60,12 @@ interface RunRow {
 
 const MAX_RUNS_PAGE = 500
 
+/** The status a run is shown with: a running run with input requests pending is `waiting_input`. */
+const SHOWN_STATUS = `(CASE WHEN status = 'running' AND waiting_input THEN 'waiting_input' ELSE status END)`
+
 /** A run's columns but node_results (a list of runs never needs them; getNodeResults reads them). */
-const RUN_COLUMNS = `run_id, graph_id, graph_name, graph_version, status, started_at, ended_at, duration_ms,
-  initial_state, final_state, summary, error, last_seq, origin`
+const RUN_COLUMNS = `run_id, graph_id, graph_name, graph_version, ${SHOWN_STATUS} AS status, started_at, ended_at,
+  duration_ms, initial_state, final_state, summary, error, last_seq, origin`
 
 const GRAPH_COLUMNS = `id, name, description, file_path, export_name, version, node_count, created_at,
   updated_at, given_name, given_description`
@@ -342,7 +345,7 @@ export class PgRunStore implements RunStore {
       return `$${params.length}`
     }
     if (query.graph_id !== undefined) where.push(`graph_id = ${param(query.graph_id)}`)
-    if (query.status !== undefined) where.push(`status = ${param(query.status)}`)
+    if (query.status !== undefined) where.push(`${SHOWN_STATUS} = ${param(query.status)}`)
     if (query.before !== undefined) {
       const cursor = await this.#query<{ started_at: string }>(
         'SELECT started_at FROM runs WHERE run_id = $1',

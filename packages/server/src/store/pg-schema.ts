@@ -87,6 +87,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX auto_layouts_by_use ON auto_layouts (used_at);
   `,
+  // 2: a running run with input requests pending is shown as `waiting_input`; its status column
+  // stays 'running' (as in SQLite, whose CHECK cannot change: one rule for both stores).
+  `
+  ALTER TABLE runs ADD COLUMN waiting_input BOOLEAN NOT NULL DEFAULT false;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
