@@ -1,8 +1,9 @@
 /**
  * `graphrun run` answers a node that asks (docs/cli.md, Answering), on examples/approve-draft.ts:
- * in a real pseudo-terminal at a prompt (a refused answer asks again); piped, one JSON answer per
- * line on stdin, read before or after its request; and a run whose stdin ends with a request
- * unanswered is cancelled saying so, never left hanging.
+ * in a real pseudo-terminal at Inquirer's prompts (a refused answer asks again, Ctrl+C cancels);
+ * piped or with --json, one JSON answer per line on stdin, read before or after its request; a
+ * run whose stdin ends with a request unanswered is cancelled saying so, never left hanging; and
+ * --no-input cancels at the first request.
  */
 
 import type { ChildProcess } from 'node:child_process'
@@ -84,24 +85,50 @@ describe.concurrent('answers on stdin', { timeout: 60_000 }, () => {
   })
 })
 
+describe('--no-input', { timeout: 60_000 }, () => {
+  it('cancels the run at its first request, naming it, instead of waiting', async () => {
+    const cli = startPiped(['run', draft, '--no-input', '--json'])
+    const result = await cli.done
+    expect(result.code).toBe(1)
+    const events = parseNdjson(result.stdout)
+    expect(expectRunInvariants(events)).toMatchObject({
+      type: 'cancelled',
+      reason:
+        'review asks for input (review:1:1: Review the draft "Notes on durable workflows": approve it, or edit its title or body) and --no-input was given',
+    })
+  })
+})
+
 describe.skipIf(!hasScript)('answers at a prompt in a terminal', { timeout: 60_000 }, () => {
-  it('asks each request in turn, asks again after a refused answer, and the run succeeds', async () => {
+  it('asks each request in turn (a list for choices), asks again after a refused answer, and the run succeeds', async () => {
     const cli = startInPty(['run', draft])
-    await cli.waitForStdout(/\? review asks: Review the draft "Notes on durable workflows"/)
-    expect(stripAnsi(cli.stdout())).toContain(
-      'JSON {"decision": "approve" | "edit", "title"?: string, "body"?: string}',
+    await cli.waitForStdout(/review asks: Review the draft "Notes on durable workflows"/)
+    // The prompt wraps at the terminal's width: its hint, read without the breaks.
+    await cli.waitForStdout(/string\}\)/)
+    expect(stripAnsi(cli.stdout()).replace(/\n/g, '')).toContain(
+      '(JSON {"decision": "approve" | "edit", "title"?: string, "body"?: string})',
     )
     cli.child.stdin?.write('{"decision": "nope"}\r')
     await cli.waitForStdout(/the answer to "review:1:1" is not valid: decision/)
-    cli.child.stdin?.write('{"decision": "approve"}\r')
-    await cli.waitForStdout(/\? publish asks: Publish the post now\?\n {2}1\) approve {2}2\) reject/)
-    cli.child.stdin?.write('3\r')
-    await cli.waitForStdout(/type 1 to 2, or one of: approve, reject/)
-    cli.child.stdin?.write('1\r')
+    // Ctrl+U clears the line kept after the refusal.
+    cli.child.stdin?.write('\x15{"decision": "approve"}\r')
+    await cli.waitForStdout(/publish asks: Publish the post now\?[\s\S]*❯ approve[\s\S]*reject/)
+    cli.child.stdin?.write('\r')
     const result = await cli.done
     expect(result.code).toBe(0)
     const text = stripAnsi(result.stdout)
+    expect(text).toMatch(/answered review:1:1 by cli: \{"decision":"approve"\}/)
+    expect(text).toMatch(/answered publish:1:approval by cli: "approve"/)
     expect(text).toMatch(/✓ succeeded in [\d.]+m?s {2}3 succeeded · 0 failed · 0 skipped · 3 executions/)
     expect(result.stdout.lastIndexOf('\x1b[?25h')).toBeGreaterThan(result.stdout.lastIndexOf('\x1b[?25l'))
+  })
+
+  it('Ctrl+C at a prompt cancels the run', async () => {
+    const cli = startInPty(['run', draft])
+    await cli.waitForStdout(/review asks: Review the draft/)
+    cli.child.stdin?.write('\x03')
+    const result = await cli.done
+    expect(result.code).toBe(1)
+    expect(stripAnsi(result.stdout)).toMatch(/■ cancelled after [\d.]+m?s: interrupted \(Ctrl\+C\)/)
   })
 })

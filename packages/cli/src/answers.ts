@@ -3,18 +3,22 @@
  * input). Two ways, by what stdin is:
  *
  * - **A terminal**: each request is asked in turn below the live view (which stops redrawing
- *   meanwhile): its prompt, then `1) approve  2) reject` for choices (a number or the word), a
- *   plain line for a string schema, JSON for anything else, with the fields an object schema
- *   names. A refused answer says why and asks again; a request withdrawn meanwhile (its node
- *   timed out, the run was cancelled) is dropped.
- * - **Anything else** (a pipe, a file): one JSON object per line, `{"request_id", "value", "by"?}`,
- *   taken in any order — an answer read before its request is kept until the request comes. When
- *   stdin ends, a request with no answer cancels the run saying so: a run that asks must never
- *   hang a script that gave it nothing to answer with.
+ *   meanwhile) with Inquirer's prompts: a list to pick from for choices (an approval's approve /
+ *   reject), a line for anything else — text for a string schema, JSON otherwise, with the fields
+ *   an object schema names. The run's own check is the prompt's validation: a refused answer
+ *   shows why and asks again. A request withdrawn meanwhile (its node timed out, the run was
+ *   cancelled) leaves the prompt; Ctrl+C at a prompt is the run's Ctrl+C.
+ * - **Anything else, or `--json`** (a pipe, a file, a program reading the events): one JSON
+ *   object per line, `{"request_id", "value", "by"?}`, taken in any order — an answer read before
+ *   its request is kept until the request comes. When stdin ends, a request with no answer
+ *   cancels the run saying so: a run that asks must never hang a script that gave it nothing.
+ * - **`--no-input`**: the first request cancels the run, saying which node asked.
  */
 
 import { createInterface } from 'node:readline'
 import type { InputRequestedEvent, RunEvent } from '@graphrun/protocol'
+import text from '@inquirer/input'
+import select from '@inquirer/select'
 
 export interface AnswerTarget {
   /** Rejects with the refusal (invalid_input with the schema's messages, input_not_pending …). */
@@ -33,13 +37,37 @@ export interface Answers {
   close(): void
 }
 
-export function createAnswers(
-  target: AnswerTarget,
-  host: PromptHost,
-  input: NodeJS.ReadStream = process.stdin,
-  output: NodeJS.WriteStream = process.stderr.isTTY ? process.stderr : process.stdout,
-): Answers {
-  return input.isTTY ? promptAnswers(target, host, input, output) : streamAnswers(target, input)
+export interface AnswerOptions {
+  /** `--json`: answers come from stdin as NDJSON even when it is a terminal. */
+  json: boolean
+  /** `--no-input`: the first request cancels the run instead of waiting. */
+  no_input: boolean
+  input?: NodeJS.ReadStream
+  /** Where prompts go (the terminal): stdout, or stderr when stdout carries data. */
+  output: NodeJS.WriteStream
+}
+
+export function createAnswers(target: AnswerTarget, host: PromptHost, options: AnswerOptions): Answers {
+  const input = options.input ?? process.stdin
+  if (options.no_input) return refuseAnswers(target)
+  return input.isTTY && !options.json
+    ? promptAnswers(target, host, input, options.output)
+    : streamAnswers(target, input)
+}
+
+/** `--no-input`: a run that asks is cancelled at its first request, saying which. */
+function refuseAnswers(target: AnswerTarget): Answers {
+  let done = false
+  return {
+    event(event) {
+      if (event.type !== 'input_requested' || done) return
+      done = true
+      target.cancel(
+        `${event.node_id} asks for input (${event.request_id}: ${event.prompt}) and --no-input was given`,
+      )
+    },
+    close() {},
+  }
 }
 
 /** Why an answer was refused, in one line. */
@@ -105,71 +133,95 @@ function promptAnswers(
   output: NodeJS.WriteStream,
 ): Answers {
   const queue: InputRequestedEvent[] = []
-  const withdrawn = new Set<string>()
-  let asking = false
+  let current: { request_id: string; abort: AbortController } | undefined
   let closed = false
-  let rl: ReturnType<typeof createInterface> | undefined
 
-  // A readline on a terminal puts it in raw mode, where Ctrl+C is a key, not a signal: it lives
-  // only while a question is asked, and passes Ctrl+C on as the signal the run's handler takes.
-  const question = (text: string) =>
-    new Promise<string>((resolve) => {
-      rl = createInterface({ input, output, terminal: true })
-      rl.on('SIGINT', () => process.kill(process.pid, 'SIGINT'))
-      rl.question(text, (line) => {
-        rl?.close()
-        rl = undefined
-        resolve(line)
-      })
-    })
-
-  const askNext = async () => {
-    if (asking || closed) return
-    const request = queue.shift()
-    if (!request) return
-    asking = true
+  /** One request at a prompt; resolves once it is answered, withdrawn or given up. */
+  const ask = async (request: InputRequestedEvent) => {
+    const abort = new AbortController()
+    current = { request_id: request.request_id, abort }
+    const context = { input, output, signal: abort.signal }
+    const message = `${request.node_id} asks: ${request.prompt}`
     host.suspend()
-    output.write(`\n? ${request.node_id} asks: ${request.prompt}\n  ${hintOf(request)}\n`)
-    for (;;) {
-      const line = await question('> ')
-      if (closed || withdrawn.has(request.request_id)) break
-      const typed = parseTyped(request, line)
-      if ('error' in typed) {
-        output.write(`  ${typed.error}\n`)
-        continue
+    output.write('\n')
+    try {
+      if (request.choices) {
+        const value = await select(
+          { message, choices: request.choices.map((choice) => ({ name: String(choice), value: choice })) },
+          context,
+        )
+        await target.answer(request.request_id, value, 'cli').catch((error: unknown) => {
+          if (!gone(error)) output.write(`  ${reasonOf(error)}\n`)
+        })
+      } else {
+        await text(
+          {
+            message: `${message} (${hintOf(request)})`,
+            // The run's own check is the prompt's: a refused answer shows why and asks again.
+            validate: async (line) => {
+              const typed = parseTyped(request, line)
+              if ('error' in typed) return typed.error
+              try {
+                await target.answer(request.request_id, typed.value, 'cli')
+                return true
+              } catch (error) {
+                return gone(error) ? true : reasonOf(error)
+              }
+            },
+          },
+          context,
+        )
       }
-      try {
-        await target.answer(request.request_id, typed.value, 'cli')
-        break
-      } catch (error) {
-        if (codeOf(error) === 'input_not_pending' || codeOf(error) === 'run_ended') {
-          output.write('  the request is gone (its node or the run ended)\n')
-          break
-        }
-        output.write(`  ${reasonOf(error)}\n`)
-      }
+    } catch (error) {
+      // Ctrl+C at the prompt is the run's Ctrl+C; an abort means the request went away.
+      if ((error as Error).name === 'ExitPromptError') process.kill(process.pid, 'SIGINT')
+    } finally {
+      current = undefined
+      if (!closed) host.resume()
     }
+  }
+
+  let asking = false
+  const next = async () => {
+    if (asking) return
+    asking = true
+    for (let request = queue.shift(); request && !closed; request = queue.shift()) await ask(request)
     asking = false
-    if (!closed) host.resume()
-    void askNext()
+  }
+
+  const withdraw = (request_id: string) => {
+    const i = queue.findIndex((r) => r.request_id === request_id)
+    if (i >= 0) queue.splice(i, 1)
+    if (current?.request_id === request_id) current.abort.abort()
   }
 
   return {
     event(event) {
       if (event.type === 'input_requested') {
         queue.push(event)
-        void askNext()
+        void next()
       } else if (event.type === 'input_received' || event.type === 'input_expired') {
-        withdrawn.add(event.request_id)
-        const i = queue.findIndex((r) => r.request_id === event.request_id)
-        if (i >= 0) queue.splice(i, 1)
+        withdraw(event.request_id)
+      } else if (
+        event.type === 'node_complete' ||
+        event.type === 'node_error' ||
+        event.type === 'node_skipped'
+      ) {
+        for (const r of [...queue, ...(current ? [{ request_id: current.request_id }] : [])])
+          if (r.request_id.startsWith(`${event.node_id}:`)) withdraw(r.request_id)
       }
     },
     close() {
       closed = true
-      rl?.close()
+      queue.length = 0
+      current?.abort.abort()
     },
   }
+}
+
+/** The request went away while it was asked: answered, expired, its node or the run ended. */
+function gone(error: unknown): boolean {
+  return codeOf(error) === 'input_not_pending' || codeOf(error) === 'run_ended'
 }
 
 function streamAnswers(target: AnswerTarget, input: NodeJS.ReadStream): Answers {

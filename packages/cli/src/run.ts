@@ -30,9 +30,9 @@ running now, each finished node with its duration, logs as they come, and a summ
 final state. Ctrl+C cancels the run (press it twice to quit at once).
 
 A node that asks a person (ctx.ask, an approval) is asked at a prompt when stdin is a terminal;
-otherwise answers are read from stdin, one JSON object per line,
+otherwise, and always with --json, answers are read from stdin, one JSON object per line,
 {"request_id": "review:1:1", "value": …}, and a request left unanswered when stdin ends cancels
-the run.
+the run. With --no-input the first request cancels it.
 
 With --resume it continues a run that "graphrun serve" stored, here, and stores the new run
 (its own id, its origin, its results) in the same database, where "graphrun runs" and the
@@ -44,7 +44,9 @@ Options:
   --export <name>      the export to run when the file exports several graphs (default: default)
   --input <json>       the initial state, a JSON object
   --input-file <file>  read the initial state from a JSON file
-  --json               print exactly the run's events as NDJSON, one per line, and nothing else
+  --json               print exactly the run's events as NDJSON, one per line, and nothing else;
+                       answers to a node that asks are read from stdin, one JSON object per line
+  --no-input           cancel the run when a node asks for input, instead of waiting for it
   --max-steps <n>      stop a looping run after n node executions (default: the graph's, or 10,000)
   --resume <run_id>    continue this stored run (resume, or retry when it failed)
   --from-node <node>   with --resume: run this node and everything downstream of it again
@@ -77,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
       input: { type: 'string' },
       'input-file': { type: 'string' },
       json: { type: 'boolean' },
+      'no-input': { type: 'boolean' },
       'max-steps': { type: 'string' },
       resume: { type: 'string' },
       'from-node': { type: 'string' },
@@ -160,12 +163,11 @@ export async function run(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   // A node that asks is answered here: at a prompt in a terminal, else from stdin (answers.ts).
-  const answers = createAnswers(
-    { answer: source.answer, cancel: source.cancel },
-    view,
-    process.stdin,
-    json || !process.stdout.isTTY ? process.stderr : process.stdout,
-  )
+  const answers = createAnswers({ answer: source.answer, cancel: source.cancel }, view, {
+    json,
+    no_input: values['no-input'] === true,
+    output: json || !process.stdout.isTTY ? process.stderr : process.stdout,
+  })
   let terminal: TerminalEvent
   try {
     source.attach((event) => {
