@@ -324,6 +324,36 @@ export default defineGraph<{ ms?: number; before?: boolean }>({
   return workspace
 }
 
+/**
+ * A graph whose `ask` node records a side effect (a line in `<lines>/<tag>.txt`), then asks a
+ * person and waits (docs/semantics.md, Human input: the code before the ask may run twice).
+ */
+async function askWorkspace(dir: string, lines: string): Promise<string> {
+  const workspace = path.join(dir, 'ws-ask')
+  await mkdir(workspace, { recursive: true })
+  await writeFile(
+    path.join(workspace, 'asker.ts'),
+    `import { appendFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { defineGraph, END, START } from '@graphrun/engine'
+
+export default defineGraph<{ tag: string; go?: string; done?: boolean }>({
+  name: 'Asker',
+  nodes: {
+    ask: async (s, ctx) => {
+      appendFileSync(join(${JSON.stringify(lines)}, s.tag + '.txt'), 'before the ask\\n')
+      const go = (await ctx.ask({ prompt: 'Go on?', choices: ['yes', 'no'] })) as string
+      return { go }
+    },
+    after: async (s) => ({ done: s.go === 'yes' }),
+  },
+  edges: [[START, 'ask'], ['ask', 'after'], ['after', END]],
+})
+`,
+  )
+  return workspace
+}
+
 /** How many times each node appended its line to `<lines>/<tag>.txt`. */
 async function lineCounts(tag: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {}
@@ -464,6 +494,63 @@ describe('graphrun serve as a process', () => {
     }
     await stop(again)
   })
+
+  it('killed -9 while a run waits for input, restarted with --resume: the resumed run asks again, takes the answer and succeeds', async () => {
+    const asker = await askWorkspace(dir, linesDir)
+    const db = path.join(dir, 'ask.db')
+    const first = await serve(asker, db)
+    const { run_id } = (
+      await api<{ run_id: string }>(first.url, 'POST', '/api/graphs/asker/runs', {
+        initial_state: { tag: 'ask' },
+      })
+    ).body
+    await readStream(`${first.url}/api/runs/${run_id}/events`, {
+      onEvent(event) {
+        if (parse(event).type === 'input_requested') first.process.kill('SIGKILL')
+      },
+    })
+    expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' })
+
+    const second = await serve(asker, db, 0, { args: ['--resume'] })
+    const origin = await api<RunDetailDto>(second.url, 'GET', `/api/runs/${run_id}`)
+    expect(origin.body.status).toBe('interrupted')
+    const resumed_by = origin.body.forks[0]?.run_id as string
+    const waiting = await api<{ run_id: string }[]>(second.url, 'GET', '/api/runs?status=waiting_input')
+    for (let i = 0; i < 100 && !waiting.body.some((r) => r.run_id === resumed_by); i++) {
+      await sleep(50)
+      waiting.body = (
+        await api<{ run_id: string }[]>(second.url, 'GET', '/api/runs?status=waiting_input')
+      ).body
+    }
+    expect(waiting.body.map((r) => r.run_id)).toEqual([resumed_by])
+    const detail = await api<RunDetailDto>(second.url, 'GET', `/api/runs/${resumed_by}`)
+    expect(detail.body.pending_inputs).toMatchObject([
+      { request_id: 'ask:1:1', prompt: 'Go on?', choices: ['yes', 'no'] },
+    ])
+    const answered = await api(second.url, 'POST', `/api/runs/${resumed_by}/input`, {
+      request_id: 'ask:1:1',
+      value: 'yes',
+    })
+    expect(answered.status).toBe(202)
+    const events = (await readStream(`${second.url}/api/runs/${resumed_by}/events`)).events.map(parse)
+    expect(events.map((e) => e.type)).toEqual([
+      'start',
+      'node_start',
+      'input_requested',
+      'input_received',
+      'node_complete',
+      'node_start',
+      'node_complete',
+      'complete',
+    ])
+    expect(events.at(-1)).toMatchObject({
+      status: 'succeeded',
+      final_state: { tag: 'ask', go: 'yes', done: true },
+    })
+    // The code before the ask ran in both runs: at-least-once, as documented.
+    expect(await lineCounts('ask')).toEqual({ 'before the ask': 2 })
+    await stop(second)
+  }, 60_000)
 
   // docs/semantics.md, Durable runs: what ran to its end is reused, what was running runs again.
   for (const [signal, resumeWith] of [
