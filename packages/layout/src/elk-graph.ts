@@ -5,46 +5,16 @@
  * file or a thread, and never runs ELK itself.
  */
 
-import type { GraphEdgeDto, GraphNodeDto } from '@graphrun/protocol'
 import type { ElkExtendedEdge, ElkNode, ElkPort, LayoutOptions } from 'elkjs/lib/elk-api.js'
-
-/** What layout needs of a graph: a GraphDetailDto, or an engine Graph in tests. */
-export interface GraphShape {
-  readonly nodes: readonly GraphNodeDto[]
-  readonly edges: readonly GraphEdgeDto[]
-}
+import type { GraphShape, Point, Positions, Size, Sizes } from './canvas-nodes.js'
+import { canvasNodeIds, END_ID, LAYER_GAP, START_ID, sizeOf } from './canvas-nodes.js'
+import { foldColumns, NODE_GAP, planLayout, ROW_GAP, TARGET_ASPECT } from './layout-plan.js'
 
 /**
  * Bump when toElkGraph or readLayout change the positions they produce for the same graph: the
  * server keeps layouts by a key that includes it, so stored ones are then laid out again.
  */
-export const LAYOUT_REVISION = 1
-
-export const START_ID = '__start__'
-export const END_ID = '__end__'
-
-export interface Size {
-  width: number
-  height: number
-}
-export interface Point {
-  x: number
-  y: number
-}
-export type Positions = Record<string, Point>
-/** Per-node sizes that override the defaults (a card's measured size, say). */
-export type Sizes = Readonly<Partial<Record<string, Size>>>
-
-/** The vertical gap between two layers (ELK's between-layer spacing is the same). */
-export const LAYER_GAP = 52
-
-/** A node card, and START / END as small circles. The card CSS uses the same numbers. */
-export const NODE_SIZE: Size = { width: 200, height: 64 }
-export const TERMINAL_SIZE: Size = { width: 44, height: 44 }
-
-export function isTerminal(id: string): boolean {
-  return id === START_ID || id === END_ID
-}
+export const LAYOUT_REVISION = 2
 
 /**
  * Layered, top to bottom. Edges are drawn by the canvas (beziers between the card's top and
@@ -85,22 +55,18 @@ const LARGE_OPTIONS: LayoutOptions = {
   'elk.layered.thoroughness': '1',
 }
 
-/** Every node the canvas draws: the graph's nodes, plus START / END when an edge uses them. */
-export function canvasNodeIds(graph: GraphShape): string[] {
-  const ids = graph.nodes.map((n) => n.id)
-  const used = new Set<string>()
-  for (const e of graph.edges) {
-    used.add(e.source)
-    used.add(e.target)
-  }
-  if (used.has(START_ID)) ids.unshift(START_ID)
-  if (used.has(END_ID)) ids.push(END_ID)
-  return ids
-}
+/**
+ * A tall, thin graph (planLayout: a long chain, a deep pipeline) is cut into chunks of layers
+ * placed side by side, aiming at TARGET_ASPECT. SINGLE_EDGE, for chains, is the cheaper of the
+ * two (1,000-node chain, cold: ~1.3 s against ~2.1 s; figures in docs/studio.md).
+ */
+const wrapOptions = (strategy: string): LayoutOptions => ({
+  'elk.layered.wrapping.strategy': strategy,
+  'elk.aspectRatio': String(TARGET_ASPECT),
+})
 
-export function sizeOf(id: string, sizes?: Sizes): Size {
-  return sizes?.[id] ?? (isTerminal(id) ? TERMINAL_SIZE : NODE_SIZE)
-}
+/** The room beside a card with a self-loop: the loop's arc and its `↺ route` label. */
+export const SELF_LOOP_ROOM = 96
 
 function ports(id: string, size: Size): ElkPort[] {
   const port = (side: 'in' | 'out', y: number, s: string): ElkPort => ({
@@ -118,21 +84,24 @@ function ports(id: string, size: Size): ElkPort[] {
  * The ELK model of a graph. Loop edges are fed reversed: a loop closes a cycle back to an earlier
  * node, so reversing it tells ELK which edge to break and keeps every forward edge pointing down
  * (ELK's own cycle breaking may pick another edge and flip a forward one). Self-loops carry no
- * layering information and are left out.
+ * layering information and are left out; their node is widened by SELF_LOOP_ROOM instead.
  */
 export function toElkGraph(graph: GraphShape, sizes?: Sizes): ElkNode {
   const ids = canvasNodeIds(graph)
   const known = new Set(ids)
   const large = ids.length > LARGE_GRAPH
   const end = (id: string, side: 'in' | 'out') => (large ? id : `${id}\u0000${side}`)
+  const selfLoops = new Set(graph.edges.filter((e) => e.source === e.target).map((e) => e.source))
   const children: ElkNode[] = ids.map((id) => {
     const size = sizeOf(id, sizes)
+    // A self-loop is drawn beside its card (edge-paths.ts): ELK keeps room for it on the right.
+    const box = selfLoops.has(id) ? { width: size.width + SELF_LOOP_ROOM, height: size.height } : size
     const layoutOptions: LayoutOptions = {}
     if (id === START_ID) layoutOptions['elk.layered.layering.layerConstraint'] = 'FIRST'
     if (id === END_ID) layoutOptions['elk.layered.layering.layerConstraint'] = 'LAST'
-    if (large) return { id, ...size, layoutOptions }
+    if (large) return { id, ...box, layoutOptions }
     layoutOptions['elk.portConstraints'] = 'FIXED_POS'
-    return { id, ...size, ports: ports(id, size), layoutOptions }
+    return { id, ...box, ports: ports(id, size), layoutOptions }
   })
   const edges: ElkExtendedEdge[] = []
   const seen = new Set<string>()
@@ -145,9 +114,11 @@ export function toElkGraph(graph: GraphShape, sizes?: Sizes): ElkNode {
     seen.add(id)
     edges.push({ id, sources: [end(from, 'out')], targets: [end(to, 'in')] })
   }
+  const base = large ? { ...BASE_OPTIONS, ...LARGE_OPTIONS } : BASE_OPTIONS
+  const { wrap } = planLayout(graph)
   return {
     id: 'root',
-    layoutOptions: large ? { ...BASE_OPTIONS, ...LARGE_OPTIONS } : BASE_OPTIONS,
+    layoutOptions: wrap ? { ...base, ...wrapOptions(wrap) } : base,
     children,
     edges,
   }
@@ -169,7 +140,24 @@ interface Band {
   top: number
   bottom: number
   placedTop: number
+  /** The nodes in it, left to right once folded. */
+  members: Kid[]
+  /** Folded into rows: edges crossing it lose their waypoints (they were routed for one row). */
+  folded: boolean
 }
+
+interface Kid {
+  id: string
+  /** Its place in the model's children: the graph's own order of its nodes. */
+  order: number
+  x: number
+  y: number
+  w: number
+  h: number
+}
+
+/** The node an ELK edge end belongs to (a port id is the node id, NUL, the side). */
+const nodeOf = (end: string | undefined) => (end ?? '').split('\u0000', 1)[0] ?? ''
 
 /**
  * Reads ELK's answer: top-left positions rounded to whole pixels, with the layers stacked an even
@@ -180,34 +168,103 @@ interface Band {
  * one). An edge that skips layers passes each of them through a slot ELK kept free for it; its
  * waypoints are that slot's x at the top and bottom of every layer it crosses, so the canvas can
  * draw it between the cards instead of behind them.
+ *
+ * A drawing far wider than tall (a 500-wide fan-out) has its widest layers folded into rows
+ * (foldColumns says how many nodes a row holds), centred where the layer was. An edge ELK wrapped
+ * from the bottom of one column to the top of the next (a long chain, see planLayout) gets two
+ * waypoints: below its source and above its target, in the gap ELK left between the columns.
  */
 export function readLayout(laidOut: ElkNode): LayoutResult {
-  const kids = (laidOut.children ?? []).map((c) => ({ id: c.id, x: c.x ?? 0, y: c.y ?? 0, h: c.height ?? 0 }))
+  const kids: Kid[] = (laidOut.children ?? []).map((c, order) => ({
+    id: c.id,
+    order,
+    x: c.x ?? 0,
+    y: c.y ?? 0,
+    w: c.width ?? 0,
+    h: c.height ?? 0,
+  }))
   kids.sort((a, b) => a.y - b.y)
-  const positions: Positions = {}
   const bands: Band[] = []
   let band: Band | undefined
   for (const k of kids) {
     if (!band || k.y >= band.bottom) {
-      const placedTop = band ? band.placedTop + (band.bottom - band.top) + LAYER_GAP : k.y
-      band = { top: k.y, bottom: k.y + k.h, placedTop }
+      band = { top: k.y, bottom: k.y + k.h, placedTop: 0, members: [k], folded: false }
       bands.push(band)
-    } else band.bottom = Math.max(band.bottom, k.y + k.h)
-    positions[k.id] = { x: Math.round(k.x), y: Math.round(band.placedTop + (k.y - band.top)) }
+    } else {
+      band.bottom = Math.max(band.bottom, k.y + k.h)
+      band.members.push(k)
+    }
   }
+
+  const pitch = Math.max(0, ...kids.map((k) => k.w)) + NODE_GAP
+  const columns = foldColumns(
+    bands.map((b) => ({ count: b.members.length, height: b.bottom - b.top })),
+    pitch,
+  )
+  const positions: Positions = {}
+  let placedTop = bands[0]?.top ?? 0
+  for (const b of bands) {
+    b.placedTop = placedTop
+    const height = b.bottom - b.top
+    if (columns === undefined || b.members.length <= columns) {
+      for (const k of b.members)
+        positions[k.id] = { x: Math.round(k.x), y: Math.round(placedTop + k.y - b.top) }
+      placedTop += height + LAYER_GAP
+      continue
+    }
+    b.folded = true
+    // In the graph's own order (worker_0, worker_1, …): a folded layer reads like a list.
+    b.members.sort((p, q) => p.order - q.order)
+    const left = Math.min(...b.members.map((k) => k.x))
+    const right = Math.max(...b.members.map((k) => k.x + k.w))
+    const centre = (left + right) / 2
+    const count = b.members.length
+    b.members.forEach((k, i) => {
+      const row = Math.floor(i / columns)
+      const inRow = Math.min(columns, count - row * columns)
+      const x = centre - (inRow * pitch - NODE_GAP) / 2 + (i % columns) * pitch + (pitch - NODE_GAP - k.w) / 2
+      positions[k.id] = {
+        x: Math.round(x),
+        y: Math.round(placedTop + row * (height + ROW_GAP) + k.y - b.top),
+      }
+    })
+    const rows = Math.ceil(count / columns)
+    placedTop += rows * height + (rows - 1) * ROW_GAP + LAYER_GAP
+  }
+  const bottomOf = (id: string) => (positions[id]?.y ?? 0) + (kids.find((k) => k.id === id)?.h ?? 0)
+  const heights = new Map(kids.map((k) => [k.id, k.h]))
+
+  const wrapped = wrappedEdges(laidOut, positions, heights)
+  if (wrapped.size > 0) straighten(laidOut, kids, positions, wrapped)
 
   const routes: Routes = {}
   for (const edge of laidOut.edges ?? []) {
     if (!edge.id.startsWith('e\u0000')) continue
+    const bends = edge.sections?.flatMap((s) => s.bendPoints ?? []) ?? []
+    const source = nodeOf(edge.sources[0])
+    const target = nodeOf(edge.targets[0])
+    const from = positions[source]
+    const to = positions[target]
+    const gap = wrapped.get(edge.id)
+    if (from && to && gap !== undefined) {
+      const x = Math.round(gap)
+      routes[edge.id.slice(2)] = [
+        { x, y: Math.round(bottomOf(source) + LAYER_GAP / 2) },
+        { x, y: Math.round(to.y - LAYER_GAP / 2) },
+      ]
+      continue
+    }
     const xs = new Map<Band, number[]>()
-    for (const p of edge.sections?.flatMap((s) => s.bendPoints ?? []) ?? []) {
+    let crossesFold = false
+    for (const p of bends) {
       const b = bands.find((b) => p.y >= b.top && p.y <= b.bottom)
       if (!b) continue
+      if (b.folded) crossesFold = true
       const list = xs.get(b)
       if (list) list.push(p.x)
       else xs.set(b, [p.x])
     }
-    if (xs.size === 0) continue
+    if (xs.size === 0 || crossesFold) continue
     const points: Point[] = []
     for (const b of bands) {
       const list = xs.get(b)
@@ -218,4 +275,83 @@ export function readLayout(laidOut: ElkNode): LayoutResult {
     routes[edge.id.slice(2)] = points
   }
   return { positions, routes }
+}
+
+/**
+ * The edges ELK wrapped from the end of one column to the start of the next (their target is not
+ * below their source), by ELK edge id: the x of the gap they climb in.
+ */
+function wrappedEdges(laidOut: ElkNode, positions: Positions, heights: Map<string, number>) {
+  const gaps = new Map<string, number>()
+  for (const edge of laidOut.edges ?? []) {
+    if (!edge.id.startsWith('e\u0000')) continue
+    const source = nodeOf(edge.sources[0])
+    const from = positions[source]
+    const to = positions[nodeOf(edge.targets[0])]
+    if (!from || !to || to.y >= from.y + (heights.get(source) ?? 0)) continue
+    const gap = wrapGap(edge.sections?.flatMap((s) => s.bendPoints ?? []) ?? [])
+    if (gap !== undefined) gaps.set(edge.id, gap)
+  }
+  return gaps
+}
+
+/**
+ * ELK sets the nodes next to a wrapped edge's ends aside (the edge's dummy nodes share their
+ * layers), so a wrapped chain's columns jut out at both ends. Each wrapped edge's target goes back
+ * in line with the node under it, then every node fed by one node that feeds only it, in line
+ * with that node above it, top to bottom: chains run straight down their columns.
+ */
+function straighten(
+  laidOut: ElkNode,
+  kids: readonly Kid[],
+  positions: Positions,
+  wrapped: Map<string, number>,
+) {
+  const into = new Map<string, string[]>()
+  const outOf = new Map<string, string[]>()
+  const add = (map: Map<string, string[]>, key: string, value: string) => {
+    const list = map.get(key)
+    if (list) list.push(value)
+    else map.set(key, [value])
+  }
+  for (const edge of laidOut.edges ?? []) {
+    if (!edge.id.startsWith('e\u0000')) continue
+    add(outOf, nodeOf(edge.sources[0]), nodeOf(edge.targets[0]))
+    add(into, nodeOf(edge.targets[0]), nodeOf(edge.sources[0]))
+  }
+  const widths = new Map(kids.map((k) => [k.id, k.w]))
+  const inLine = (id: string, with_: string, below: boolean) => {
+    const p = positions[id]
+    const q = positions[with_]
+    if (!p || !q || (below ? q.y <= p.y : q.y >= p.y)) return
+    p.x = Math.round(q.x + ((widths.get(with_) ?? 0) - (widths.get(id) ?? 0)) / 2)
+  }
+  for (const edge of laidOut.edges ?? []) {
+    if (!wrapped.has(edge.id)) continue
+    const target = nodeOf(edge.targets[0])
+    const next = outOf.get(target)
+    if (next?.length === 1) inLine(target, next[0] as string, true)
+  }
+  const order = kids.map((k) => k.id).sort((a, b) => (positions[a]?.y ?? 0) - (positions[b]?.y ?? 0))
+  for (const id of order) {
+    const from = into.get(id)
+    if (from?.length !== 1 || outOf.get(from[0] as string)?.length !== 1) continue
+    inLine(id, from[0] as string, false)
+  }
+}
+
+/** Where a wrapped edge climbs back up: the x of its longest vertical run of bend points. */
+function wrapGap(bends: readonly Point[]): number | undefined {
+  let best: number | undefined
+  let longest = 0
+  for (let i = 1; i < bends.length; i++) {
+    const p = bends[i - 1] as Point
+    const q = bends[i] as Point
+    const run = Math.abs(q.y - p.y)
+    if (Math.abs(q.x - p.x) < 1 && run > longest) {
+      longest = run
+      best = p.x
+    }
+  }
+  return best
 }
