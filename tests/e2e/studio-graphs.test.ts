@@ -3,6 +3,7 @@
 // renders and runs, laid out by the server; with the system in dark mode the studio is dark.
 
 import type { GraphDetailDto } from '@graphrun/protocol'
+import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { useStudio } from './studio-harness.js'
 import {
@@ -39,6 +40,18 @@ const FLAKY_NODES = [
   'audit',
   'archive',
 ] as const
+
+/** Clicks Fit and waits for its 160 ms move to end (the zoom level stops changing). */
+async function fitAll(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Fit', exact: true }).click()
+  let last = ''
+  for (let i = 0; i < 50; i++) {
+    await page.waitForTimeout(60)
+    const zoom = (await page.locator('.gc-zoom').textContent()) ?? ''
+    if (zoom === last) return
+    last = zoom
+  }
+}
 
 describe('the studio on failures, scale and themes', () => {
   it('flaky pipeline: failed nodes, errors, skipped dependents', async () => {
@@ -93,6 +106,11 @@ describe('the studio on failures, scale and themes', () => {
     await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length > 0, undefined, {
       timeout: 10_000,
     })
+    // Too big to read fitted, it opens on START's neighbourhood (studio-big-graphs.test.ts); Fit
+    // shows all of it.
+    await waitForCanvas(page)
+    await studio.shot(page, 'first-view')
+    await fitAll(page)
     await studio.shot(page, 'rendered')
     // The server laid the graph out (once, when it loaded it): the page ran no ELK, and every
     // node, START and END included, is where the server's layout puts it.
@@ -133,6 +151,8 @@ describe('the studio on failures, scale and themes', () => {
   it('zoomed out, all edges are one layer drawn as the edges are zoomed in', async () => {
     const page = await studio.open('/graphs/big-graph')
     const graph = await studio.api<{ edges: unknown[] }>('/api/graphs/big-graph')
+    await waitForCanvas(page)
+    await fitAll(page)
     // Fitted, the 1,000 nodes are far below the compact zoom: no edge component, one layer.
     const layer = page.locator('.gc-edge-layer')
     await layer.waitFor({ timeout: 15_000 })

@@ -202,6 +202,7 @@ export function readLayout(laidOut: ElkNode): LayoutResult {
     pitch,
   )
   const positions: Positions = {}
+  const slots = new Map<string, Slot>()
   let placedTop = bands[0]?.top ?? 0
   for (const b of bands) {
     b.placedTop = placedTop
@@ -219,20 +220,31 @@ export function readLayout(laidOut: ElkNode): LayoutResult {
     const right = Math.max(...b.members.map((k) => k.x + k.w))
     const centre = (left + right) / 2
     const count = b.members.length
+    const rows = Math.ceil(count / columns)
+    const blockBottom = placedTop + rows * height + (rows - 1) * ROW_GAP
     b.members.forEach((k, i) => {
       const row = Math.floor(i / columns)
       const inRow = Math.min(columns, count - row * columns)
-      const x = centre - (inRow * pitch - NODE_GAP) / 2 + (i % columns) * pitch + (pitch - NODE_GAP - k.w) / 2
+      const slot = centre - (inRow * pitch - NODE_GAP) / 2 + (i % columns) * pitch
+      const top = placedTop + row * (height + ROW_GAP)
       positions[k.id] = {
-        x: Math.round(x),
-        y: Math.round(placedTop + row * (height + ROW_GAP) + k.y - b.top),
+        x: Math.round(slot + (pitch - NODE_GAP - k.w) / 2),
+        y: Math.round(top + k.y - b.top),
       }
+      slots.set(k.id, {
+        row,
+        rows,
+        gap: Math.round(slot - NODE_GAP / 2),
+        top: Math.round(top),
+        bottom: Math.round(top + height),
+        blockTop: Math.round(placedTop),
+        blockBottom: Math.round(blockBottom),
+      })
     })
-    const rows = Math.ceil(count / columns)
-    placedTop += rows * height + (rows - 1) * ROW_GAP + LAYER_GAP
+    placedTop = blockBottom + LAYER_GAP
   }
-  const bottomOf = (id: string) => (positions[id]?.y ?? 0) + (kids.find((k) => k.id === id)?.h ?? 0)
   const heights = new Map(kids.map((k) => [k.id, k.h]))
+  const bottomOf = (id: string) => (positions[id]?.y ?? 0) + (heights.get(id) ?? 0)
 
   const wrapped = wrappedEdges(laidOut, positions, heights)
   if (wrapped.size > 0) straighten(laidOut, kids, positions, wrapped)
@@ -245,6 +257,11 @@ export function readLayout(laidOut: ElkNode): LayoutResult {
     const target = nodeOf(edge.targets[0])
     const from = positions[source]
     const to = positions[target]
+    const channel = from && to ? channelOf(slots.get(source), slots.get(target)) : undefined
+    if (channel) {
+      routes[edge.id.slice(2)] = channel
+      continue
+    }
     const gap = wrapped.get(edge.id)
     if (from && to && gap !== undefined) {
       const x = Math.round(gap)
@@ -275,6 +292,40 @@ export function readLayout(laidOut: ElkNode): LayoutResult {
     routes[edge.id.slice(2)] = points
   }
   return { positions, routes }
+}
+
+/** Where a node of a folded layer sits in its block of rows, in canvas coordinates. */
+interface Slot {
+  row: number
+  rows: number
+  /** The x of the gap left of its column, where the edges of its column run. */
+  gap: number
+  top: number
+  bottom: number
+  blockTop: number
+  blockBottom: number
+}
+
+/**
+ * The waypoints of an edge into a folded layer's row below the first (or out of a row above the
+ * last): down the gap left of the node's column, from just above the block to just above the
+ * node (or from just below the node to just below the block), so a 500-wide fan-out's edges run
+ * in the gaps between the columns instead of across the cards. Undefined for any other edge.
+ */
+function channelOf(from: Slot | undefined, to: Slot | undefined): Point[] | undefined {
+  if (to && !from && to.row > 0) {
+    return [
+      { x: to.gap, y: to.blockTop - ROW_GAP / 2 },
+      { x: to.gap, y: to.top - ROW_GAP / 2 },
+    ]
+  }
+  if (from && !to && from.row < from.rows - 1) {
+    return [
+      { x: from.gap, y: from.bottom + ROW_GAP / 2 },
+      { x: from.gap, y: from.blockBottom + ROW_GAP / 2 },
+    ]
+  }
+  return undefined
 }
 
 /**

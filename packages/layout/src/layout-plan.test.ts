@@ -148,7 +148,7 @@ describe('laid out by shape', () => {
   })
 
   it('a 500-wide fan-out folds its workers into rows under the split', async () => {
-    const { positions } = await layout(fanOut(500))
+    const { positions, routes } = await layout(fanOut(500))
     const b = bounds(positions)
     expect(b.aspect).toBeGreaterThan(0.25)
     expect(b.aspect).toBeLessThan(4)
@@ -167,6 +167,12 @@ describe('laid out by shape', () => {
       return p.y - q.y || p.x - q.x
     })
     expect(read).toEqual(order)
+    // Edges into the rows below the first run down the gaps between the columns, not across cards.
+    const [down, to] = routes[edgeKey('split', 'worker_250')] ?? []
+    if (!down || !to) throw new Error('no channel for split -> worker_250')
+    expect(down.x).toBe(to.x)
+    const cards = Object.entries(positions).filter(([id]) => id.startsWith('worker_'))
+    expect(cards.filter(([, p]) => p.x < down.x && down.x < p.x + NODE_SIZE.width)).toEqual([])
   })
 
   it('a self-loop node keeps room beside it for its arc, its START above it', async () => {

@@ -1,0 +1,129 @@
+// The studio on big and awkward graphs (issue 15): a 1,000-node chain, a 500-wide fan-out and a
+// one-node loop, from a workspace of their own. Each is laid out to fit a screen (the bounds'
+// aspect ratio within 1:4–4:1), opens at a zoom where labels read (≥ 40 %, on START's
+// neighbourhood when the whole graph would be smaller), with the whole graph in the minimap and
+// Fit one click away; the search (Ctrl/Cmd+K or its button) finds a node by its label, centres
+// and selects it.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { GraphDetailDto } from '@graphrun/protocol'
+import type { Page } from 'playwright-core'
+import { afterAll, describe, expect, it } from 'vitest'
+import { useStudio } from './studio-harness.js'
+import { nodeCard, waitForCanvas } from './studio-page.js'
+
+const CHAIN = `import { defineGraph, END, START } from '@graphrun/engine'
+const nodes = {}
+const edges = [[START, 'step_0']]
+for (let i = 0; i < 1000; i++) {
+  nodes[\`step_\${i}\`] = { label: \`Step \${i}\`, run: async () => ({ at: i }) }
+  if (i > 0) edges.push([\`step_\${i - 1}\`, \`step_\${i}\`])
+}
+edges.push(['step_999', END])
+export default defineGraph({ name: 'Long chain (1,000 steps)', nodes, edges })
+`
+
+const FAN = `import { defineGraph, END, START } from '@graphrun/engine'
+const nodes = { split: async () => ({}), join: async () => ({}) }
+const edges = [[START, 'split'], ['join', END]]
+for (let i = 0; i < 500; i++) {
+  nodes[\`worker_\${i}\`] = { label: \`Worker \${i}\`, run: async () => ({}) }
+  edges.push(['split', \`worker_\${i}\`], [\`worker_\${i}\`, 'join'])
+}
+export default defineGraph({ name: 'Wide fan-out (500)', nodes, edges })
+`
+
+const LOOP = `import { defineGraph, END, START } from '@graphrun/engine'
+export default defineGraph({
+  name: 'One-node loop',
+  nodes: { agent: async (s) => ({ n: (s.n ?? 0) + 1 }) },
+  edges: [[START, 'agent']],
+  routes: { agent: { to: ['agent', END], route: (s) => ((s.n ?? 0) < 3 ? 'agent' : END) } },
+})
+`
+
+const workspace = mkdtempSync(path.join(tmpdir(), 'graphrun-big-graphs-'))
+writeFileSync(path.join(workspace, 'chain.ts'), CHAIN)
+writeFileSync(path.join(workspace, 'fan.ts'), FAN)
+writeFileSync(path.join(workspace, 'loop.ts'), LOOP)
+const studio = useStudio({ workspace })
+afterAll(() => rmSync(workspace, { recursive: true, force: true }))
+
+/** The server's layout of a graph: its bounds and their width / height. */
+async function laidOut(id: string) {
+  const detail = await studio.api<GraphDetailDto>(`/api/graphs/${id}`)
+  const positions = detail.auto_layout?.positions ?? {}
+  const ids = Object.keys(positions)
+  const size = (n: string) => (n.startsWith('__') ? 44 : n === 'x' ? 0 : 200)
+  const height = (n: string) => (n.startsWith('__') ? 44 : 64)
+  const xs = ids.map((n) => positions[n]?.x ?? 0)
+  const ys = ids.map((n) => positions[n]?.y ?? 0)
+  const width = Math.max(...ids.map((n, i) => (xs[i] ?? 0) + size(n))) - Math.min(...xs)
+  const tall = Math.max(...ids.map((n, i) => (ys[i] ?? 0) + height(n))) - Math.min(...ys)
+  return { count: ids.length, aspect: width / tall }
+}
+
+const zoomOf = async (page: Page) =>
+  Number((await page.locator('.gc-zoom').textContent())?.replace('%', '')) / 100
+
+/** The node cards whose label is on screen, inside the canvas, at a size a person can read. */
+function readableLabels(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const pane = document.querySelector('.react-flow')?.getBoundingClientRect()
+    if (!pane) return []
+    const out: string[] = []
+    for (const label of document.querySelectorAll<HTMLElement>('[data-testid="node-card"] .gc-label')) {
+      const r = label.getBoundingClientRect()
+      const inside =
+        r.left >= pane.left && r.right <= pane.right && r.top >= pane.top && r.bottom <= pane.bottom
+      if (inside && r.height >= 8 && getComputedStyle(label).visibility !== 'hidden') {
+        out.push(label.textContent ?? '')
+      }
+    }
+    return out
+  })
+}
+
+describe('big and awkward graphs', { timeout: 60_000 }, () => {
+  it('a 1,000-node chain folds into columns and opens readable at its start', async () => {
+    const layout = await laidOut('chain')
+    expect(layout.count).toBe(1002)
+    expect(layout.aspect).toBeGreaterThan(1 / 4)
+    expect(layout.aspect).toBeLessThan(4)
+    const page = await studio.open('/graphs/chain')
+    await waitForCanvas(page, ['step_0'])
+    await studio.shot(page, 'first-view')
+    expect(await zoomOf(page)).toBeGreaterThanOrEqual(0.4)
+    expect(await readableLabels(page)).toContain('Step 0')
+  })
+
+  it('a 500-wide fan-out folds its workers into rows and opens readable at its start', async () => {
+    const layout = await laidOut('fan')
+    expect(layout.count).toBe(504)
+    expect(layout.aspect).toBeGreaterThan(1 / 4)
+    expect(layout.aspect).toBeLessThan(4)
+    const page = await studio.open('/graphs/fan')
+    await waitForCanvas(page, ['split'])
+    await studio.shot(page, 'first-view')
+    expect(await zoomOf(page)).toBeGreaterThanOrEqual(0.4)
+    expect(await readableLabels(page)).toContain('split')
+  })
+
+  it('a one-node loop draws its self-loop as an arc, its label beside the card', async () => {
+    const page = await studio.open('/graphs/loop')
+    await waitForCanvas(page, ['agent'])
+    const label = page.locator('.gc-edge-label.loop')
+    await label.waitFor()
+    const card = await nodeCard(page, 'agent').boundingBox()
+    const box = await label.boundingBox()
+    const arc = await page.locator('.gc-edge.loop').boundingBox()
+    if (!card || !box || !arc) throw new Error('no card, loop label or loop edge')
+    // The arc stands well clear of the card, and its label is wholly outside it.
+    expect(arc.x + arc.width - (card.x + card.width)).toBeGreaterThan(30)
+    expect(box.x).toBeGreaterThan(card.x + card.width)
+    expect(await zoomOf(page)).toBeGreaterThanOrEqual(0.4)
+    await studio.shot(page, 'first-view')
+  })
+})
