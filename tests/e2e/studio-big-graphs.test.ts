@@ -12,7 +12,7 @@ import type { GraphDetailDto } from '@graphrun/protocol'
 import type { Page } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { useStudio } from './studio-harness.js'
-import { nodeCard, waitForCanvas } from './studio-page.js'
+import { nodeCard, waitForCanvas, waitForRunStatus } from './studio-page.js'
 
 const CHAIN = `import { defineGraph, END, START } from '@graphrun/engine'
 const nodes = {}
@@ -86,6 +86,20 @@ function readableLabels(page: Page): Promise<string[]> {
   })
 }
 
+/** Whether a node's card is wholly inside the canvas pane. */
+function onScreen(page: Page, id: string): Promise<boolean> {
+  return page.evaluate((id) => {
+    const pane = document.querySelector('.react-flow')?.getBoundingClientRect()
+    const card = document
+      .querySelector(`[data-testid="node-card"][data-node-id="${id}"]`)
+      ?.getBoundingClientRect()
+    if (!pane || !card) return false
+    return (
+      card.left >= pane.left && card.right <= pane.right && card.top >= pane.top && card.bottom <= pane.bottom
+    )
+  }, id)
+}
+
 describe('big and awkward graphs', { timeout: 60_000 }, () => {
   it('a 1,000-node chain folds into columns and opens readable at its start', async () => {
     const layout = await laidOut('chain')
@@ -97,6 +111,20 @@ describe('big and awkward graphs', { timeout: 60_000 }, () => {
     await studio.shot(page, 'first-view')
     expect(await zoomOf(page)).toBeGreaterThanOrEqual(0.4)
     expect(await readableLabels(page)).toContain('Step 0')
+    expect(await page.getByRole('img', { name: 'Minimap: node statuses' }).count()).toBe(1)
+
+    // Run it: the minimap shows the whole graph's statuses, all of it succeeded.
+    await page.getByRole('button', { name: 'Run', exact: true }).click()
+    await waitForRunStatus(page, 'succeeded', 30_000)
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll<SVGPathElement>('.gc-minimap path.gc-mini')]
+          .map((p) => p.dataset.status)
+          .join() === 'terminal,succeeded',
+      undefined,
+      { timeout: 5_000 },
+    )
+    await studio.shot(page, 'ran')
   })
 
   it('a 500-wide fan-out folds its workers into rows and opens readable at its start', async () => {
@@ -109,6 +137,49 @@ describe('big and awkward graphs', { timeout: 60_000 }, () => {
     await studio.shot(page, 'first-view')
     expect(await zoomOf(page)).toBeGreaterThanOrEqual(0.4)
     expect(await readableLabels(page)).toContain('split')
+  })
+
+  it('Ctrl+K finds a node of the chain by its label, centres and selects it', async () => {
+    const page = await studio.open('/graphs/chain')
+    await waitForCanvas(page, ['step_0'])
+    await page.keyboard.press('Control+k')
+    const field = page.getByRole('combobox', { name: 'Find a node by label or id' })
+    await field.fill('step 500')
+    const options = page.getByRole('listbox', { name: 'Matching nodes' }).getByRole('option')
+    // The exact label first, then the labels that start with it.
+    expect(await options.locator('.gc-search-label').allTextContents()).toEqual(['Step 500'])
+    await studio.shot(page, 'search')
+    await field.press('Enter')
+    await expect.poll(() => onScreen(page, 'step_500')).toBe(true)
+    await page
+      .locator('.react-flow__node.selected[data-id="step_500"]')
+      .waitFor({ state: 'attached', timeout: 5_000 })
+    await page.getByTestId('inspector').getByRole('heading', { name: 'Step 500' }).waitFor()
+    expect(await field.count()).toBe(0)
+    expect(await zoomOf(page)).toBeGreaterThanOrEqual(0.4)
+    await studio.shot(page, 'found')
+  })
+
+  it("the toolbar's Find opens the same search; a click picks a worker of the fan-out", async () => {
+    const page = await studio.open('/graphs/fan')
+    await waitForCanvas(page, ['split'])
+    await page.getByRole('button', { name: 'Find', exact: true }).click()
+    const field = page.getByRole('combobox', { name: 'Find a node by label or id' })
+    await field.fill('worker 49')
+    expect(await page.getByText('3 more: keep typing').count()).toBe(1)
+    await page
+      .getByRole('listbox', { name: 'Matching nodes' })
+      .getByRole('option', { name: /Worker 495/ })
+      .click()
+    await expect.poll(() => onScreen(page, 'worker_495')).toBe(true)
+    await page.getByTestId('inspector').getByRole('heading', { name: 'Worker 495' }).waitFor()
+    // Esc closes the search without touching anything else.
+    await page.keyboard.press('Control+k')
+    await field.fill('nothing like this')
+    expect(await page.getByText("No node's label or id contains").count()).toBe(1)
+    await field.press('Escape')
+    expect(await field.count()).toBe(0)
+    await studio.shot(page, 'found')
   })
 
   it('a one-node loop draws its self-loop as an arc, its label beside the card', async () => {

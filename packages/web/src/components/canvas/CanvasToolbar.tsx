@@ -1,5 +1,5 @@
 /**
- * The canvas's own controls, bottom left: zoom out / level / zoom in, Fit and Re-layout, and a
+ * The canvas's own controls, bottom left: zoom out / level / zoom in, Fit, Find, Re-layout, and a
  * quiet note when laying out or saving the layout went wrong. Only view actions live here; run
  * controls belong to the top bar.
  */
@@ -9,6 +9,10 @@ import { Panel, useReactFlow, useStore, useStoreApi } from '@xyflow/react'
 import type { ReactNode } from 'react'
 import { memo } from 'react'
 import { fitViewport } from './fit.js'
+
+/** The shortcut as this platform writes it. */
+const FIND_KEYS =
+  typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘K' : 'Ctrl+K'
 
 const zoomPercent = (s: ReactFlowState) => Math.round(s.transform[2] * 100)
 
@@ -35,6 +39,8 @@ export interface CanvasToolbarProps {
   onRelayout(): void
   showMap: boolean
   onToggleMap(): void
+  /** Opens the node search (also Ctrl/Cmd+K). */
+  onFind(): void
   /** A quiet problem to mention (with its details in the tooltip). */
   notice: { text: string; detail: string } | undefined
 }
@@ -44,6 +50,7 @@ export const CanvasToolbar = memo(function CanvasToolbar({
   onRelayout,
   showMap,
   onToggleMap,
+  onFind,
   notice,
 }: CanvasToolbarProps) {
   const flow = useReactFlow()
@@ -92,6 +99,19 @@ export const CanvasToolbar = memo(function CanvasToolbar({
             <path d="M2.5 6V2.5H6M10 2.5h3.5V6M13.5 10v3.5H10M6 13.5H2.5V10" />
           </Icon>
           Fit
+        </button>
+        <button
+          type="button"
+          className="gc-tool"
+          title={`Find a node by label or id (${FIND_KEYS})`}
+          aria-keyshortcuts="Control+K Meta+K"
+          onClick={onFind}
+        >
+          <Icon>
+            <circle cx="7" cy="7" r="4.5" />
+            <path d="M10.5 10.5 14 14" />
+          </Icon>
+          Find
         </button>
         <button
           type="button"
