@@ -44,10 +44,29 @@ export default defineGraph({
 })
 `
 
+/** A chain too long to fit whose steps take 200 ms each: a run to follow (stopped after ~6 s). */
+const SLOW = `import { defineGraph, END, START } from '@graphrun/engine'
+const nodes = {}
+const edges = [[START, 'step_0']]
+for (let i = 0; i < 200; i++) {
+  nodes[\`step_\${i}\`] = {
+    label: \`Slow step \${i}\`,
+    run: async () => {
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      return { at: i }
+    },
+  }
+  if (i > 0) edges.push([\`step_\${i - 1}\`, \`step_\${i}\`])
+}
+edges.push(['step_199', END])
+export default defineGraph({ name: 'Slow chain (200 steps)', nodes, edges })
+`
+
 const workspace = mkdtempSync(path.join(tmpdir(), 'graphrun-big-graphs-'))
 writeFileSync(path.join(workspace, 'chain.ts'), CHAIN)
 writeFileSync(path.join(workspace, 'fan.ts'), FAN)
 writeFileSync(path.join(workspace, 'loop.ts'), LOOP)
+writeFileSync(path.join(workspace, 'slow.ts'), SLOW)
 const studio = useStudio({ workspace })
 afterAll(() => rmSync(workspace, { recursive: true, force: true }))
 
@@ -180,6 +199,59 @@ describe('big and awkward graphs', { timeout: 60_000 }, () => {
     await field.press('Escape')
     expect(await field.count()).toBe(0)
     await studio.shot(page, 'found')
+  })
+
+  it('follows the run on a graph too big to fit, and stops following when the user zooms', async () => {
+    const page = await studio.open('/graphs/slow')
+    await waitForCanvas(page, ['step_0'])
+    const follow = page.getByRole('button', { name: 'Follow', exact: true })
+    expect(await follow.getAttribute('aria-pressed')).toBe('true')
+    await page.getByRole('button', { name: 'Run', exact: true }).click()
+    // Wherever the run is, its running card is on screen (within the follower's 400 ms beat).
+    const seen: string[] = []
+    for (let i = 0; i < 3; i++) {
+      await page.waitForTimeout(1_200)
+      const shown = await page.waitForFunction(
+        () => {
+          const pane = document.querySelector('.react-flow')?.getBoundingClientRect()
+          for (const card of document.querySelectorAll<HTMLElement>(
+            '[data-testid="node-card"][data-status="running"]',
+          )) {
+            const r = card.getBoundingClientRect()
+            if (
+              pane &&
+              r.left >= pane.left &&
+              r.right <= pane.right &&
+              r.top >= pane.top &&
+              r.bottom <= pane.bottom
+            )
+              return card.dataset.nodeId
+          }
+          return undefined
+        },
+        undefined,
+        { timeout: 1_500, polling: 50 },
+      )
+      seen.push(String(await shown.jsonValue()))
+    }
+    // …and the run moved on meanwhile (three different nodes); following never changed the zoom.
+    expect(new Set(seen).size).toBe(3)
+    expect(await zoomOf(page)).toBe(0.8)
+    await studio.shot(page, 'following')
+
+    // The user zooms: following stops, and the toolbar says so; the view no longer moves.
+    const pane = await page.locator('.react-flow__pane').boundingBox()
+    if (!pane) throw new Error('no pane')
+    await page.mouse.move(pane.x + pane.width / 2, pane.y + pane.height / 2)
+    await page.mouse.wheel(0, 120)
+    await expect.poll(() => follow.getAttribute('aria-pressed')).toBe('false')
+    expect(await page.getByText('Follow off: you moved the view').count()).toBe(1)
+    const before = await page.locator('.react-flow__viewport').getAttribute('style')
+    await page.waitForTimeout(1_200)
+    expect(await page.locator('.react-flow__viewport').getAttribute('style')).toBe(before)
+    await studio.shot(page, 'follow-off')
+    await page.getByRole('button', { name: 'Stop', exact: true }).click()
+    await waitForRunStatus(page, 'cancelled')
   })
 
   it('a one-node loop draws its self-loop as an arc, its label beside the card', async () => {

@@ -1,7 +1,7 @@
 /**
- * The canvas's own controls, bottom left: zoom out / level / zoom in, Fit, Find, Re-layout, and a
- * quiet note when laying out or saving the layout went wrong. Only view actions live here; run
- * controls belong to the top bar.
+ * The canvas's own controls, bottom left: zoom out / level / zoom in, Fit, Find, Follow,
+ * Re-layout, and a quiet note when laying out or saving the layout went wrong (or a move of the
+ * user's ended following the run). Only view actions live here; run controls belong to the top bar.
  */
 
 import type { ReactFlowState } from '@xyflow/react'
@@ -41,6 +41,10 @@ export interface CanvasToolbarProps {
   onToggleMap(): void
   /** Opens the node search (also Ctrl/Cmd+K). */
   onFind(): void
+  /** Whether the view follows the running nodes; the toggle; whether a move of the user's ended it. */
+  following: boolean
+  followOffByMove: boolean
+  onToggleFollow(): void
   /** A quiet problem to mention (with its details in the tooltip). */
   notice: { text: string; detail: string } | undefined
 }
@@ -51,6 +55,9 @@ export const CanvasToolbar = memo(function CanvasToolbar({
   showMap,
   onToggleMap,
   onFind,
+  following,
+  followOffByMove,
+  onToggleFollow,
   notice,
 }: CanvasToolbarProps) {
   const flow = useReactFlow()
@@ -116,6 +123,23 @@ export const CanvasToolbar = memo(function CanvasToolbar({
         <button
           type="button"
           className="gc-tool"
+          aria-pressed={following}
+          title={
+            following
+              ? 'Following the run: the view pans to the running nodes (moving the view stops it)'
+              : 'Follow the run: pan to the running nodes as they change'
+          }
+          onClick={onToggleFollow}
+        >
+          <Icon>
+            <circle cx="8" cy="8" r="2.2" />
+            <path d="M8 1.5v2.5M8 12v2.5M1.5 8H4M12 8h2.5" />
+          </Icon>
+          Follow
+        </button>
+        <button
+          type="button"
+          className="gc-tool"
           title="Lay the graph out again from scratch (your arrangement is replaced)"
           onClick={onRelayout}
           disabled={busy}
@@ -142,6 +166,11 @@ export const CanvasToolbar = memo(function CanvasToolbar({
           </Icon>
         </button>
         {busy ? <span className="gc-note">Laying out…</span> : null}
+        {followOffByMove && !busy ? (
+          <span className="gc-note" role="status">
+            Follow off: you moved the view
+          </span>
+        ) : null}
         {notice && !busy ? (
           <span className="gc-note warn" title={notice.detail} role="status">
             {notice.text}
