@@ -12,7 +12,7 @@ import type { GraphDetailDto } from '@graphrun/protocol'
 import type { Page } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { useStudio } from './studio-harness.js'
-import { nodeCard, waitForCanvas, waitForRunStatus } from './studio-page.js'
+import { fitAll, nodeCard, waitForCanvas, waitForRunStatus } from './studio-page.js'
 
 const CHAIN = `import { defineGraph, END, START } from '@graphrun/engine'
 const nodes = {}
@@ -29,7 +29,14 @@ const FAN = `import { defineGraph, END, START } from '@graphrun/engine'
 const nodes = { split: async () => ({}), join: async () => ({}) }
 const edges = [[START, 'split'], ['join', END]]
 for (let i = 0; i < 500; i++) {
-  nodes[\`worker_\${i}\`] = { label: \`Worker \${i}\`, run: async () => ({}) }
+  nodes[\`worker_\${i}\`] = {
+    label: \`Worker \${i}\`,
+    // Five of them fail (the join is then skipped): what the overview must show.
+    run: async () => {
+      if (i % 100 === 37) throw new Error(\`worker \${i} broke\`)
+      return {}
+    },
+  }
   edges.push(['split', \`worker_\${i}\`], [\`worker_\${i}\`, 'join'])
 }
 export default defineGraph({ name: 'Wide fan-out (500)', nodes, edges })
@@ -156,6 +163,28 @@ describe('big and awkward graphs', { timeout: 60_000 }, () => {
     await studio.shot(page, 'first-view')
     expect(await zoomOf(page)).toBeGreaterThanOrEqual(0.4)
     expect(await readableLabels(page)).toContain('split')
+
+    // Run it: five workers fail. Fitted, far below the label zoom, every card is a status block
+    // and the failed ones stand out by pattern (stripes), not colour alone.
+    await page.getByRole('button', { name: 'Run', exact: true }).click()
+    await waitForRunStatus(page, 'failed', 30_000)
+    await fitAll(page)
+    expect(await zoomOf(page)).toBeLessThan(0.2)
+    const failed = page.locator('[data-testid="node-card"][data-status="failed"]')
+    await expect.poll(() => failed.count()).toBe(5)
+    const looks = await failed.evaluateAll((cards) =>
+      cards.map((c) => ({
+        blocks: c.classList.contains('blocks'),
+        image: getComputedStyle(c).backgroundImage,
+      })),
+    )
+    for (const look of looks) {
+      expect(look.blocks).toBe(true)
+      expect(look.image).toContain('repeating-linear-gradient')
+    }
+    const succeeded = page.locator('[data-testid="node-card"][data-status="succeeded"].blocks').first()
+    expect(await succeeded.evaluate((c) => getComputedStyle(c).backgroundImage)).toBe('none')
+    await studio.shot(page, 'overview')
   })
 
   it('Ctrl+K finds a node of the chain by its label, centres and selects it', async () => {

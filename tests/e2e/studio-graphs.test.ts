@@ -3,12 +3,12 @@
 // renders and runs, laid out by the server; with the system in dark mode the studio is dark.
 
 import type { GraphDetailDto } from '@graphrun/protocol'
-import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { useStudio } from './studio-harness.js'
 import {
   backgroundLuminance,
   canvasPlaces,
+  fitAll,
   logCount,
   nodeCard,
   nodeStatuses,
@@ -40,18 +40,6 @@ const FLAKY_NODES = [
   'audit',
   'archive',
 ] as const
-
-/** Clicks Fit and waits for its 160 ms move to end (the zoom level stops changing). */
-async function fitAll(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Fit', exact: true }).click()
-  let last = ''
-  for (let i = 0; i < 50; i++) {
-    await page.waitForTimeout(60)
-    const zoom = (await page.locator('.gc-zoom').textContent()) ?? ''
-    if (zoom === last) return
-    last = zoom
-  }
-}
 
 describe('the studio on failures, scale and themes', () => {
   it('flaky pipeline: failed nodes, errors, skipped dependents', async () => {
