@@ -1,7 +1,7 @@
 /** Ranking the node search's matches: exact, then prefix, then a word's prefix, then anywhere. */
 
 import { describe, expect, it } from 'vitest'
-import { searchNodes } from './node-search.js'
+import { filterNodes, searchNodes } from './node-search.js'
 
 const entries = [
   { id: 'step_5', label: 'Step 5' },
@@ -25,5 +25,24 @@ describe('searchNodes', () => {
   it('matches nothing on an empty query, and keeps to the limit', () => {
     expect(searchNodes(entries, '  ')).toEqual([])
     expect(searchNodes(entries, 'step', 2)).toHaveLength(2)
+  })
+})
+
+describe('filterNodes', () => {
+  const ids = ['a', 'b', 'c', 'd']
+  const nodes = {
+    a: { status: 'failed', last_duration_ms: 5 },
+    b: { status: 'succeeded', last_duration_ms: 40 },
+    c: { status: 'running', last_duration_ms: undefined },
+    d: { status: 'failed', last_duration_ms: 40 },
+  }
+  it('lists failed and running nodes in the graph order, the slowest longest first', () => {
+    expect(filterNodes(ids, nodes)).toEqual({ failed: ['a', 'd'], running: ['c'], slowest: ['b', 'd', 'a'] })
+  })
+
+  it('keeps to ten slowest', () => {
+    const many = Array.from({ length: 30 }, (_, i) => `n${i}`)
+    const facts = Object.fromEntries(many.map((id, i) => [id, { status: 'succeeded', last_duration_ms: i }]))
+    expect(filterNodes(many, facts).slowest).toEqual(many.slice(20).reverse())
   })
 })

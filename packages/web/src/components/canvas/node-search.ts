@@ -31,3 +31,37 @@ export function searchNodes(entries: readonly SearchEntry[], query: string, limi
   scored.sort((a, b) => a.score - b.score || a.order - b.order)
   return scored.slice(0, limit).map((s) => s.entry)
 }
+
+/** The jumps the search offers besides text: the run's failed and running nodes, its slowest. */
+export type SearchFilter = 'failed' | 'running' | 'slowest'
+
+/** What a filter needs of a node: its status and how long its last execution took. */
+export interface NodeRunFacts {
+  status: string
+  last_duration_ms: number | undefined
+}
+
+/** How many the "slowest" filter lists. */
+export const SLOWEST = 10
+
+/**
+ * The ids each filter lists, in the graph's order (`ids`) for failed and running, slowest first
+ * (ties in the graph's order) for the ten nodes whose last execution took longest.
+ */
+export function filterNodes(
+  ids: readonly string[],
+  nodes: Readonly<Record<string, NodeRunFacts | undefined>>,
+): Record<SearchFilter, string[]> {
+  const failed: string[] = []
+  const running: string[] = []
+  const timed: { id: string; ms: number; order: number }[] = []
+  ids.forEach((id, order) => {
+    const n = nodes[id]
+    if (!n) return
+    if (n.status === 'failed') failed.push(id)
+    else if (n.status === 'running') running.push(id)
+    if (n.last_duration_ms !== undefined) timed.push({ id, ms: n.last_duration_ms, order })
+  })
+  timed.sort((a, b) => b.ms - a.ms || a.order - b.order)
+  return { failed, running, slowest: timed.slice(0, SLOWEST).map((t) => t.id) }
+}
