@@ -12,7 +12,7 @@ import type { GraphDetailDto } from '@graphrun/protocol'
 import type { Page } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { useStudio } from './studio-harness.js'
-import { fitAll, nodeCard, waitForCanvas, waitForRunStatus } from './studio-page.js'
+import { backgroundLuminance, fitAll, nodeCard, waitForCanvas, waitForRunStatus } from './studio-page.js'
 
 const CHAIN = `import { defineGraph, END, START } from '@graphrun/engine'
 const nodes = {}
@@ -302,6 +302,21 @@ describe('big and awkward graphs', { timeout: 60_000 }, () => {
     await studio.shot(page, 'follow-off')
     await page.getByRole('button', { name: 'Stop', exact: true }).click()
     await waitForRunStatus(page, 'cancelled')
+  })
+
+  it('in the dark, the overview blocks and the search read as well', async () => {
+    const page = await studio.open('/graphs/chain', { colorScheme: 'dark' })
+    await waitForCanvas(page, ['step_0'])
+    // The chain ran in the first test: the page shows the graph; its run is one click away.
+    await page.getByTestId('run-item').first().click()
+    await waitForRunStatus(page, 'succeeded')
+    await fitAll(page)
+    const block = page.locator('[data-testid="node-card"][data-status="succeeded"].blocks').first()
+    await block.waitFor()
+    await page.keyboard.press('Control+k')
+    await page.getByRole('combobox', { name: 'Find a node by label or id' }).fill('step 99')
+    expect(await backgroundLuminance(page, '.gc-search')).toBeLessThan(0.05)
+    await studio.shot(page, 'dark')
   })
 
   it('a one-node loop draws its self-loop as an arc, its label beside the card', async () => {
