@@ -10,6 +10,7 @@ export {
   TERMINAL_SIZE,
 } from './canvas-nodes.js'
 export type { LayoutResult, Routes } from './elk-graph.js'
-export { edgeKey, LAYOUT_REVISION, readLayout, toElkGraph } from './elk-graph.js'
+export { edgeKey, LAYOUT_REVISION, SELF_LOOP_ROOM, toElkGraph } from './elk-graph.js'
 export type { BandShape, LayoutPlan } from './layout-plan.js'
 export { FOLD_RATIO, foldColumns, planLayout, TARGET_ASPECT } from './layout-plan.js'
+export { readLayout } from './read-layout.js'

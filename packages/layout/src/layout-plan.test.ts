@@ -9,8 +9,9 @@ import ElkBundle from 'elkjs/lib/elk.bundled.js'
 import { describe, expect, it } from 'vitest'
 import type { GraphShape, Positions } from './canvas-nodes.js'
 import { END_ID, NODE_SIZE, START_ID, sizeOf } from './canvas-nodes.js'
-import { edgeKey, readLayout, SELF_LOOP_ROOM, toElkGraph } from './elk-graph.js'
+import { edgeKey, SELF_LOOP_ROOM, toElkGraph } from './elk-graph.js'
 import { foldColumns, planLayout } from './layout-plan.js'
+import { readLayout } from './read-layout.js'
 
 const node = (id: string) => ({ id, label: id })
 const edge = (source: string, target: string, loop = false): GraphEdgeDto => ({
