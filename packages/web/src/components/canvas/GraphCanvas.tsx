@@ -1,7 +1,7 @@
 /**
  * The graph canvas: the graph laid out top to bottom (saved positions first, ELK for the rest),
- * drag to arrange (saved through the API), zoom, fit, minimap, and every node and edge showing
- * the run live. The canvas owns positions only; run state comes from the view store, selection
+ * drag to arrange (saved through the API), zoom, fit, minimap, find a node (Ctrl/Cmd+K), follow
+ * the run, and every node and edge showing the run live. The canvas owns positions only; run state comes from the view store, selection
  * and breakpoints from the caller. It never starts, stops or reads a run itself.
  */
 
@@ -9,7 +9,7 @@ import '@xyflow/react/dist/style.css'
 import './canvas.css'
 import { isTerminal, sizeOf } from '@graphrun/layout'
 import type { GraphDetailDto } from '@graphrun/protocol'
-import type { EdgeTypes, NodeChange, NodeTypes, OnMove, ReactFlowState } from '@xyflow/react'
+import type { EdgeTypes, NodeChange, NodeTypes } from '@xyflow/react'
 import {
   Background,
   BackgroundVariant,
@@ -17,31 +17,24 @@ import {
   ReactFlowProvider,
   useReactFlow,
   useStore,
-  useStoreApi,
   ViewportPortal,
 } from '@xyflow/react'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { ViewStore } from '../../state/view-store.js'
 import { CanvasToolbar } from './CanvasToolbar.js'
 import type { CanvasContextValue } from './canvas-context.js'
-import { CanvasStoreContext, createSignal, runEnded } from './canvas-context.js'
+import { CanvasStoreContext, createSignal } from './canvas-context.js'
 import { EdgeLayer } from './EdgeLayer.js'
 import { FlowEdge } from './FlowEdge.js'
-import { boundsOf, fitViewport, READABLE_ZOOM, START_ZOOM } from './fit.js'
+import { START_ZOOM } from './fit.js'
 import type { FlowEdgeType, FlowNode } from './flow-elements.js'
-import { createFollower } from './follow-run.js'
 import { NodeCard, TerminalCard, zoomedOut } from './NodeCard.js'
 import { NodeSearch } from './NodeSearch.js'
 import type { SearchEntry } from './node-search.js'
 import { StatusMiniMap } from './StatusMiniMap.js'
 import type { CanvasServices } from './use-canvas-layout.js'
 import { useCanvasLayout } from './use-canvas-layout.js'
-
-const paneWidthOf = (s: ReactFlowState) => s.width
-const paneHeightOf = (s: ReactFlowState) => s.height
-const minZoomOf = (s: ReactFlowState) => s.minZoom
-
-const easeOut = (t: number) => 1 - (1 - t) ** 3
+import { useFollowRun } from './use-follow-run.js'
 
 const nodeTypes = { card: NodeCard, terminal: TerminalCard } satisfies NodeTypes
 const edgeTypes = { flow: FlowEdge } satisfies EdgeTypes
@@ -136,62 +129,12 @@ function Canvas({
   )
   const flow = useReactFlow()
 
-  // Follow the run: on by default for a graph that does not fit the pane at a readable zoom;
-  // the user's own pan or zoom (a move with an input event; the follower's have none) turns it
-  // off, and the toolbar says so.
-  const paneWidth = useStore(paneWidthOf)
-  const paneHeight = useStore(paneHeightOf)
-  const minZoom = useStore(minZoomOf)
-  const tooBig = useMemo(() => {
-    const bounds = boundsOf(nodes.map((n) => ({ ...n.position, ...sizeOf(n.id) })))
-    if (!bounds || paneWidth === 0) return false
-    return (
-      fitViewport(bounds, { width: paneWidth, height: paneHeight, minZoom }, mapShown).zoom < READABLE_ZOOM
-    )
-  }, [nodes, paneWidth, paneHeight, minZoom, mapShown])
-  const [followChoice, setFollowChoice] = useState<{ graph_id: string; on: boolean; byMove: boolean }>()
-  const chosen = followChoice?.graph_id === graph.id ? followChoice : undefined
-  const following = chosen?.on ?? tooBig
-  const setFollowing = useCallback(
-    (on: boolean, byMove = false) => setFollowChoice({ graph_id: graph.id, on, byMove }),
-    [graph.id],
-  )
-  const followingRef = useRef(following)
-  followingRef.current = following
-  const onMove = useCallback<OnMove>(
-    (event) => {
-      if (event && followingRef.current) setFollowing(false, true)
-    },
-    [setFollowing],
-  )
-  const storeApi = useStoreApi()
-  useEffect(() => {
-    if (!following) return
-    const follower = createFollower({
-      running: () => {
-        const view = store.get()
-        if (runEnded(view)) return []
-        return nodes
-          .filter((n) => view.nodes[n.id]?.status === 'running')
-          .map((n) => ({ ...n.position, ...sizeOf(n.id) }))
-      },
-      view: () => {
-        const { transform, width, height } = storeApi.getState()
-        const [tx, ty, zoom] = transform
-        return { x: -tx / zoom, y: -ty / zoom, width: width / zoom, height: height / zoom }
-      },
-      // Linear, not d3's smooth zoom (which zooms out and back in on the way): a pan, eased out.
-      panTo: (x, y, duration) =>
-        void flow.setCenter(x, y, { zoom: flow.getZoom(), duration, interpolate: 'linear', ease: easeOut }),
-    })
-    return () => follower.destroy()
-  }, [following, nodes, store, storeApi, flow])
-
+  const follow = useFollowRun(graph.id, nodes, store, mapShown)
   const pick = useCallback(
     (id: string) => {
       setSearching(false)
       // Looking at a node of one's choosing: the run is no longer followed.
-      if (followingRef.current) setFollowing(false)
+      follow.stop()
       const node = nodes.find((n) => n.id === id)
       if (!node) return
       const { width, height } = sizeOf(id)
@@ -201,7 +144,7 @@ function Canvas({
       })
       onSelect(id)
     },
-    [nodes, flow, onSelect, setFollowing],
+    [nodes, flow, onSelect, follow.stop],
   )
 
   return (
@@ -217,7 +160,7 @@ function Canvas({
           onNodeDragStart={layout.onNodeDragStart}
           onPaneClick={onPaneClick}
           onMoveEnd={layout.onMoveEnd}
-          onMove={onMove}
+          onMove={follow.onMove}
           nodesDraggable
           nodesConnectable={false}
           edgesFocusable={false}
@@ -242,9 +185,9 @@ function Canvas({
             showMap={mapShown}
             onToggleMap={toggleMap}
             onFind={openSearch}
-            following={following}
-            followOffByMove={!following && chosen?.byMove === true}
-            onToggleFollow={() => setFollowing(!following)}
+            following={follow.following}
+            followOffByMove={follow.offByMove}
+            onToggleFollow={follow.toggle}
             notice={layout.notice}
           />
           {searching ? <NodeSearch entries={entries} onPick={pick} onClose={closeSearch} /> : null}
