@@ -15,8 +15,8 @@ export const FOLLOW_PAN_MS = 300
 const MARGIN = 0.08
 
 /**
- * Where to centre the view so the running nodes are in it, or undefined when they already are
- * (or none runs). All of them when they fit in the view together, else the last of them in the
+ * Where to centre the view so the running nodes are in it, or undefined when one of them already
+ * is (or none runs). All of them when they fit in the view together, else the last of them in the
  * graph's order (the one furthest along, as a rule). Rects in flow coordinates.
  */
 export function followTarget(running: readonly Rect[], view: Rect): { x: number; y: number } | undefined {
@@ -29,7 +29,9 @@ export function followTarget(running: readonly Rect[], view: Rect): { x: number;
   }
   const inside = (r: Rect) =>
     r.x >= inner.left && r.x + r.width <= inner.right && r.y >= inner.top && r.y + r.height <= inner.bottom
-  if (running.every(inside)) return undefined
+  // One running node in view is enough: a parallel run's many branches would otherwise pull the
+  // view to and fro (and every pan mounts and unmounts cards).
+  if (running.some(inside)) return undefined
   const left = Math.min(...running.map((r) => r.x))
   const top = Math.min(...running.map((r) => r.y))
   const right = Math.max(...running.map((r) => r.x + r.width))
