@@ -175,3 +175,25 @@ export async function mainThreadMeter(studio: StudioPage): Promise<() => Promise
     }
   }
 }
+
+/**
+ * Clicks the canvas's Fit and waits until at least `nodes` canvas nodes are drawn: a graph too big
+ * to read fitted opens on START's neighbourhood (docs/studio.md, First view), and what the bench
+ * reads or watches is the whole graph.
+ */
+export async function fitWhole(page: Page, nodes: number): Promise<void> {
+  await page.getByRole('button', { name: 'Fit', exact: true }).click()
+  await page.waitForFunction(
+    (n) => {
+      const g = globalThis as unknown as {
+        document: { querySelectorAll(s: string): Iterable<{ style: { visibility: string } }> }
+      }
+      let visible = 0
+      for (const node of g.document.querySelectorAll('.react-flow__node'))
+        if (node.style.visibility !== 'hidden') visible++
+      return visible >= n
+    },
+    nodes,
+    { timeout: 30_000, polling: 100 },
+  )
+}

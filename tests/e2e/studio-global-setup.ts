@@ -28,6 +28,7 @@ const INPUTS = [
   'packages/web/vite.config.ts',
   'packages/web/package.json',
   'packages/client/src',
+  'packages/layout/src',
   'packages/protocol/src',
   'package-lock.json',
 ]

@@ -8,6 +8,7 @@ import { useStudio } from './studio-harness.js'
 import {
   backgroundLuminance,
   canvasPlaces,
+  fitAll,
   logCount,
   nodeCard,
   nodeStatuses,
@@ -93,6 +94,11 @@ describe('the studio on failures, scale and themes', () => {
     await page.waitForFunction(() => document.querySelectorAll('.react-flow__node').length > 0, undefined, {
       timeout: 10_000,
     })
+    // Too big to read fitted, it opens on START's neighbourhood (studio-big-graphs.test.ts); Fit
+    // shows all of it.
+    await waitForCanvas(page)
+    await studio.shot(page, 'first-view')
+    await fitAll(page)
     await studio.shot(page, 'rendered')
     // The server laid the graph out (once, when it loaded it): the page ran no ELK, and every
     // node, START and END included, is where the server's layout puts it.
@@ -133,6 +139,8 @@ describe('the studio on failures, scale and themes', () => {
   it('zoomed out, all edges are one layer drawn as the edges are zoomed in', async () => {
     const page = await studio.open('/graphs/big-graph')
     const graph = await studio.api<{ edges: unknown[] }>('/api/graphs/big-graph')
+    await waitForCanvas(page)
+    await fitAll(page)
     // Fitted, the 1,000 nodes are far below the compact zoom: no edge component, one layer.
     const layer = page.locator('.gc-edge-layer')
     await layer.waitFor({ timeout: 15_000 })

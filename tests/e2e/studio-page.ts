@@ -311,3 +311,15 @@ export function canvasPlaces(page: Page): Promise<Record<string, { x: number; y:
 export function pageLayoutRuns(page: Page): Promise<number> {
   return page.evaluate(() => performance.getEntriesByName('graphrun:layout').length)
 }
+
+/** Clicks Fit and waits for its 160 ms move to end (the zoom level stops changing). */
+export async function fitAll(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Fit', exact: true }).click()
+  let last = ''
+  for (let i = 0; i < 50; i++) {
+    await page.waitForTimeout(60)
+    const zoom = (await page.locator('.gc-zoom').textContent()) ?? ''
+    if (zoom === last) return
+    last = zoom
+  }
+}

@@ -1,50 +1,20 @@
 /**
- * Turns a graph into ELK's JSON model and ELK's answer back into node positions. Pure and shared
- * by the server (which lays every graph version out once, in a worker thread) and the studio's
- * layout worker, so both give the very same positions; it never touches the DOM, the network, a
- * file or a thread, and never runs ELK itself.
+ * Turns a graph into ELK's JSON model (read-layout.ts turns ELK's answer into node positions).
+ * Pure and shared by the server (which lays every graph version out once, in a worker thread) and
+ * the studio's layout worker, so both give the very same positions; it never touches the DOM, the
+ * network, a file or a thread, and never runs ELK itself.
  */
 
-import type { GraphEdgeDto, GraphNodeDto } from '@graphrun/protocol'
 import type { ElkExtendedEdge, ElkNode, ElkPort, LayoutOptions } from 'elkjs/lib/elk-api.js'
-
-/** What layout needs of a graph: a GraphDetailDto, or an engine Graph in tests. */
-export interface GraphShape {
-  readonly nodes: readonly GraphNodeDto[]
-  readonly edges: readonly GraphEdgeDto[]
-}
+import type { GraphShape, Point, Positions, Size, Sizes } from './canvas-nodes.js'
+import { canvasNodeIds, END_ID, START_ID, sizeOf } from './canvas-nodes.js'
+import { planLayout, TARGET_ASPECT } from './layout-plan.js'
 
 /**
  * Bump when toElkGraph or readLayout change the positions they produce for the same graph: the
  * server keeps layouts by a key that includes it, so stored ones are then laid out again.
  */
-export const LAYOUT_REVISION = 1
-
-export const START_ID = '__start__'
-export const END_ID = '__end__'
-
-export interface Size {
-  width: number
-  height: number
-}
-export interface Point {
-  x: number
-  y: number
-}
-export type Positions = Record<string, Point>
-/** Per-node sizes that override the defaults (a card's measured size, say). */
-export type Sizes = Readonly<Partial<Record<string, Size>>>
-
-/** The vertical gap between two layers (ELK's between-layer spacing is the same). */
-export const LAYER_GAP = 52
-
-/** A node card, and START / END as small circles. The card CSS uses the same numbers. */
-export const NODE_SIZE: Size = { width: 200, height: 64 }
-export const TERMINAL_SIZE: Size = { width: 44, height: 44 }
-
-export function isTerminal(id: string): boolean {
-  return id === START_ID || id === END_ID
-}
+export const LAYOUT_REVISION = 2
 
 /**
  * Layered, top to bottom. Edges are drawn by the canvas (beziers between the card's top and
@@ -85,22 +55,18 @@ const LARGE_OPTIONS: LayoutOptions = {
   'elk.layered.thoroughness': '1',
 }
 
-/** Every node the canvas draws: the graph's nodes, plus START / END when an edge uses them. */
-export function canvasNodeIds(graph: GraphShape): string[] {
-  const ids = graph.nodes.map((n) => n.id)
-  const used = new Set<string>()
-  for (const e of graph.edges) {
-    used.add(e.source)
-    used.add(e.target)
-  }
-  if (used.has(START_ID)) ids.unshift(START_ID)
-  if (used.has(END_ID)) ids.push(END_ID)
-  return ids
-}
+/**
+ * A tall, thin graph (planLayout: a long chain, a deep pipeline) is cut into chunks of layers
+ * placed side by side, aiming at TARGET_ASPECT. SINGLE_EDGE, for chains, is the cheaper of the
+ * two (1,000-node chain, cold: ~1.3 s against ~2.1 s; figures in docs/studio.md).
+ */
+const wrapOptions = (strategy: string): LayoutOptions => ({
+  'elk.layered.wrapping.strategy': strategy,
+  'elk.aspectRatio': String(TARGET_ASPECT),
+})
 
-export function sizeOf(id: string, sizes?: Sizes): Size {
-  return sizes?.[id] ?? (isTerminal(id) ? TERMINAL_SIZE : NODE_SIZE)
-}
+/** The room beside a card with a self-loop: the loop's arc and its `↺ route` label. */
+export const SELF_LOOP_ROOM = 96
 
 function ports(id: string, size: Size): ElkPort[] {
   const port = (side: 'in' | 'out', y: number, s: string): ElkPort => ({
@@ -118,21 +84,24 @@ function ports(id: string, size: Size): ElkPort[] {
  * The ELK model of a graph. Loop edges are fed reversed: a loop closes a cycle back to an earlier
  * node, so reversing it tells ELK which edge to break and keeps every forward edge pointing down
  * (ELK's own cycle breaking may pick another edge and flip a forward one). Self-loops carry no
- * layering information and are left out.
+ * layering information and are left out; their node is widened by SELF_LOOP_ROOM instead.
  */
 export function toElkGraph(graph: GraphShape, sizes?: Sizes): ElkNode {
   const ids = canvasNodeIds(graph)
   const known = new Set(ids)
   const large = ids.length > LARGE_GRAPH
   const end = (id: string, side: 'in' | 'out') => (large ? id : `${id}\u0000${side}`)
+  const selfLoops = new Set(graph.edges.filter((e) => e.source === e.target).map((e) => e.source))
   const children: ElkNode[] = ids.map((id) => {
     const size = sizeOf(id, sizes)
+    // A self-loop is drawn beside its card (edge-paths.ts): ELK keeps room for it on the right.
+    const box = selfLoops.has(id) ? { width: size.width + SELF_LOOP_ROOM, height: size.height } : size
     const layoutOptions: LayoutOptions = {}
     if (id === START_ID) layoutOptions['elk.layered.layering.layerConstraint'] = 'FIRST'
     if (id === END_ID) layoutOptions['elk.layered.layering.layerConstraint'] = 'LAST'
-    if (large) return { id, ...size, layoutOptions }
+    if (large) return { id, ...box, layoutOptions }
     layoutOptions['elk.portConstraints'] = 'FIXED_POS'
-    return { id, ...size, ports: ports(id, size), layoutOptions }
+    return { id, ...box, ports: ports(id, size), layoutOptions }
   })
   const edges: ElkExtendedEdge[] = []
   const seen = new Set<string>()
@@ -145,9 +114,11 @@ export function toElkGraph(graph: GraphShape, sizes?: Sizes): ElkNode {
     seen.add(id)
     edges.push({ id, sources: [end(from, 'out')], targets: [end(to, 'in')] })
   }
+  const base = large ? { ...BASE_OPTIONS, ...LARGE_OPTIONS } : BASE_OPTIONS
+  const { wrap } = planLayout(graph)
   return {
     id: 'root',
-    layoutOptions: large ? { ...BASE_OPTIONS, ...LARGE_OPTIONS } : BASE_OPTIONS,
+    layoutOptions: wrap ? { ...base, ...wrapOptions(wrap) } : base,
     children,
     edges,
   }
@@ -163,59 +134,4 @@ export interface LayoutResult {
 
 export function edgeKey(source: string, target: string): string {
   return `${source}->${target}`
-}
-
-interface Band {
-  top: number
-  bottom: number
-  placedTop: number
-}
-
-/**
- * Reads ELK's answer: top-left positions rounded to whole pixels, with the layers stacked an even
- * LAYER_GAP apart, and waypoints for edges that skip layers. ELK widens the gap between two
- * layers to fit the routes of the edges crossing it (a wide 1,000-node graph got gaps of a
- * thousand pixels); the canvas draws its own curves, so those gaps are closed. A layer is a band
- * of nodes whose vertical extents overlap (ELK centres a layer's nodes, so START and END sit in
- * one). An edge that skips layers passes each of them through a slot ELK kept free for it; its
- * waypoints are that slot's x at the top and bottom of every layer it crosses, so the canvas can
- * draw it between the cards instead of behind them.
- */
-export function readLayout(laidOut: ElkNode): LayoutResult {
-  const kids = (laidOut.children ?? []).map((c) => ({ id: c.id, x: c.x ?? 0, y: c.y ?? 0, h: c.height ?? 0 }))
-  kids.sort((a, b) => a.y - b.y)
-  const positions: Positions = {}
-  const bands: Band[] = []
-  let band: Band | undefined
-  for (const k of kids) {
-    if (!band || k.y >= band.bottom) {
-      const placedTop = band ? band.placedTop + (band.bottom - band.top) + LAYER_GAP : k.y
-      band = { top: k.y, bottom: k.y + k.h, placedTop }
-      bands.push(band)
-    } else band.bottom = Math.max(band.bottom, k.y + k.h)
-    positions[k.id] = { x: Math.round(k.x), y: Math.round(band.placedTop + (k.y - band.top)) }
-  }
-
-  const routes: Routes = {}
-  for (const edge of laidOut.edges ?? []) {
-    if (!edge.id.startsWith('e\u0000')) continue
-    const xs = new Map<Band, number[]>()
-    for (const p of edge.sections?.flatMap((s) => s.bendPoints ?? []) ?? []) {
-      const b = bands.find((b) => p.y >= b.top && p.y <= b.bottom)
-      if (!b) continue
-      const list = xs.get(b)
-      if (list) list.push(p.x)
-      else xs.set(b, [p.x])
-    }
-    if (xs.size === 0) continue
-    const points: Point[] = []
-    for (const b of bands) {
-      const list = xs.get(b)
-      if (!list) continue
-      const x = Math.round(list.reduce((a, v) => a + v, 0) / list.length)
-      points.push({ x, y: b.placedTop }, { x, y: Math.round(b.placedTop + b.bottom - b.top) })
-    }
-    routes[edge.id.slice(2)] = points
-  }
-  return { positions, routes }
 }

@@ -1,15 +1,16 @@
-export type { GraphShape, LayoutResult, Point, Positions, Routes, Size, Sizes } from './elk-graph.js'
+export type { GraphShape, Point, Positions, Size, Sizes } from './canvas-nodes.js'
 export {
   canvasNodeIds,
   END_ID,
-  edgeKey,
   isTerminal,
   LAYER_GAP,
-  LAYOUT_REVISION,
   NODE_SIZE,
-  readLayout,
   START_ID,
   sizeOf,
   TERMINAL_SIZE,
-  toElkGraph,
-} from './elk-graph.js'
+} from './canvas-nodes.js'
+export type { LayoutResult, Routes } from './elk-graph.js'
+export { edgeKey, LAYOUT_REVISION, SELF_LOOP_ROOM, toElkGraph } from './elk-graph.js'
+export type { BandShape, LayoutPlan } from './layout-plan.js'
+export { FOLD_RATIO, foldColumns, planLayout, TARGET_ASPECT } from './layout-plan.js'
+export { readLayout } from './read-layout.js'

@@ -1,7 +1,7 @@
 /**
- * The canvas's own controls, bottom left: zoom out / level / zoom in, Fit and Re-layout, and a
- * quiet note when laying out or saving the layout went wrong. Only view actions live here; run
- * controls belong to the top bar.
+ * The canvas's own controls, bottom left: zoom out / level / zoom in, Fit, Find, Follow,
+ * Re-layout, and a quiet note when laying out or saving the layout went wrong (or a move of the
+ * user's ended following the run). Only view actions live here; run controls belong to the top bar.
  */
 
 import type { ReactFlowState } from '@xyflow/react'
@@ -9,6 +9,10 @@ import { Panel, useReactFlow, useStore, useStoreApi } from '@xyflow/react'
 import type { ReactNode } from 'react'
 import { memo } from 'react'
 import { fitViewport } from './fit.js'
+
+/** The shortcut as this platform writes it. */
+const FIND_KEYS =
+  typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘K' : 'Ctrl+K'
 
 const zoomPercent = (s: ReactFlowState) => Math.round(s.transform[2] * 100)
 
@@ -35,6 +39,12 @@ export interface CanvasToolbarProps {
   onRelayout(): void
   showMap: boolean
   onToggleMap(): void
+  /** Opens the node search (also Ctrl/Cmd+K). */
+  onFind(): void
+  /** Whether the view follows the running nodes; the toggle; whether a move of the user's ended it. */
+  following: boolean
+  followOffByMove: boolean
+  onToggleFollow(): void
   /** A quiet problem to mention (with its details in the tooltip). */
   notice: { text: string; detail: string } | undefined
 }
@@ -44,6 +54,10 @@ export const CanvasToolbar = memo(function CanvasToolbar({
   onRelayout,
   showMap,
   onToggleMap,
+  onFind,
+  following,
+  followOffByMove,
+  onToggleFollow,
   notice,
 }: CanvasToolbarProps) {
   const flow = useReactFlow()
@@ -96,6 +110,36 @@ export const CanvasToolbar = memo(function CanvasToolbar({
         <button
           type="button"
           className="gc-tool"
+          title={`Find a node by label or id (${FIND_KEYS})`}
+          aria-keyshortcuts="Control+K Meta+K"
+          onClick={onFind}
+        >
+          <Icon>
+            <circle cx="7" cy="7" r="4.5" />
+            <path d="M10.5 10.5 14 14" />
+          </Icon>
+          Find
+        </button>
+        <button
+          type="button"
+          className="gc-tool"
+          aria-pressed={following}
+          title={
+            following
+              ? 'Following the run: the view pans to the running nodes (moving the view stops it)'
+              : 'Follow the run: pan to the running nodes as they change'
+          }
+          onClick={onToggleFollow}
+        >
+          <Icon>
+            <circle cx="8" cy="8" r="2.2" />
+            <path d="M8 1.5v2.5M8 12v2.5M1.5 8H4M12 8h2.5" />
+          </Icon>
+          Follow
+        </button>
+        <button
+          type="button"
+          className="gc-tool"
           title="Lay the graph out again from scratch (your arrangement is replaced)"
           onClick={onRelayout}
           disabled={busy}
@@ -122,6 +166,11 @@ export const CanvasToolbar = memo(function CanvasToolbar({
           </Icon>
         </button>
         {busy ? <span className="gc-note">Laying out…</span> : null}
+        {followOffByMove && !busy ? (
+          <span className="gc-note" role="status">
+            Follow off: you moved the view
+          </span>
+        ) : null}
         {notice && !busy ? (
           <span className="gc-note warn" title={notice.detail} role="status">
             {notice.text}

@@ -10,7 +10,7 @@ import type { EdgeProps } from '@xyflow/react'
 import { BaseEdge, EdgeLabelRenderer } from '@xyflow/react'
 import { memo } from 'react'
 import { useCanvas, useNodeStatus, useRunEnded } from './canvas-context.js'
-import { edgeShape } from './edge-paths.js'
+import { edgeShape, labelTransform } from './edge-paths.js'
 import type { FlowEdgeType } from './flow-elements.js'
 
 const reducedMotion =
@@ -61,7 +61,7 @@ export const FlowEdge = memo(function FlowEdge(props: EdgeProps<FlowEdgeType>) {
         <EdgeLabelRenderer>
           <div
             className={`gc-edge-label${loop ? ' loop' : ''}${active ? ' active' : ''}`}
-            style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+            style={{ transform: labelTransform(loop, labelX, labelY) }}
           >
             {label}
           </div>

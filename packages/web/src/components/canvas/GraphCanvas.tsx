@@ -1,13 +1,13 @@
 /**
  * The graph canvas: the graph laid out top to bottom (saved positions first, ELK for the rest),
- * drag to arrange (saved through the API), zoom, fit, minimap, and every node and edge showing
- * the run live. The canvas owns positions only; run state comes from the view store, selection
+ * drag to arrange (saved through the API), zoom, fit, minimap, find a node (Ctrl/Cmd+K), follow
+ * the run, and every node and edge showing the run live. The canvas owns positions only; run state comes from the view store, selection
  * and breakpoints from the caller. It never starts, stops or reads a run itself.
  */
 
 import '@xyflow/react/dist/style.css'
 import './canvas.css'
-import { isTerminal } from '@graphrun/layout'
+import { isTerminal, sizeOf } from '@graphrun/layout'
 import type { GraphDetailDto } from '@graphrun/protocol'
 import type { EdgeTypes, NodeChange, NodeTypes } from '@xyflow/react'
 import {
@@ -15,6 +15,7 @@ import {
   BackgroundVariant,
   ReactFlow,
   ReactFlowProvider,
+  useReactFlow,
   useStore,
   ViewportPortal,
 } from '@xyflow/react'
@@ -25,11 +26,15 @@ import type { CanvasContextValue } from './canvas-context.js'
 import { CanvasStoreContext, createSignal } from './canvas-context.js'
 import { EdgeLayer } from './EdgeLayer.js'
 import { FlowEdge } from './FlowEdge.js'
+import { START_ZOOM } from './fit.js'
 import type { FlowEdgeType, FlowNode } from './flow-elements.js'
 import { NodeCard, TerminalCard, zoomedOut } from './NodeCard.js'
+import { NodeSearch } from './NodeSearch.js'
+import type { SearchEntry } from './node-search.js'
 import { StatusMiniMap } from './StatusMiniMap.js'
 import type { CanvasServices } from './use-canvas-layout.js'
 import { useCanvasLayout } from './use-canvas-layout.js'
+import { useFollowRun } from './use-follow-run.js'
 
 const nodeTypes = { card: NodeCard, terminal: TerminalCard } satisfies NodeTypes
 const edgeTypes = { flow: FlowEdge } satisfies EdgeTypes
@@ -104,6 +109,44 @@ function Canvas({
     [nodes, selected],
   )
 
+  // Find a node: Ctrl/Cmd+K or the toolbar's Find; the pick is centred (at a zoom its card
+  // reads at) and selected.
+  const [searching, setSearching] = useState(false)
+  const openSearch = useCallback(() => setSearching(true), [])
+  const closeSearch = useCallback(() => setSearching(false), [])
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || !(e.ctrlKey || e.metaKey) || e.key.toLowerCase() !== 'k') return
+      e.preventDefault()
+      setSearching(true)
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [])
+  const entries = useMemo<SearchEntry[]>(
+    () => graph.nodes.map((n) => ({ id: n.id, label: n.label })),
+    [graph.nodes],
+  )
+  const flow = useReactFlow()
+
+  const follow = useFollowRun(graph.id, nodes, store, mapShown)
+  const pick = useCallback(
+    (id: string) => {
+      setSearching(false)
+      // Looking at a node of one's choosing: the run is no longer followed.
+      follow.stop()
+      const node = nodes.find((n) => n.id === id)
+      if (!node) return
+      const { width, height } = sizeOf(id)
+      void flow.setCenter(node.position.x + width / 2, node.position.y + height / 2, {
+        zoom: Math.max(flow.getZoom(), START_ZOOM),
+        duration: 220,
+      })
+      onSelect(id)
+    },
+    [nodes, flow, onSelect, follow.stop],
+  )
+
   return (
     <CanvasStoreContext.Provider value={context}>
       <div className="gc-root">
@@ -117,6 +160,7 @@ function Canvas({
           onNodeDragStart={layout.onNodeDragStart}
           onPaneClick={onPaneClick}
           onMoveEnd={layout.onMoveEnd}
+          onMove={follow.onMove}
           nodesDraggable
           nodesConnectable={false}
           edgesFocusable={false}
@@ -140,8 +184,13 @@ function Canvas({
             onRelayout={layout.relayout}
             showMap={mapShown}
             onToggleMap={toggleMap}
+            onFind={openSearch}
+            following={follow.following}
+            followOffByMove={follow.offByMove}
+            onToggleFollow={follow.toggle}
             notice={layout.notice}
           />
+          {searching ? <NodeSearch entries={entries} onPick={pick} onClose={closeSearch} /> : null}
         </ReactFlow>
       </div>
     </CanvasStoreContext.Provider>

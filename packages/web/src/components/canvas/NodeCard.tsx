@@ -22,6 +22,12 @@ import { LOOP_IN, LOOP_OUT } from './flow-elements.js'
 /** Below this zoom a card's text is unreadable: it shows its title and status colour only. */
 export const COMPACT_ZOOM = 0.45
 export const zoomedOut = (s: ReactFlowState) => s.transform[2] < COMPACT_ZOOM
+/**
+ * Below this zoom (a card a few pixels tall: a big graph's overview) even the title is noise: a
+ * card is a status block, its status told by colour and pattern (node-card.css).
+ */
+export const BLOCK_ZOOM = 0.2
+const asBlocks = (s: ReactFlowState) => s.transform[2] < BLOCK_ZOOM
 
 const SKIP_REASON: Record<string, string> = {
   upstream_failed: 'an upstream node failed',
@@ -109,6 +115,7 @@ function LoopAnchors() {
 export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps<CardNode>) {
   const { store, toggleBreakpoint } = useCanvas()
   const compact = useStore(zoomedOut)
+  const blocks = useStore(asBlocks)
   // Zoomed out, a card shows only its status: it subscribes to that alone, so progress and log
   // events of a 1,000-node run do not re-render every card (the empty id never changes).
   const status = useRunView(
@@ -140,7 +147,7 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
     },
     [id, toggleBreakpoint],
   )
-  const className = `gc-card${compact ? ' compact' : ''}${selected ? ' selected' : ''}`
+  const className = `gc-card${compact ? ' compact' : ''}${blocks ? ' blocks' : ''}${selected ? ' selected' : ''}`
   // The handles sit beside the card, not in it: positioned against the node's own box (the card's
   // border would shift them a pixel), exactly where flow-elements declares them.
   return (

@@ -11,16 +11,31 @@ import type { FlowEdgeType, FlowNode, LoopSide } from './flow-elements.js'
 /** A path, and the point a label (or a still dot, with reduced motion) sits at. */
 export type EdgeShape = [path: string, labelX: number, labelY: number]
 
+/** How far a loop's label sits beyond the outermost point of its arc. */
+export const LOOP_LABEL_GAP = 6
+
 /**
  * A loop leaves one side of the source and comes back into the same side of the target: a cubic
- * bowing outwards, wider the further apart the two ends are.
+ * bowing outwards, wider the further apart the two ends are. A self-loop (one node, both ends a
+ * card-height third apart) is drawn as a wide teardrop, its control points pulled out and apart
+ * so it reads as an arc, not a notch on the border. The label point is just beyond the arc's
+ * outermost point, on the loop's side: the label is anchored there by its inner edge (loopLabel),
+ * so it never sits on the card.
  */
-function loopPath(side: LoopSide, sx: number, sy: number, tx: number, ty: number): EdgeShape {
-  const reach = (side === 'right' ? 1 : -1) * (44 + Math.min(160, Math.abs(sy - ty) * 0.18))
+function loopPath(side: LoopSide, self: boolean, sx: number, sy: number, tx: number, ty: number): EdgeShape {
+  const dir = side === 'right' ? 1 : -1
+  const reach = dir * (self ? 60 : 44 + Math.min(160, Math.abs(sy - ty) * 0.18))
+  const spread = self ? 34 : 0
   const c1 = sx + reach
   const c2 = tx + reach
-  const path = `M ${sx},${sy} C ${c1},${sy} ${c2},${ty} ${tx},${ty}`
-  return [path, (sx + 3 * c1 + 3 * c2 + tx) / 8, (sy + ty) / 2]
+  const path = `M ${sx},${sy} C ${c1},${sy + spread} ${c2},${ty - spread} ${tx},${ty}`
+  return [path, (sx + 3 * c1 + 3 * c2 + tx) / 8 + dir * LOOP_LABEL_GAP, (sy + ty) / 2]
+}
+
+/** The CSS transform that puts a label at its point: centred, or beside it for a loop's. */
+export function labelTransform(loop: LoopSide | undefined, x: number, y: number): string {
+  const anchor = loop === 'right' ? '0%' : loop === 'left' ? '-100%' : '-50%'
+  return `translate(${anchor}, -50%) translate(${x}px, ${y}px)`
 }
 
 /**
@@ -56,7 +71,7 @@ export interface EdgeEnds {
 /** An edge between two handle points: a loop, a routed path, or a plain bezier. */
 export function edgeShape(data: FlowEdgeType['data'], ends: EdgeEnds): EdgeShape {
   const { sourceX, sourceY, targetX, targetY } = ends
-  if (data?.loop) return loopPath(data.loop, sourceX, sourceY, targetX, targetY)
+  if (data?.loop) return loopPath(data.loop, data.self, sourceX, sourceY, targetX, targetY)
   if (data?.points && data.points.length > 0)
     return routedPath(sourceX, sourceY, data.points, targetX, targetY)
   const [path, labelX, labelY] = getBezierPath({ ...ends, curvature: 0.3 })

@@ -50,3 +50,29 @@ export function fitViewport(bounds: Rect, pane: Pane, map: boolean): Viewport {
   const above = fit(SIDE, MAP_ROOM.height)
   return beside.zoom >= above.zoom ? beside : above
 }
+
+/** Below this zoom a fitted graph's labels cannot be read: the first view shows its start instead. */
+export const READABLE_ZOOM = 0.4
+/** The zoom the first view of a graph too big to fit opens at: cards in full, a neighbourhood in view. */
+export const START_ZOOM = 0.8
+
+/**
+ * The view a graph opens at: the whole graph fitted when its labels can still be read there,
+ * otherwise START's neighbourhood (or the first node's) at START_ZOOM, START near the top and, the
+ * graph being wider than the view, the view kept over the graph rather than beside it. The
+ * minimap keeps the overview and Fit shows it all.
+ */
+export function firstViewport(bounds: Rect, start: Rect | undefined, pane: Pane, map: boolean): Viewport {
+  const fitted = fitViewport(bounds, pane, map)
+  if (fitted.zoom >= READABLE_ZOOM || !start) return fitted
+  const zoom = START_ZOOM
+  const width = pane.width / zoom
+  const margin = SIDE / zoom
+  const centre = start.x + start.width / 2
+  const left = Math.max(
+    bounds.x - margin,
+    Math.min(centre - width / 2, bounds.x + bounds.width + margin - width),
+  )
+  const top = start.y - TOP / zoom
+  return { x: -left * zoom, y: -top * zoom, zoom }
+}

@@ -34,6 +34,8 @@ export interface FlowEdgeData extends Record<string, unknown> {
   kind: EdgeKind
   /** A loop edge is drawn out to this side of its two nodes; undefined for every other edge. */
   loop: LoopSide | undefined
+  /** A loop from a node back to itself. */
+  self: boolean
   /** Where an edge that skips layers crosses them (from the last layout; dropped on a drag). */
   points: Point[] | undefined
 }
@@ -210,7 +212,12 @@ export function buildEdges(graph: GraphShape, positions: Positions, routes: Rout
       targetHandle: side ? `loop-in-${side}` : 'in',
       selectable: false,
       focusable: false,
-      data: { kind: e.kind, loop: side, points: side ? undefined : routes[base] },
+      data: {
+        kind: e.kind,
+        loop: side,
+        self: e.source === e.target,
+        points: side ? undefined : routes[base],
+      },
     }
   })
 }

@@ -6,14 +6,14 @@
  */
 
 import type { Positions, Routes } from '@graphrun/layout'
-import { canvasNodeIds, isTerminal, sizeOf } from '@graphrun/layout'
+import { canvasNodeIds, isTerminal, START_ID, sizeOf } from '@graphrun/layout'
 import type { GraphDetailDto, NodePosition } from '@graphrun/protocol'
 import type { NodeChange, OnMove, OnNodeDrag, Viewport } from '@xyflow/react'
 import { useReactFlow, useStoreApi } from '@xyflow/react'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { arrangeGraph, gridPositions, layoutWithRoutes } from '../../layout/layout.js'
 import type { CanvasMemory } from '../../state/canvas-memory.js'
-import { boundsOf, fitViewport } from './fit.js'
+import { boundsOf, firstViewport } from './fit.js'
 import type { FlowEdgeType, FlowNode } from './flow-elements.js'
 import { buildEdges, buildNodes, dropRoutes, graphContentKey } from './flow-elements.js'
 import type { LayoutSaver } from './layout-saver.js'
@@ -50,15 +50,21 @@ export function useCanvasLayout(graph: GraphDetailDto, map: boolean, services: C
   const storeApi = useStoreApi<FlowNode, FlowEdgeType>()
   const mapRef = useRef(map)
   mapRef.current = map
-  /** The fitted view for these positions, or undefined while the pane has no size yet. */
+  /**
+   * The first view for these positions (fitted, or START's neighbourhood when fitting would be too
+   * small to read: fit.ts), or undefined while the pane has no size yet.
+   */
   const fittedViewport = useCallback(
     (positions: Positions): Viewport | undefined => {
       const { width, height, minZoom } = storeApi.getState()
       const bounds = boundsOf(Object.entries(positions).map(([id, p]) => ({ ...p, ...sizeOf(id) })))
       if (width === 0 || height === 0 || !bounds) return undefined
-      return fitViewport(bounds, { width, height, minZoom }, mapRef.current)
+      const startId = positions[START_ID] ? START_ID : graph.nodes[0]?.id
+      const p = startId ? positions[startId] : undefined
+      const start = p && startId ? { ...p, ...sizeOf(startId) } : undefined
+      return firstViewport(bounds, start, { width, height, minZoom }, mapRef.current)
     },
-    [storeApi],
+    [storeApi, graph.nodes],
   )
 
   const show = useCallback(
