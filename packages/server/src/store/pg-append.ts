@@ -7,28 +7,15 @@
  * a batch against a row it has not locked (a concurrent appender could then continue the same seq).
  */
 
-import type { RunEvent, RunStatus, TerminalEvent } from '@graphrun/protocol'
-import { isTerminalEvent, statusAfter } from '@graphrun/protocol'
+import type { RunEvent } from '@graphrun/protocol'
 import type { PoolClient } from 'pg'
+import type { RunHead, RunUpdate } from './run-rows.js'
+import { runUpdate } from './run-rows.js'
 import type { RunBatch } from './run-store.js'
 import { StoreError } from './run-store.js'
 
-interface RunHead {
-  status: RunStatus
-  started_at: string
-  ended_at: string | null
-  last_seq: number
-}
-
 /** What an append writes to a run's row once its events are in. */
-interface RunUpdate {
-  last_seq: number
-  status: RunStatus
-  ended_at: string | null
-  duration_ms: number | null
-  final_state: string | null
-  summary: string | null
-  error: string | null
+interface RowUpdate extends RunUpdate {
   node_results: string | null
   /** Running with input requests pending (AppendOptions.waiting_input). */
   waiting_input: boolean
@@ -82,7 +69,7 @@ export async function appendBatches(
   batches: readonly PreparedBatch[],
 ): Promise<(Error | undefined)[]> {
   const heads = await lockRuns(client, [...new Set(batches.map((b) => b.run_id))])
-  const updates = new Map<string, RunUpdate>()
+  const updates = new Map<string, RowUpdate>()
   const rows: EventRows = { run_ids: [], seqs: [], types: [], texts: [] }
   const outcomes = batches.map((batch) => {
     try {
@@ -109,7 +96,7 @@ interface EventRows {
 function accept(
   batch: PreparedBatch,
   heads: Map<string, RunHead>,
-  updates: Map<string, RunUpdate>,
+  updates: Map<string, RowUpdate>,
   rows: EventRows,
 ): void {
   const texts = batch.texts
@@ -155,9 +142,9 @@ async function insertEvents(client: PoolClient, rows: EventRows): Promise<void> 
   )
 }
 
-async function updateRuns(client: PoolClient, updates: Map<string, RunUpdate>): Promise<void> {
+async function updateRuns(client: PoolClient, updates: Map<string, RowUpdate>): Promise<void> {
   const list = [...updates.values()]
-  const column = <K extends keyof RunUpdate>(key: K) => list.map((u) => u[key])
+  const column = <K extends keyof RowUpdate>(key: K) => list.map((u) => u[key])
   await client.query(
     `UPDATE runs SET last_seq = u.last_seq, status = u.status, ended_at = u.ended_at,
        duration_ms = u.duration_ms, final_state = u.final_state, summary = u.summary, error = u.error,
@@ -180,70 +167,4 @@ async function updateRuns(client: PoolClient, updates: Map<string, RunUpdate>): 
       column('waiting_input'),
     ],
   )
-}
-
-/**
- * What a run's row becomes once `events` follow its log: checks them all first (seq continues
- * the log without gap or repeat, each belongs to the run, nothing after a terminal event).
- */
-function runUpdate(
-  run_id: string,
-  head: RunHead,
-  events: readonly RunEvent[],
-): Omit<RunUpdate, 'node_results' | 'waiting_input'> {
-  if (head.ended_at !== null) {
-    throw new StoreError('seq_conflict', `run '${run_id}' has ended; nothing may follow its terminal event`)
-  }
-  let status = head.status
-  let terminal: TerminalEvent | undefined
-  let expected = head.last_seq + 1
-  for (const event of events) {
-    if (event.seq !== expected) {
-      throw new StoreError(
-        'seq_conflict',
-        `run '${run_id}': expected seq ${expected}, got ${event.seq} (the log must continue without gap or repeat)`,
-      )
-    }
-    if (event.run_id !== run_id) {
-      throw new TypeError(`event seq ${event.seq} belongs to run '${event.run_id}', not '${run_id}'`)
-    }
-    if (terminal !== undefined) {
-      throw new StoreError('seq_conflict', `run '${run_id}': seq ${event.seq} follows the terminal event`)
-    }
-    status = statusAfter(event) ?? status
-    if (isTerminalEvent(event)) terminal = event
-    expected += 1
-  }
-  return { last_seq: expected - 1, status, ...endingOf(terminal, head.started_at) }
-}
-
-type Ending = Pick<RunUpdate, 'ended_at' | 'duration_ms' | 'final_state' | 'summary' | 'error'>
-
-/** The ending's fields of a run's row (all null while the run goes on). */
-function endingOf(terminal: TerminalEvent | undefined, started_at: string): Ending {
-  const ending: Ending = { ended_at: null, duration_ms: null, final_state: null, summary: null, error: null }
-  if (terminal === undefined) return ending
-  const ended_at = terminal.timestamp
-  switch (terminal.type) {
-    case 'complete':
-      return {
-        ...ending,
-        ended_at,
-        duration_ms: terminal.duration_ms,
-        final_state: JSON.stringify(terminal.final_state),
-        summary: JSON.stringify(terminal.summary),
-      }
-    case 'cancelled':
-      return { ...ending, ended_at, duration_ms: terminal.duration_ms }
-    case 'error': {
-      // A run error carries no duration of its own: measure it from the run's start.
-      const elapsed = Date.parse(ended_at) - Date.parse(started_at)
-      return {
-        ...ending,
-        ended_at,
-        duration_ms: Number.isFinite(elapsed) ? Math.max(0, elapsed) : null,
-        error: JSON.stringify(terminal.error),
-      }
-    }
-  }
 }

@@ -8,20 +8,14 @@
  * so the second waits, then sees the first's events and refuses its stale batch (`seq_conflict`).
  */
 
-import type {
-  AutoLayoutDto,
-  NodePosition,
-  NodeResultDto,
-  RunErrorEvent,
-  RunEvent,
-  RunOrigin,
-  RunStatus,
-} from '@graphrun/protocol'
+import type { AutoLayoutDto, NodePosition, NodeResultDto, RunErrorEvent, RunEvent } from '@graphrun/protocol'
 import { attemptStarts, cutOffEvents, foldLog } from '@graphrun/protocol'
 import type { PoolClient, QueryResultRow } from 'pg'
 import { DatabaseError, Pool } from 'pg'
 import { appendBatches, prepareBatches } from './pg-append.js'
 import { migrate } from './pg-schema.js'
+import type { RunRow } from './run-rows.js'
+import { parseOptional, toRunRecord } from './run-rows.js'
 import type {
   AppendOptions,
   GraphRecord,
@@ -39,23 +33,6 @@ export interface PgRunStoreOptions {
   max_connections?: number
   /** How long opening a connection may take before it fails (default 10 s). */
   connect_timeout_ms?: number
-}
-
-interface RunRow {
-  run_id: string
-  graph_id: string
-  graph_name: string
-  graph_version: string
-  status: RunStatus
-  started_at: string
-  ended_at: string | null
-  duration_ms: number | null
-  initial_state: string
-  final_state: string | null
-  summary: string | null
-  error: string | null
-  last_seq: number
-  origin: string | null
 }
 
 const MAX_RUNS_PAGE = 500
@@ -488,27 +465,4 @@ async function interruptEvents(
     error: { code: 'server_restarted', message },
   }
   return [...events, error]
-}
-
-function parseOptional<T>(text: string | null): T | undefined {
-  return text === null ? undefined : (JSON.parse(text) as T)
-}
-
-function toRunRecord(row: RunRow): RunRecord {
-  return {
-    run_id: row.run_id,
-    graph_id: row.graph_id,
-    graph_name: row.graph_name,
-    graph_version: row.graph_version,
-    initial_state: JSON.parse(row.initial_state) as Record<string, unknown>,
-    started_at: row.started_at,
-    status: row.status,
-    ended_at: row.ended_at ?? undefined,
-    duration_ms: row.duration_ms ?? undefined,
-    final_state: parseOptional<RunRecord['final_state']>(row.final_state),
-    summary: parseOptional<RunRecord['summary']>(row.summary),
-    error: parseOptional<RunRecord['error']>(row.error),
-    last_seq: row.last_seq,
-    ...(row.origin === null ? {} : { origin: JSON.parse(row.origin) as RunOrigin }),
-  }
 }

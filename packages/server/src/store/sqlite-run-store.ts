@@ -8,18 +8,11 @@
 
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type {
-  AutoLayoutDto,
-  NodePosition,
-  NodeResultDto,
-  RunErrorEvent,
-  RunEvent,
-  RunOrigin,
-  RunStatus,
-  TerminalEvent,
-} from '@graphrun/protocol'
-import { attemptStarts, cutOffEvents, foldLog, isTerminalEvent, statusAfter } from '@graphrun/protocol'
+import type { AutoLayoutDto, NodePosition, NodeResultDto, RunErrorEvent, RunEvent } from '@graphrun/protocol'
+import { attemptStarts, cutOffEvents, foldLog } from '@graphrun/protocol'
 import Database from 'better-sqlite3'
+import type { RunHead, RunRow } from './run-rows.js'
+import { parseOptional, runUpdate, toRunRecord } from './run-rows.js'
 import type {
   AppendOptions,
   GraphRecord,
@@ -32,30 +25,6 @@ import type {
 } from './run-store.js'
 import { AUTO_LAYOUTS_KEPT, StoreError } from './run-store.js'
 import { migrate } from './sqlite-schema.js'
-
-interface RunRow {
-  run_id: string
-  graph_id: string
-  graph_name: string
-  graph_version: string
-  status: RunStatus
-  started_at: string
-  ended_at: string | null
-  duration_ms: number | null
-  initial_state: string
-  final_state: string | null
-  summary: string | null
-  error: string | null
-  last_seq: number
-  origin: string | null
-}
-
-interface RunHead {
-  status: RunStatus
-  started_at: string
-  ended_at: string | null
-  last_seq: number
-}
 
 interface LayoutRow {
   node_id: string
@@ -100,8 +69,7 @@ export class SqliteRunStore implements RunStore {
   readonly #getRunHead
   readonly #insertEvent
   readonly #insertEvents
-  readonly #updateProgress
-  readonly #updateEnded
+  readonly #updateRun
   readonly #readRows
   readonly #readData
   readonly #activeRuns
@@ -160,14 +128,21 @@ export class SqliteRunStore implements RunStore {
     this.#insertEvent = db.prepare<[string, number, string, string]>(
       'INSERT INTO events (run_id, seq, type, data) VALUES (?, ?, ?, ?)',
     )
-    this.#updateProgress = db.prepare<[number, string, number, string]>(
-      'UPDATE runs SET last_seq = ?, status = ?, waiting_input = ? WHERE run_id = ?',
-    )
-    this.#updateEnded = db.prepare<
-      [number, string, string, number | null, string | null, string | null, string | null, string]
+    this.#updateRun = db.prepare<
+      [
+        number,
+        string,
+        string | null,
+        number | null,
+        string | null,
+        string | null,
+        string | null,
+        number,
+        string,
+      ]
     >(
       `UPDATE runs SET last_seq = ?, status = ?, ended_at = ?, duration_ms = ?,
-         final_state = ?, summary = ?, error = ?, waiting_input = 0
+         final_state = ?, summary = ?, error = ?, waiting_input = ?
        WHERE run_id = ?`,
     )
     this.#insertEvents = db.prepare<unknown[]>(
@@ -460,60 +435,20 @@ export class SqliteRunStore implements RunStore {
     const head = this.#getRunHead.get(run_id)
     if (head === undefined) throw new StoreError('not_found', `run '${run_id}' does not exist`)
     if (events.length === 0) return
-    if (head.ended_at !== null) {
-      throw new StoreError('seq_conflict', `run '${run_id}' has ended; nothing may follow its terminal event`)
-    }
     // Check the whole batch before writing anything, so a rejected batch leaves no trace.
-    let status = head.status
-    let terminal: TerminalEvent | undefined
-    let expected = head.last_seq + 1
-    for (const event of events) {
-      if (event.seq !== expected) {
-        throw new StoreError(
-          'seq_conflict',
-          `run '${run_id}': expected seq ${expected}, got ${event.seq} (the log must continue without gap or repeat)`,
-        )
-      }
-      if (event.run_id !== run_id) {
-        throw new TypeError(`event seq ${event.seq} belongs to run '${event.run_id}', not '${run_id}'`)
-      }
-      if (terminal !== undefined) {
-        throw new StoreError('seq_conflict', `run '${run_id}': seq ${event.seq} follows the terminal event`)
-      }
-      status = statusAfter(event) ?? status
-      if (isTerminalEvent(event)) terminal = event
-      expected += 1
-    }
+    const row = runUpdate(run_id, head, events)
     this.#insertAll(run_id, events, json)
-
-    const last_seq = expected - 1
-    if (terminal === undefined) {
-      this.#updateProgress.run(last_seq, status, status === 'running' && waiting_input ? 1 : 0, run_id)
-      return
-    }
-    const ended_at = terminal.timestamp
-    let duration_ms: number | null = null
-    let final_state: string | null = null
-    let summary: string | null = null
-    let error: string | null = null
-    switch (terminal.type) {
-      case 'complete':
-        duration_ms = terminal.duration_ms
-        final_state = JSON.stringify(terminal.final_state)
-        summary = JSON.stringify(terminal.summary)
-        break
-      case 'cancelled':
-        duration_ms = terminal.duration_ms
-        break
-      case 'error': {
-        // A run error carries no duration of its own: measure it from the run's start.
-        const elapsed = Date.parse(ended_at) - Date.parse(head.started_at)
-        duration_ms = Number.isFinite(elapsed) ? Math.max(0, elapsed) : null
-        error = JSON.stringify(terminal.error)
-        break
-      }
-    }
-    this.#updateEnded.run(last_seq, status, ended_at, duration_ms, final_state, summary, error, run_id)
+    this.#updateRun.run(
+      row.last_seq,
+      row.status,
+      row.ended_at,
+      row.duration_ms,
+      row.final_state,
+      row.summary,
+      row.error,
+      row.status === 'running' && waiting_input ? 1 : 0,
+      run_id,
+    )
   }
 
   /**
@@ -570,26 +505,3 @@ const SHOWN_STATUS = `(CASE WHEN status = 'running' AND waiting_input = 1 THEN '
 /** A run's columns but node_results (a list of runs never needs them; getNodeResults reads them). */
 const RUN_COLUMNS = `run_id, graph_id, graph_name, graph_version, ${SHOWN_STATUS} AS status, started_at, ended_at,
   duration_ms, initial_state, final_state, summary, error, last_seq, origin`
-
-function parseOptional<T>(text: string | null): T | undefined {
-  return text === null ? undefined : (JSON.parse(text) as T)
-}
-
-function toRunRecord(row: RunRow): RunRecord {
-  return {
-    run_id: row.run_id,
-    graph_id: row.graph_id,
-    graph_name: row.graph_name,
-    graph_version: row.graph_version,
-    initial_state: JSON.parse(row.initial_state) as Record<string, unknown>,
-    started_at: row.started_at,
-    status: row.status,
-    ended_at: row.ended_at ?? undefined,
-    duration_ms: row.duration_ms ?? undefined,
-    final_state: parseOptional<RunRecord['final_state']>(row.final_state),
-    summary: parseOptional<RunRecord['summary']>(row.summary),
-    error: parseOptional<RunRecord['error']>(row.error),
-    last_seq: row.last_seq,
-    ...(row.origin === null ? {} : { origin: JSON.parse(row.origin) as RunOrigin }),
-  }
-}
