@@ -354,6 +354,15 @@ export default defineGraph<{ tag: string; go?: string; done?: boolean }>({
   return workspace
 }
 
+/** `promise`, or a failure saying what did not finish within `ms`. */
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms)
+  })
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
+}
+
 /** How many times each node appended its line to `<lines>/<tag>.txt`. */
 async function lineCounts(tag: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {}
@@ -636,14 +645,21 @@ describe('graphrun serve as a process', () => {
     )
     const { body: listed } = await api<{ id: string }[]>(server.url, 'GET', '/api/graphs')
     expect(listed.map((g) => g.id).sort()).toEqual(['exit', 'hog', 'quick', 'spin', 'timer-throw'])
+    // Each run is started and read within 20 s, so a hang names the graph, not just the test.
     const run = async (graph: string, ms = 0) =>
-      (
-        await api<{ run_id: string }>(server.url, 'POST', `/api/graphs/${graph}/runs`, {
-          initial_state: { ms },
-        })
-      ).body.run_id
+      within(
+        20_000,
+        `starting a run of ${graph}`,
+        api<{ run_id: string }>(server.url, 'POST', `/api/graphs/${graph}/runs`, { initial_state: { ms } }),
+      ).then((answer) => answer.body.run_id)
     const ended = async (run_id: string) =>
-      (await readStream(`${server.url}/api/runs/${run_id}/events`)).events.map(parse)
+      (
+        await within(
+          20_000,
+          `reading run ${run_id} to its end`,
+          readStream(`${server.url}/api/runs/${run_id}/events`),
+        )
+      ).events.map(parse)
 
     const spinning = await run('spin', 60_000)
     let spinStarted!: () => void

@@ -63,6 +63,8 @@ type Ending = { type: 'cancelled'; reason?: string } | { type: 'error'; code: Ru
 
 /** A run as its worker's host tracks it. */
 interface HostedRun {
+  /** Its terminal event has been handed on (the worker's `ended` may still be on its way). */
+  readonly ended: boolean
   deliver(events: readonly RunEvent[]): void
   /** Ends the run here, its worker gone. */
   endHere(ending: Ending): void
@@ -88,6 +90,8 @@ interface PooledWorker {
   retiring: boolean
   exited: boolean
   idleTimer: ReturnType<typeof setTimeout> | undefined
+  /** When it last sent a message (performance.now()). */
+  heard: number
 }
 
 export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunExecutor {
@@ -102,7 +106,16 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
   let nextAnswer = 1
   let closed = false
 
-  const load = (w: PooledWorker) => w.runs.size + w.reserved
+  /**
+   * Runs on a worker that have not ended, and the ones about to start. A run counts as ended once
+   * its terminal event is handed on, not when the worker's `ended` arrives a moment later: a run
+   * started just after another ended must find that worker free.
+   */
+  const load = (w: PooledWorker) => {
+    let live = w.reserved
+    for (const run of w.runs.values()) if (!run.ended) live += 1
+    return live
+  }
 
   const spawn = (limit: number | undefined): PooledWorker => {
     const worker = startRunWorker(
@@ -120,6 +133,7 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
       retiring: false,
       exited: false,
       idleTimer: undefined,
+      heard: performance.now(),
     }
     workers.add(pooled)
     let failure: Error | undefined
@@ -171,6 +185,7 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
   }
 
   const onMessage = (pooled: PooledWorker, message: FromWorker) => {
+    pooled.heard = performance.now()
     switch (message.type) {
       case 'loaded': {
         const waiting = pooled.loads.get(message.load_id)
@@ -243,7 +258,9 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
     const idle = mine.find((w) => load(w) === 0)
     if (idle) return idle
     if (open.length < maxWorkers || mine.length === 0) return spawn(limit)
-    return mine.reduce((a, b) => (load(b) < load(a) ? b : a))
+    // Equally loaded, the one heard from last: a worker whose node spins sends nothing, and a
+    // run sent there would wait for the spin to end before it could even load.
+    return mine.reduce((a, b) => (load(b) < load(a) || (load(b) === load(a) && b.heard > a.heard) ? b : a))
   }
 
   const startOn = (
@@ -260,6 +277,9 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
     let forceTimer: ReturnType<typeof setTimeout> | undefined
 
     const hosted: HostedRun = {
+      get ended() {
+        return ended
+      },
       forced: false,
       cancelReason: undefined,
       deliver(events) {
