@@ -24,6 +24,8 @@ describe('a person answers a run in the studio', () => {
     const review = nodeCard(page, 'review')
     expect(await review.getAttribute('data-waiting')).toBe('true')
     expect(await review.textContent()).toContain('waiting for input')
+    // Nothing flows into a node that waits: its edge rests.
+    expect(await page.locator('[data-edge-target="review"]').getAttribute('data-animated')).toBeNull()
 
     const form = page.locator('[data-testid="input-request"][data-request-id="review:1:1"]')
     await form.waitFor()

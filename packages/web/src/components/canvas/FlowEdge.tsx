@@ -9,7 +9,7 @@
 import type { EdgeProps } from '@xyflow/react'
 import { BaseEdge, EdgeLabelRenderer } from '@xyflow/react'
 import { memo } from 'react'
-import { useCanvas, useNodeStatus, useRunEnded } from './canvas-context.js'
+import { useCanvas, useNodeStatus, useNodeWaiting, useRunEnded } from './canvas-context.js'
 import { edgeShape, labelTransform } from './edge-paths.js'
 import type { FlowEdgeType } from './flow-elements.js'
 
@@ -32,7 +32,9 @@ export const FlowEdge = memo(function FlowEdge(props: EdgeProps<FlowEdgeType>) {
     targetY,
     targetPosition,
   })
-  const active = targetStatus === 'running' && !ended
+  // Nothing flows into a node waiting for a person: its edges rest until someone answers.
+  const waiting = useNodeWaiting(store, target)
+  const active = targetStatus === 'running' && !ended && !waiting
   const label = loop ? (route ? '↺ route' : '↺') : route ? 'route' : undefined
   const className = `gc-edge${route ? ' route' : ''}${loop ? ' loop' : ''}`
   return (

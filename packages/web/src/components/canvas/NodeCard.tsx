@@ -15,7 +15,7 @@ import { useNodeView, useRunView } from '../../state/view-store.js'
 import { reuseOf } from '../durable/lineage.js'
 import { ReusedMark, reusedTitle } from '../durable/ReusedMark.js'
 import { STATUS_LABEL, StatusIcon } from '../StatusIcon.js'
-import { useCanvas, useHasBreakpoint, useRunEnded } from './canvas-context.js'
+import { useCanvas, useHasBreakpoint, useNodeWaiting, useRunEnded } from './canvas-context.js'
 import type { CardNode, TerminalNode } from './flow-elements.js'
 import { LOOP_IN, LOOP_OUT } from './flow-elements.js'
 
@@ -134,10 +134,7 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
   )
   const cut = useRunEnded(store) && status === 'running'
   // Running, its attempt waiting for a person's answer (ctx.ask, an approval).
-  const waiting = useRunView(
-    store,
-    useCallback((v: RunView) => (v.nodes[id]?.waiting_input ?? 0) > 0, [id]),
-  )
+  const waiting = useNodeWaiting(store, id)
   const shownWaiting = waiting && !cut && status === 'running'
   const breakpoint = useHasBreakpoint(id)
   const onBreakpoint = useCallback(

@@ -60,6 +60,12 @@ export function useNodeStatus(store: ViewStore, node_id: string): NodeStatus {
   return useRunView(store, select)
 }
 
+/** Whether the node's attempt waits for a person's answer (ctx.ask, an approval). */
+export function useNodeWaiting(store: ViewStore, node_id: string): boolean {
+  const select = useCallback((v: RunView) => (v.nodes[node_id]?.waiting_input ?? 0) > 0, [node_id])
+  return useRunView(store, select)
+}
+
 /**
  * Whether the run has ended. A node still `running` in an ended run was cut off: the run was
  * interrupted (the server stopped) while it ran, and its log has no outcome for it. It keeps its
