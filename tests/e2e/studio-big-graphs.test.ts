@@ -213,13 +213,9 @@ describe('big and awkward graphs', { timeout: 60_000 }, () => {
     await page.keyboard.press('Control+k')
     await page.getByRole('button', { name: 'Failed 5' }).click()
     const listed = page.getByRole('listbox', { name: 'Matching nodes' }).locator('.gc-search-label')
-    expect(await listed.allTextContents()).toEqual([
-      'Worker 37',
-      'Worker 137',
-      'Worker 237',
-      'Worker 337',
-      'Worker 437',
-    ])
+    await expect
+      .poll(() => listed.allTextContents())
+      .toEqual(['Worker 37', 'Worker 137', 'Worker 237', 'Worker 337', 'Worker 437'])
     expect(await page.getByRole('button', { name: 'Running 0' }).isDisabled()).toBe(true)
     await studio.shot(page, 'failed-filter')
     await page.keyboard.press('ArrowDown')
@@ -228,7 +224,7 @@ describe('big and awkward graphs', { timeout: 60_000 }, () => {
     await page.getByTestId('inspector').getByRole('heading', { name: 'Worker 137' }).waitFor()
     await page.keyboard.press('Control+k')
     await page.getByRole('button', { name: 'Slowest 10' }).click()
-    expect(await listed.count()).toBe(10)
+    await expect.poll(() => listed.count()).toBe(10)
   })
 
   it('a 5,000-node graph wraps into columns and opens readable at its start', {
@@ -258,7 +254,7 @@ describe('big and awkward graphs', { timeout: 60_000 }, () => {
     await field.fill('step 500')
     const options = page.getByRole('listbox', { name: 'Matching nodes' }).getByRole('option')
     // The exact label first, then the labels that start with it.
-    expect(await options.locator('.gc-search-label').allTextContents()).toEqual(['Step 500'])
+    await expect.poll(() => options.locator('.gc-search-label').allTextContents()).toEqual(['Step 500'])
     await studio.shot(page, 'search')
     await field.press('Enter')
     await expect.poll(() => onScreen(page, 'step_500')).toBe(true)
@@ -277,7 +273,7 @@ describe('big and awkward graphs', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Find', exact: true }).click()
     const field = page.getByRole('combobox', { name: 'Find a node by label or id' })
     await field.fill('worker 49')
-    expect(await page.getByText('1 more: keep typing').count()).toBe(1)
+    await expect.poll(() => page.getByText('1 more: keep typing').count()).toBe(1)
     await page
       .getByRole('listbox', { name: 'Matching nodes' })
       .getByRole('option', { name: /Worker 495/ })
@@ -287,9 +283,9 @@ describe('big and awkward graphs', { timeout: 60_000 }, () => {
     // Esc closes the search without touching anything else.
     await page.keyboard.press('Control+k')
     await field.fill('nothing like this')
-    expect(await page.getByText("No node's label or id contains").count()).toBe(1)
+    await expect.poll(() => page.getByText("No node's label or id contains").count()).toBe(1)
     await field.press('Escape')
-    expect(await field.count()).toBe(0)
+    await expect.poll(() => field.count()).toBe(0)
     await studio.shot(page, 'found')
   })
 
