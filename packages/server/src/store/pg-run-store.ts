@@ -8,14 +8,13 @@
  * so the second waits, then sees the first's events and refuses its stale batch (`seq_conflict`).
  */
 
-import type { AutoLayoutDto, NodePosition, NodeResultDto, RunErrorEvent, RunEvent } from '@graphrun/protocol'
-import { attemptStarts, cutOffEvents, foldLog } from '@graphrun/protocol'
+import type { AutoLayoutDto, NodePosition, NodeResultDto, RunEvent } from '@graphrun/protocol'
 import type { PoolClient, QueryResultRow } from 'pg'
 import { DatabaseError, Pool } from 'pg'
 import { appendBatches, prepareBatches } from './pg-append.js'
 import { migrate } from './pg-schema.js'
 import type { RunRow } from './run-rows.js'
-import { parseOptional, toRunRecord } from './run-rows.js'
+import { interruptionEvents, NODE_EVENT_TYPES, parseOptional, toRunRecord } from './run-rows.js'
 import type {
   AppendOptions,
   GraphRecord,
@@ -46,16 +45,6 @@ const RUN_COLUMNS = `run_id, graph_id, graph_name, graph_version, ${SHOWN_STATUS
 
 const GRAPH_COLUMNS = `id, name, description, file_path, export_name, version, node_count, created_at,
   updated_at, given_name, given_description`
-
-/** The event types a run's fold needs to tell which of its nodes are still running. */
-const NODE_EVENT_TYPES = [
-  'start',
-  'node_start',
-  'node_complete',
-  'node_error',
-  'node_skipped',
-  'node_restored',
-]
 
 /** True for a `postgres://` or `postgresql://` URL: what `--store` hands to this store. */
 export function isPostgresUrl(location: string): boolean {
@@ -432,10 +421,7 @@ export class PgRunStore implements RunStore {
   }
 }
 
-/**
- * The events that end an interrupted run: each attempt still running cut off (docs/events.md,
- * "A run cut off"), then the `server_restarted` error.
- */
+/** The events that end a run interrupted by a restart (interruptionEvents), from its log. */
 async function interruptEvents(
   client: PoolClient,
   run_id: string,
@@ -449,20 +435,5 @@ async function interruptEvents(
     rowMode: 'array',
   })
   const log = rows.map(([data]) => JSON.parse(data) as RunEvent)
-  const started = attemptStarts(log)
-  const now = Date.parse(timestamp)
-  let seq = last_seq
-  const events: RunEvent[] = cutOffEvents(
-    foldLog(log),
-    'cancelled: the run ended: server_restarted',
-    (id) => now - (started.get(id) ?? now),
-  ).map((e) => ({ ...e, run_id, seq: ++seq, timestamp }))
-  const error: RunErrorEvent = {
-    type: 'error',
-    run_id,
-    seq: seq + 1,
-    timestamp,
-    error: { code: 'server_restarted', message },
-  }
-  return [...events, error]
+  return interruptionEvents(run_id, last_seq, log, timestamp, message)
 }

@@ -3,11 +3,11 @@
  * can never drift: the row's columns read back as a RunRecord, and what a row becomes once a
  * batch of events follows its log — the batch checked first (seq continues the log without gap
  * or repeat, each event belongs to the run, nothing after a terminal event), then the status and
- * the ending's columns. Pure: no SQL.
+ * the ending's columns — and the events that end a run a restart interrupted. Pure: no SQL.
  */
 
-import type { RunEvent, RunOrigin, RunStatus, TerminalEvent } from '@graphrun/protocol'
-import { isTerminalEvent, statusAfter } from '@graphrun/protocol'
+import type { RunErrorEvent, RunEvent, RunOrigin, RunStatus, TerminalEvent } from '@graphrun/protocol'
+import { attemptStarts, cutOffEvents, foldLog, isTerminalEvent, statusAfter } from '@graphrun/protocol'
 import type { RunRecord } from './run-store.js'
 import { StoreError } from './run-store.js'
 
@@ -133,4 +133,44 @@ function endingOf(terminal: TerminalEvent | undefined, started_at: string): Endi
       }
     }
   }
+}
+
+/** The event types a run's fold needs to tell which of its nodes are still running. */
+export const NODE_EVENT_TYPES = [
+  'start',
+  'node_start',
+  'node_complete',
+  'node_error',
+  'node_skipped',
+  'node_restored',
+] as const
+
+/**
+ * The events that end a run interrupted by a restart, after `last_seq`: each attempt still running
+ * in `log` (its NODE_EVENT_TYPES events) cut off (docs/events.md, "A run cut off"), then the
+ * `server_restarted` error.
+ */
+export function interruptionEvents(
+  run_id: string,
+  last_seq: number,
+  log: readonly RunEvent[],
+  timestamp: string,
+  message: string,
+): RunEvent[] {
+  const started = attemptStarts(log)
+  const now = Date.parse(timestamp)
+  let seq = last_seq
+  const events: RunEvent[] = cutOffEvents(
+    foldLog(log),
+    'cancelled: the run ended: server_restarted',
+    (id) => now - (started.get(id) ?? now),
+  ).map((e) => ({ ...e, run_id, seq: ++seq, timestamp }))
+  const error: RunErrorEvent = {
+    type: 'error',
+    run_id,
+    seq: seq + 1,
+    timestamp,
+    error: { code: 'server_restarted', message },
+  }
+  return [...events, error]
 }

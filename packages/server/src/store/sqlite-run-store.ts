@@ -8,11 +8,10 @@
 
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { AutoLayoutDto, NodePosition, NodeResultDto, RunErrorEvent, RunEvent } from '@graphrun/protocol'
-import { attemptStarts, cutOffEvents, foldLog } from '@graphrun/protocol'
+import type { AutoLayoutDto, NodePosition, NodeResultDto, RunEvent } from '@graphrun/protocol'
 import Database from 'better-sqlite3'
 import type { RunHead, RunRow } from './run-rows.js'
-import { parseOptional, runUpdate, toRunRecord } from './run-rows.js'
+import { interruptionEvents, NODE_EVENT_TYPES, parseOptional, runUpdate, toRunRecord } from './run-rows.js'
 import type {
   AppendOptions,
   GraphRecord,
@@ -160,11 +159,11 @@ export class SqliteRunStore implements RunStore {
         'SELECT data FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
       )
       .pluck(true)
-    // What a run's fold needs to tell which of its nodes are still running.
+    // What a run's fold needs to tell which of its nodes are still running (fixed names, not input).
     this.#nodeEvents = db
       .prepare<[string], string>(
         `SELECT data FROM events WHERE run_id = ? AND type IN
-           ('start', 'node_start', 'node_complete', 'node_error', 'node_skipped', 'node_restored') ORDER BY seq`,
+           (${NODE_EVENT_TYPES.map((t) => `'${t}'`).join(', ')}) ORDER BY seq`,
       )
       .pluck(true)
     this.#activeRuns = db.prepare<[], { run_id: string; last_seq: number }>(
@@ -203,25 +202,9 @@ export class SqliteRunStore implements RunStore {
     this.#interrupt = db.transaction((message: string) => {
       const timestamp = new Date().toISOString()
       const ended: string[] = []
-      const now = Date.parse(timestamp)
       for (const { run_id, last_seq } of this.#activeRuns.all()) {
-        // Each attempt still running is cut off first (docs/events.md, "A run cut off").
         const log = this.#nodeEvents.all(run_id).map((data) => JSON.parse(data) as RunEvent)
-        const started = attemptStarts(log)
-        let seq = last_seq
-        const events: RunEvent[] = cutOffEvents(
-          foldLog(log),
-          'cancelled: the run ended: server_restarted',
-          (id) => now - (started.get(id) ?? now),
-        ).map((e) => ({ ...e, run_id, seq: ++seq, timestamp }))
-        const error: RunErrorEvent = {
-          type: 'error',
-          run_id,
-          seq: seq + 1,
-          timestamp,
-          error: { code: 'server_restarted', message },
-        }
-        this.#appendInTransaction(run_id, [...events, error])
+        this.#appendInTransaction(run_id, interruptionEvents(run_id, last_seq, log, timestamp, message))
         ended.push(run_id)
       }
       return ended
