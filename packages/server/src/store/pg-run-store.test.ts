@@ -17,31 +17,7 @@ import {
   skipWithoutPostgres,
   type TestDatabase,
 } from './test-postgres.js'
-
-const T0 = Date.parse('2024-05-01T10:00:00.000Z')
-
-function newRun(run_id: string) {
-  return {
-    run_id,
-    graph_id: 'g1',
-    graph_name: 'Graph g1',
-    graph_version: 'v1',
-    initial_state: {},
-    started_at: new Date(T0).toISOString(),
-  }
-}
-
-function log(run_id: string, seq: number, message = `event ${seq}`): LogEvent {
-  return {
-    type: 'log',
-    run_id,
-    seq,
-    timestamp: new Date(T0 + seq).toISOString(),
-    node_id: 'a',
-    level: 'info',
-    message,
-  }
-}
+import { log, newRun } from './test-runs.js'
 
 async function sql<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
   const client = new Client({ connectionString: url })

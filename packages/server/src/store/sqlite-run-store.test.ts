@@ -5,13 +5,14 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import type { LogEvent, RunEvent } from '@graphrun/protocol'
+import type { RunEvent } from '@graphrun/protocol'
 import Database from 'better-sqlite3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { runStoreContract } from './run-store.contract.js'
 import { StoreError } from './run-store.js'
 import { openSqliteRunStore, type SqliteRunStore } from './sqlite-run-store.js'
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from './sqlite-schema.js'
+import { log, logs, newRun, T0 } from './test-runs.js'
 
 let dir: string
 let files = 0
@@ -36,35 +37,6 @@ runStoreContract('SQLite file', async () => {
 })
 
 runStoreContract('SQLite :memory:', async () => ({ store: openSqliteRunStore(':memory:') }))
-
-const T0 = Date.parse('2024-05-01T10:00:00.000Z')
-
-function newRun(run_id: string) {
-  return {
-    run_id,
-    graph_id: 'g1',
-    graph_name: 'Graph g1',
-    graph_version: 'v1',
-    initial_state: {},
-    started_at: new Date(T0).toISOString(),
-  }
-}
-
-function log(run_id: string, seq: number, message = `event ${seq}`): LogEvent {
-  return {
-    type: 'log',
-    run_id,
-    seq,
-    timestamp: new Date(T0 + seq).toISOString(),
-    node_id: 'a',
-    level: 'info',
-    message,
-  }
-}
-
-function logs(run_id: string, from: number, count: number): LogEvent[] {
-  return Array.from({ length: count }, (_, i) => log(run_id, from + i))
-}
 
 describe('SqliteRunStore', () => {
   const open: (SqliteRunStore | Database.Database)[] = []
