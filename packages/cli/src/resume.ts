@@ -137,8 +137,8 @@ export async function resumeStoredRun(options: ResumeOptions): Promise<ResumedRu
       .catch((error: unknown) => {
         throw explain(error)
       })
-    const { run_id, finished } = await server
-      .startRestored(manager, {
+    const { run_id, finished } = await manager
+      .start({
         graph,
         evaluated: graph,
         graph_id: stored.graph_id,

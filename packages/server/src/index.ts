@@ -9,7 +9,7 @@ export { ServerError, toServerError } from './errors.js'
 export type { RunningServer, ServeOptions } from './main.js'
 export { closeOnSignals, startServer } from './main.js'
 export type { RestoreKind, StoredPoint, StoredPointOptions } from './runs/restore-point.js'
-export { startRestored, storedRestorePoint } from './runs/restore-point.js'
+export { storedRestorePoint } from './runs/restore-point.js'
 export type {
   BatchListener,
   CommittedBatch,

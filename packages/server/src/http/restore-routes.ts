@@ -12,7 +12,7 @@ import type { RestoreRequest } from '@graphrun/protocol'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { ServerError } from '../errors.js'
-import { startRestored, storedRestorePoint } from '../runs/restore-point.js'
+import { storedRestorePoint } from '../runs/restore-point.js'
 import type { ServerContext } from './context.js'
 import { sourceOf } from './context.js'
 import { ForkBody, RunIdParams } from './schemas.js'
@@ -41,7 +41,7 @@ export async function restoreRun(
       return { graph: found, version: found.record.version }
     },
   })
-  const started = await startRestored(ctx.manager, {
+  const started = await ctx.manager.start({
     graph: entry.graph,
     ...(entry.evaluated ? { evaluated: entry.evaluated } : {}),
     source: sourceOf(ctx, entry),

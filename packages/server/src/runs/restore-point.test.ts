@@ -7,14 +7,14 @@
 import { promises as fs } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type { Graph } from '@graphrun/engine'
+import type { Graph, RestorePoint } from '@graphrun/engine'
 import { defineGraph, END, START } from '@graphrun/engine'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ServerError } from '../errors.js'
 import type { RunStore } from '../store/run-store.js'
 import { openSqliteRunStore } from '../store/sqlite-run-store.js'
 import type { StoredPointOptions } from './restore-point.js'
-import { startRestored, storedRestorePoint } from './restore-point.js'
+import { storedRestorePoint } from './restore-point.js'
 import type { RunManager } from './run-manager.js'
 import { createRunManager } from './run-manager.js'
 
@@ -146,10 +146,10 @@ describe('storedRestorePoint', () => {
   })
 })
 
-describe('startRestored', () => {
+describe('a restore point started by the run manager', () => {
   it('starts the point as a run of its own, stored with its origin', async () => {
     const { run, point } = await storedRestorePoint(store, ids.failed, 'continue', {}, options)
-    const started = await startRestored(manager, {
+    const started = await manager.start({
       graph,
       evaluated: graph,
       graph_id: 'two',
@@ -172,8 +172,8 @@ describe('startRestored', () => {
 
   it('a point the graph refuses is validation_failed or graph_changed, and nothing is written', async () => {
     const before = (await store.listRuns({ limit: 500 })).length
-    const request = (restore: Parameters<typeof startRestored>[1]['restore'], g = graph) =>
-      startRestored(manager, {
+    const request = (restore: RestorePoint, g = graph) =>
+      manager.start({
         graph: g,
         evaluated: g,
         graph_id: 'two',

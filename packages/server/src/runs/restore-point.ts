@@ -2,8 +2,8 @@
  * A restore point from a stored run (docs/semantics.md, Durable runs), shared by the HTTP routes
  * (http/restore-routes.ts) and `graphrun run --resume` (packages/cli): `storedRestorePoint` reads
  * the run and its log from the store, checks that it may be continued the way asked and builds
- * the engine's RestorePoint; `startRestored` starts it through a run manager, which checks it
- * against the graph before it writes anything. Both refuse with a ServerError (not_found,
+ * the engine's RestorePoint, which `RunManager.start({ restore })` starts: its executor checks
+ * the point against the graph before anything is written. Both refuse with a ServerError (not_found,
  * run_active, run_ended, graph_changed, validation_failed, invalid_state); neither ever writes a
  * refused point.
  */
@@ -13,7 +13,6 @@ import type { JsonPatchOperation, OriginMode, RestoreRequest, RunEvent } from '@
 import { applyPatch, escapePointerToken, isLiveStatus, statePatchOf } from '@graphrun/protocol'
 import { ServerError } from '../errors.js'
 import type { RunRecord, RunStore } from '../store/run-store.js'
-import type { RunManager, StartRunRequest } from './run-manager.js'
 
 /**
  * How to continue a run: `continue` is what its stored status calls for — resume an interrupted
@@ -164,16 +163,4 @@ export async function storedRestorePoint<G>(
     ...(state_patch === undefined || state_patch.length === 0 ? {} : { state_patch }),
   }
   return { run, point, graph }
-}
-
-/**
- * Starts a run from a restore point. The executor checks the point against the graph
- * (checkRestore, exec/executor.ts) before anything is written; a refusal is `graph_changed` (a
- * reused node is gone) or `validation_failed` (an unknown node to run again, a seq out of range).
- */
-export async function startRestored(
-  manager: RunManager,
-  request: StartRunRequest & { restore: RestorePoint },
-): ReturnType<RunManager['start']> {
-  return manager.start(request)
 }
