@@ -11,62 +11,11 @@
 
 import { cpus, loadavg } from 'node:os'
 import type { GraphShape, Positions } from '@graphrun/layout'
-import { END_ID, planLayout, readLayout, START_ID, sizeOf, toElkGraph } from '@graphrun/layout'
-import type { GraphEdgeDto } from '@graphrun/protocol'
+import { planLayout, readLayout, sizeOf, toElkGraph } from '@graphrun/layout'
 import ElkBundle from 'elkjs/lib/elk.bundled.js'
+// The shapes the layout's own tests use (not part of its build: read from the sources).
+import { chain, fanOut, grid, oneNodeLoop } from '../../packages/layout/src/test-shapes.js'
 import { benchArgs, fixed, median, printTargets, table } from '../engine/report.js'
-
-const node = (id: string) => ({ id, label: id })
-const edge = (source: string, target: string): GraphEdgeDto => ({
-  source,
-  target,
-  kind: 'static',
-  loop: false,
-})
-
-function chain(length: number): GraphShape {
-  const nodes = Array.from({ length }, (_, i) => node(`step_${i}`))
-  const edges = [edge(START_ID, 'step_0'), edge(`step_${length - 1}`, END_ID)]
-  for (let i = 1; i < length; i++) edges.push(edge(`step_${i - 1}`, `step_${i}`))
-  return { nodes, edges }
-}
-
-function fanOut(width: number): GraphShape {
-  const workers = Array.from({ length: width }, (_, i) => node(`worker_${i}`))
-  const edges = [edge(START_ID, 'split'), edge('join', END_ID)]
-  for (const w of workers) edges.push(edge('split', w.id), edge(w.id, 'join'))
-  return { nodes: [node('split'), ...workers, node('join')], edges }
-}
-
-/** examples/big-graph's shape: `layers` of `width`, two edges out of each node, a wide join every 8th. */
-function grid(layers: number, width: number): GraphShape {
-  const id = (l: number, i: number) => `l${l}_n${i}`
-  const nodes = []
-  const edges = []
-  for (let l = 0; l < layers; l++) {
-    for (let i = 0; i < width; i++) {
-      nodes.push(node(id(l, i)))
-      if (l === 0) edges.push(edge(START_ID, id(0, i)))
-      if (l === layers - 1) {
-        edges.push(edge(id(l, i), END_ID))
-        continue
-      }
-      const targets = new Set([i, (i * 7 + 3) % width])
-      if (l % 8 === 7) targets.add(0)
-      for (const t of targets) edges.push(edge(id(l, i), id(l + 1, t)))
-    }
-  }
-  return { nodes, edges }
-}
-
-const loop: GraphShape = {
-  nodes: [node('agent')],
-  edges: [
-    edge(START_ID, 'agent'),
-    { ...edge('agent', 'agent'), kind: 'route', loop: true },
-    edge('agent', END_ID),
-  ],
-}
 
 /** As foldColumns decides it: a layered drawing three times wider than tall and 2,400 px wide. */
 const wide = (plan: { layers: number; widest: number }) => {
@@ -86,9 +35,9 @@ const REPEATS = quick ? 2 : 5
 const shapes: [string, GraphShape][] = [
   ['chain of 1,000', chain(1000)],
   ['fan-out of 500', fanOut(500)],
-  ['grid 200 x 25 (5,000)', grid(200, 25)],
-  ['big-graph 40 x 25', grid(40, 25)],
-  ['one-node loop', loop],
+  ['grid 200 x 25 (5,000)', grid(200, 25, true)],
+  ['big-graph 40 x 25', grid(40, 25, true)],
+  ['one-node loop', oneNodeLoop],
 ]
 
 const elk = new ElkBundle.default()

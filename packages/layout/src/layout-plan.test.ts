@@ -4,57 +4,14 @@
  * ratio stays within 1:4–4:1, no two cards overlap, a wrapped edge climbs between the columns.
  */
 
-import type { GraphEdgeDto } from '@graphrun/protocol'
 import ElkBundle from 'elkjs/lib/elk.bundled.js'
 import { describe, expect, it } from 'vitest'
 import type { GraphShape, Positions } from './canvas-nodes.js'
-import { END_ID, NODE_SIZE, START_ID, sizeOf } from './canvas-nodes.js'
+import { NODE_SIZE, START_ID, sizeOf } from './canvas-nodes.js'
 import { edgeKey, SELF_LOOP_ROOM, toElkGraph } from './elk-graph.js'
 import { foldColumns, planLayout } from './layout-plan.js'
 import { readLayout } from './read-layout.js'
-
-const node = (id: string) => ({ id, label: id })
-const edge = (source: string, target: string, loop = false): GraphEdgeDto => ({
-  source,
-  target,
-  kind: 'static',
-  loop,
-})
-
-function chain(length: number): GraphShape {
-  const nodes = Array.from({ length }, (_, i) => node(`step_${i}`))
-  const edges = [edge(START_ID, 'step_0'), edge(`step_${length - 1}`, END_ID)]
-  for (let i = 1; i < length; i++) edges.push(edge(`step_${i - 1}`, `step_${i}`))
-  return { nodes, edges }
-}
-
-function fanOut(width: number): GraphShape {
-  const workers = Array.from({ length: width }, (_, i) => node(`worker_${i}`))
-  const edges = [edge(START_ID, 'split'), edge('join', END_ID)]
-  for (const w of workers) edges.push(edge('split', w.id), edge(w.id, 'join'))
-  return { nodes: [node('split'), ...workers, node('join')], edges }
-}
-
-/** `layers` layers of `width` nodes, each feeding two of the next. */
-function grid(layers: number, width: number): GraphShape {
-  const id = (l: number, i: number) => `l${l}_n${i}`
-  const nodes = []
-  const edges = []
-  for (let l = 0; l < layers; l++) {
-    for (let i = 0; i < width; i++) {
-      nodes.push(node(id(l, i)))
-      if (l === 0) edges.push(edge(START_ID, id(0, i)))
-      if (l === layers - 1) edges.push(edge(id(l, i), END_ID))
-      else for (const t of new Set([i, (i * 7 + 3) % width])) edges.push(edge(id(l, i), id(l + 1, t)))
-    }
-  }
-  return { nodes, edges }
-}
-
-const oneNodeLoop: GraphShape = {
-  nodes: [node('agent')],
-  edges: [edge(START_ID, 'agent'), { ...edge('agent', 'agent', true), kind: 'route' }, edge('agent', END_ID)],
-}
+import { chain, edge, fanOut, grid, oneNodeLoop } from './test-shapes.js'
 
 const elk = new ElkBundle.default()
 const layout = async (g: GraphShape) => readLayout(await elk.layout(toElkGraph(g)))
