@@ -133,13 +133,13 @@ function promptAnswers(
   output: NodeJS.WriteStream,
 ): Answers {
   const queue: InputRequestedEvent[] = []
-  let current: { request_id: string; abort: AbortController } | undefined
+  let current: { request: InputRequestedEvent; abort: AbortController } | undefined
   let closed = false
 
   /** One request at a prompt; resolves once it is answered, withdrawn or given up. */
   const ask = async (request: InputRequestedEvent) => {
     const abort = new AbortController()
-    current = { request_id: request.request_id, abort }
+    current = { request, abort }
     const context = { input, output, signal: abort.signal }
     const message = `${request.node_id} asks: ${request.prompt}`
     host.suspend()
@@ -192,7 +192,7 @@ function promptAnswers(
   const withdraw = (request_id: string) => {
     const i = queue.findIndex((r) => r.request_id === request_id)
     if (i >= 0) queue.splice(i, 1)
-    if (current?.request_id === request_id) current.abort.abort()
+    if (current?.request.request_id === request_id) current.abort.abort()
   }
 
   return {
@@ -207,8 +207,9 @@ function promptAnswers(
         event.type === 'node_error' ||
         event.type === 'node_skipped'
       ) {
-        for (const r of [...queue, ...(current ? [{ request_id: current.request_id }] : [])])
-          if (r.request_id.startsWith(`${event.node_id}:`)) withdraw(r.request_id)
+        // A request ends with its node's attempt (docs/events.md, Statuses).
+        for (const r of current ? [...queue, current.request] : [...queue])
+          if (r.node_id === event.node_id) withdraw(r.request_id)
       }
     },
     close() {
@@ -227,8 +228,8 @@ function gone(error: unknown): boolean {
 function streamAnswers(target: AnswerTarget, input: NodeJS.ReadStream): Answers {
   /** Answers read and not sent yet, by request id: an answer may come before its request. */
   const waiting = new Map<string, { value: unknown; by?: string }>()
-  /** Requests pending in the run (their input_requested seen, no input_received yet). */
-  const pending = new Set<string>()
+  /** Requests pending in the run (their input_requested seen, no input_received yet) → the asking node. */
+  const pending = new Map<string, string>()
   /** Answers sent, not yet taken or refused. */
   const sending = new Set<string>()
   let ended = false
@@ -254,7 +255,7 @@ function streamAnswers(target: AnswerTarget, input: NodeJS.ReadStream): Answers 
   /** Once stdin has ended, a pending request with no answer to come cancels the run. */
   const unanswerable = () => {
     if (!ended || closed) return
-    for (const request_id of pending) {
+    for (const request_id of pending.keys()) {
       if (waiting.has(request_id) || sending.has(request_id)) continue
       closed = true
       target.cancel(
@@ -291,7 +292,7 @@ function streamAnswers(target: AnswerTarget, input: NodeJS.ReadStream): Answers 
   return {
     event(event) {
       if (event.type === 'input_requested') {
-        pending.add(event.request_id)
+        pending.set(event.request_id, event.node_id)
         give(event.request_id)
         unanswerable()
       } else if (event.type === 'input_received' || event.type === 'input_expired') {
@@ -302,8 +303,7 @@ function streamAnswers(target: AnswerTarget, input: NodeJS.ReadStream): Answers 
         event.type === 'node_skipped'
       ) {
         // A request ends with its node's attempt (docs/events.md, Statuses).
-        for (const request_id of pending)
-          if (request_id.startsWith(`${event.node_id}:`)) pending.delete(request_id)
+        for (const [request_id, node_id] of pending) if (node_id === event.node_id) pending.delete(request_id)
       }
     },
     close() {
