@@ -312,14 +312,26 @@ export function pageLayoutRuns(page: Page): Promise<number> {
   return page.evaluate(() => performance.getEntriesByName('graphrun:layout').length)
 }
 
-/** Clicks Fit and waits for its 160 ms move to end (the zoom level stops changing). */
+/**
+ * Clicks Fit and waits for its 160 ms move to end. Under load the move may start late, so it
+ * waits for the viewport's transform to change first (up to 2 s: a view already fitted does not
+ * move), then for it to hold still over three reads.
+ */
 export async function fitAll(page: Page): Promise<void> {
+  const transform = () =>
+    page.evaluate(() => document.querySelector<HTMLElement>('.react-flow__viewport')?.style.transform ?? '')
+  const before = await transform()
   await page.getByRole('button', { name: 'Fit', exact: true }).click()
-  let last = ''
-  for (let i = 0; i < 50; i++) {
+  const moveStarted = Date.now() + 2_000
+  let last = before
+  while (last === before && Date.now() < moveStarted) {
+    await page.waitForTimeout(40)
+    last = await transform()
+  }
+  for (let still = 0; still < 3; ) {
     await page.waitForTimeout(60)
-    const zoom = (await page.locator('.gc-zoom').textContent()) ?? ''
-    if (zoom === last) return
-    last = zoom
+    const now = await transform()
+    still = now === last ? still + 1 : 0
+    last = now
   }
 }
