@@ -64,6 +64,7 @@ describe('statusAfter', () => {
       [{ ...base, type: 'paused', reason: 'requested' }, 'paused'],
       [{ ...base, type: 'resumed', reason: 'requested' }, 'running'],
       [{ ...base, type: 'error', error: { code: 'server_restarted', message: 'x' } }, 'interrupted'],
+      [{ ...base, type: 'error', error: { code: 'worker_lost', message: 'x' } }, 'interrupted'],
       [{ ...base, type: 'error', error: { code: 'write_conflict', message: 'x' } }, 'failed'],
       [{ ...base, type: 'cancelled', duration_ms: 1 }, 'cancelled'],
     ] as [RunEvent, string][]

@@ -27,6 +27,7 @@ export type RunErrorCode =
   | 'write_conflict'
   | 'invalid_route'
   | 'server_restarted'
+  | 'worker_lost'
   | 'worker_exited'
   | 'resource_exhausted'
   | 'internal'
@@ -364,7 +365,9 @@ export function statusAfter(event: RunEvent): RunStatus | undefined {
     case 'complete':
       return event.status
     case 'error':
-      return event.error.code === 'server_restarted' ? 'interrupted' : 'failed'
+      return event.error.code === 'server_restarted' || event.error.code === 'worker_lost'
+        ? 'interrupted'
+        : 'failed'
     case 'cancelled':
       return 'cancelled'
     case 'node_start':

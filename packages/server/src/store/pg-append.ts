@@ -11,7 +11,7 @@ import type { RunEvent } from '@graphrun/protocol'
 import type { PoolClient } from 'pg'
 import type { RunHead, RunUpdate } from './run-rows.js'
 import { runUpdate } from './run-rows.js'
-import type { RunBatch } from './run-store.js'
+import type { LeaseRef, RunBatch } from './run-store.js'
 import { StoreError } from './run-store.js'
 
 /** What an append writes to a run's row once its events are in. */
@@ -28,7 +28,20 @@ export interface PreparedBatch {
   texts: readonly string[] | Error
   node_results: string | null
   waiting_input: boolean
+  lease: LeaseRef | undefined
 }
+
+/** A run's locked row: its head, and who holds it. */
+interface LockedRun extends RunHead {
+  graph_id: string
+  lease_owner: string | null
+  lease_attempt: number
+  /** The lease has not expired (by the database's clock). */
+  lease_live: boolean
+}
+
+/** The channel every append notifies, once it commits (store/pg-leases.ts reads it). */
+export const EVENTS_CHANNEL = 'graphrun_events'
 
 /** Serializes each batch (the caller's JSON texts when given, checked to match). Never throws. */
 export function prepareBatches(batches: readonly RunBatch[]): PreparedBatch[] {
@@ -46,6 +59,7 @@ export function prepareBatches(batches: readonly RunBatch[]): PreparedBatch[] {
       texts,
       node_results: results === undefined ? null : JSON.stringify(results),
       waiting_input: options?.waiting_input === true,
+      lease: options?.lease,
     }
   })
 }
@@ -81,7 +95,10 @@ export async function appendBatches(
     }
   })
   if (rows.seqs.length > 0) await insertEvents(client, rows)
-  if (updates.size > 0) await updateRuns(client, updates)
+  if (updates.size > 0) {
+    await updateRuns(client, updates)
+    await notifyAppended(client, heads, updates)
+  }
   return outcomes
 }
 
@@ -95,7 +112,7 @@ interface EventRows {
 /** Checks one batch against its run's locked head and, if it fits, queues its rows and moves the head. */
 function accept(
   batch: PreparedBatch,
-  heads: Map<string, RunHead>,
+  heads: Map<string, LockedRun>,
   updates: Map<string, RowUpdate>,
   rows: EventRows,
 ): void {
@@ -103,6 +120,7 @@ function accept(
   if (texts instanceof Error) throw texts
   const head = heads.get(batch.run_id)
   if (head === undefined) throw new StoreError('not_found', `run '${batch.run_id}' does not exist`)
+  checkLease(batch, head)
   if (batch.events.length === 0) return
   const update = runUpdate(batch.run_id, head, batch.events)
   batch.events.forEach((event, i) => {
@@ -124,14 +142,61 @@ function accept(
   updates.set(batch.run_id, { ...update, node_results, waiting_input })
 }
 
+/**
+ * Fencing (ARCHITECTURE.md, The distributed mode): checked against the row this transaction has
+ * locked, so a lease cannot move between the check and the write. A batch under a lease needs
+ * the row to name that owner and attempt with the lease unexpired; a batch under none needs the
+ * run to be held by nobody (or by a lease that has expired).
+ */
+function checkLease(batch: PreparedBatch, head: LockedRun): void {
+  const { lease } = batch
+  if (lease === undefined) {
+    if (head.lease_owner !== null && head.lease_live) {
+      throw new StoreError(
+        'lease_lost',
+        `run '${batch.run_id}' is held by ${head.lease_owner} (attempt ${head.lease_attempt}); only it may append`,
+      )
+    }
+    return
+  }
+  if (head.lease_owner !== lease.owner || head.lease_attempt !== lease.attempt || !head.lease_live) {
+    const now =
+      head.lease_owner === null
+        ? 'no one holds it'
+        : `${head.lease_owner} holds attempt ${head.lease_attempt}${head.lease_live ? '' : ', expired'}`
+    throw new StoreError(
+      'lease_lost',
+      `run '${batch.run_id}': the lease of ${lease.owner} (attempt ${lease.attempt}) is lost (${now})`,
+    )
+  }
+}
+
 /** The runs' rows, locked until the transaction ends, in run id order (no deadlock between callers). */
-async function lockRuns(client: PoolClient, run_ids: readonly string[]): Promise<Map<string, RunHead>> {
-  const { rows } = await client.query<RunHead & { run_id: string }>(
-    `SELECT run_id, status, started_at, ended_at, last_seq FROM runs
-     WHERE run_id = ANY($1::text[]) ORDER BY run_id FOR UPDATE`,
+async function lockRuns(client: PoolClient, run_ids: readonly string[]): Promise<Map<string, LockedRun>> {
+  const { rows } = await client.query<LockedRun & { run_id: string }>(
+    `SELECT run_id, graph_id, status, started_at, ended_at, last_seq, lease_owner, lease_attempt,
+            COALESCE(lease_until > now(), false) AS lease_live
+     FROM runs WHERE run_id = ANY($1::text[]) ORDER BY run_id FOR UPDATE`,
     [run_ids],
   )
   return new Map(rows.map(({ run_id, ...head }) => [run_id, head]))
+}
+
+/**
+ * One notification per run appended to, sent by PostgreSQL only when the transaction commits:
+ * `<run_id> <last_seq> <status> <graph_id>`, the status as the row now shows it. A wake-up, never
+ * the events: whoever hears it reads the store (which stays the only source of events).
+ */
+async function notifyAppended(
+  client: PoolClient,
+  heads: Map<string, LockedRun>,
+  updates: Map<string, RowUpdate>,
+): Promise<void> {
+  const notes = [...updates].map(([run_id, u]) => {
+    const shown = u.status === 'running' && u.waiting_input ? 'waiting_input' : u.status
+    return `${run_id} ${u.last_seq} ${shown} ${heads.get(run_id)?.graph_id ?? ''}`
+  })
+  await client.query(`SELECT pg_notify('${EVENTS_CHANNEL}', note) FROM unnest($1::text[]) AS note`, [notes])
 }
 
 async function insertEvents(client: PoolClient, rows: EventRows): Promise<void> {

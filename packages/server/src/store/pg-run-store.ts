@@ -12,6 +12,8 @@ import type { AutoLayoutDto, NodePosition, NodeResultDto, RunEvent } from '@grap
 import type { PoolClient, QueryResultRow } from 'pg'
 import { DatabaseError, Pool } from 'pg'
 import { appendBatches, prepareBatches } from './pg-append.js'
+import type { ClusterStore } from './pg-cluster.js'
+import { createClusterStore, QUEUED } from './pg-cluster.js'
 import { migrate } from './pg-schema.js'
 import type { RunRow } from './run-rows.js'
 import { interruptionEvents, NODE_EVENT_TYPES, parseOptional, toRunRecord } from './run-rows.js'
@@ -32,6 +34,8 @@ export interface PgRunStoreOptions {
   max_connections?: number
   /** How long opening a connection may take before it fails (default 10 s). */
   connect_timeout_ms?: number
+  /** What this process is (`serve`, `worker`, `cli`): the start of its id in the cluster. */
+  role?: string
 }
 
 const MAX_RUNS_PAGE = 500
@@ -87,7 +91,7 @@ export async function openPgRunStore(url: string, options: PgRunStoreOptions = {
     } finally {
       client.release()
     }
-    return new PgRunStore(pool)
+    return new PgRunStore(pool, url, options.role ?? 'process')
   } catch (error) {
     await pool.end().catch(() => undefined)
     throw error
@@ -138,10 +142,21 @@ function connectError(url: string, error: unknown): Error {
 
 export class PgRunStore implements RunStore {
   readonly #pool: Pool
+  readonly #url: string
+  readonly #role: string
+  #cluster: ClusterStore | undefined
   #closed = false
 
-  constructor(pool: Pool) {
+  constructor(pool: Pool, url: string, role: string) {
     this.#pool = pool
+    this.#url = url
+    this.#role = role
+  }
+
+  /** Made on first use: only then does the store open its listening connection. */
+  get cluster(): ClusterStore {
+    this.#cluster ??= createClusterStore(this.#pool, this.#url, this.#role)
+    return this.#cluster
   }
 
   async upsertGraph(graph: GraphRecord): Promise<void> {
@@ -243,8 +258,11 @@ export class PgRunStore implements RunStore {
   async createRun(run: NewRun): Promise<void> {
     const rows = await this.#query(
       `INSERT INTO runs (run_id, graph_id, graph_name, graph_version, status, started_at, initial_state,
-                         origin, origin_run_id, origin_mode)
-       VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8, $9)
+                         origin, origin_run_id, origin_mode, lease_owner, lease_attempt, lease_until)
+       VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8, $9, $10, $11,
+               CASE WHEN $12::float8 IS NULL THEN NULL::timestamptz
+                    WHEN $12::float8 = 'infinity' THEN 'infinity'::timestamptz
+                    ELSE now() + $12::float8 * interval '1 millisecond' END)
        ON CONFLICT (run_id) DO NOTHING RETURNING run_id`,
       [
         run.run_id,
@@ -256,11 +274,19 @@ export class PgRunStore implements RunStore {
         run.origin === undefined ? null : JSON.stringify(run.origin),
         run.origin?.run_id ?? null,
         run.origin?.mode ?? null,
+        ...this.#held(run.held),
       ],
     )
     if (rows.length === 0) {
       throw new StoreError('seq_conflict', `run '${run.run_id}' already exists; run ids must be unique`)
     }
+  }
+
+  /** The lease columns a new run starts with (NewRun.held): owner, attempt, ttl. */
+  #held(held: NewRun['held']): [string | null, number, number | string | null] {
+    if (held === undefined) return [null, 0, null]
+    if (held === 'queued') return [QUEUED, 0, 'infinity']
+    return [this.cluster.id, 1, held.ttl_ms]
   }
 
   async appendEvents(
@@ -336,7 +362,8 @@ export class PgRunStore implements RunStore {
     return this.#transaction(async (client) => {
       const timestamp = new Date().toISOString()
       const active = await client.query<{ run_id: string; last_seq: number }>(
-        `SELECT run_id, last_seq FROM runs WHERE status IN ('running', 'paused') ORDER BY run_id FOR UPDATE`,
+        `SELECT run_id, last_seq FROM runs WHERE status IN ('running', 'paused') AND lease_owner IS NULL
+         ORDER BY run_id FOR UPDATE`,
       )
       const batches: RunBatch[] = []
       for (const { run_id, last_seq } of active.rows)
@@ -367,6 +394,7 @@ export class PgRunStore implements RunStore {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    await this.#cluster?.close()
     await this.#pool.end()
   }
 

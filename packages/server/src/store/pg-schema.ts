@@ -92,6 +92,31 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE runs ADD COLUMN waiting_input BOOLEAN NOT NULL DEFAULT false;
   `,
+  // 3: the distributed mode (store/pg-leases.ts). A run's lease: who executes it, which attempt
+  // of its ownership that is (every claim adds one: an append names the attempt it holds, so a
+  // worker that lost the run is fenced), and until when (the database's clock, never a worker's).
+  // Control requests for a run wherever it executes; the workers seen, for /api/health.
+  `
+  ALTER TABLE runs ADD COLUMN lease_owner TEXT COLLATE "C";
+  ALTER TABLE runs ADD COLUMN lease_attempt INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE runs ADD COLUMN lease_until TIMESTAMPTZ;
+  CREATE INDEX runs_live_leases ON runs (lease_until) WHERE status IN ('running', 'paused');
+  CREATE TABLE graphrun_controls (
+    id         BIGSERIAL PRIMARY KEY,
+    run_id     TEXT COLLATE "C" NOT NULL,
+    body       TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+  );
+  CREATE TABLE graphrun_workers (
+    worker_id   TEXT COLLATE "C" PRIMARY KEY,
+    host        TEXT NOT NULL,
+    pid         INTEGER NOT NULL,
+    concurrency INTEGER NOT NULL,
+    running     INTEGER NOT NULL,
+    started_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    seen_at     TIMESTAMPTZ NOT NULL DEFAULT now()
+  );
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -156,13 +156,14 @@ export function interruptionEvents(
   log: readonly RunEvent[],
   timestamp: string,
   message: string,
+  code: 'server_restarted' | 'worker_lost' = 'server_restarted',
 ): RunEvent[] {
   const started = attemptStarts(log)
   const now = Date.parse(timestamp)
   let seq = last_seq
   const events: RunEvent[] = cutOffEvents(
     foldLog(log),
-    'cancelled: the run ended: server_restarted',
+    `cancelled: the run ended: ${code}`,
     (id) => now - (started.get(id) ?? now),
   ).map((e) => ({ ...e, run_id, seq: ++seq, timestamp }))
   const error: RunErrorEvent = {
@@ -170,7 +171,7 @@ export function interruptionEvents(
     run_id,
     seq: seq + 1,
     timestamp,
-    error: { code: 'server_restarted', message },
+    error: { code, message },
   }
   return [...events, error]
 }

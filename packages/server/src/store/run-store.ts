@@ -15,6 +15,7 @@ import type {
   RunStatus,
   RunSummary,
 } from '@graphrun/protocol'
+import type { ClusterStore } from './pg-cluster.js'
 
 export interface GraphRecord {
   /** Stable id derived from the file path and export name, e.g. `research-report`. */
@@ -46,6 +47,12 @@ export interface NewRun {
   started_at: string
   /** The point of another run this run continues from (what its start event says). */
   origin?: RunOrigin
+  /**
+   * With a shared store (`RunStore.cluster`): `queued`, no one executes it yet and any worker
+   * may claim it; `{ ttl_ms }`, this process executes it and holds lease attempt 1 from the start.
+   * Without one (and always in SQLite) the run is held by no lease.
+   */
+  held?: 'queued' | { ttl_ms: number }
 }
 
 export interface RunRecord extends NewRun {
@@ -77,6 +84,19 @@ export interface AppendOptions {
    * `waiting_input`. Absent: none pending.
    */
   waiting_input?: boolean
+  /**
+   * The lease this append is made under (PostgreSQL's distributed mode, store/pg-leases.ts): the
+   * batch is refused with `lease_lost` unless the run's row names this owner and attempt and the
+   * lease has not expired. Without one, a run another process holds a live lease on is refused
+   * the same way. SQLite, one process, has no leases and ignores it.
+   */
+  lease?: LeaseRef
+}
+
+/** Who holds a run (a worker's or a replica's id) and which claim of it that is. */
+export interface LeaseRef {
+  owner: string
+  attempt: number
 }
 
 /** One run's batch for appendEventsMany. */
@@ -107,7 +127,7 @@ export const AUTO_LAYOUTS_KEPT = 200
 
 export class StoreError extends Error {
   override readonly name = 'StoreError'
-  readonly code: 'not_found' | 'seq_conflict' | 'closed'
+  readonly code: 'not_found' | 'seq_conflict' | 'closed' | 'lease_lost'
   constructor(code: StoreError['code'], message: string) {
     super(message)
     this.code = code
@@ -162,7 +182,8 @@ export interface RunStore {
   /** Newest first. */
   listRuns(query: RunQuery): Promise<RunRecord[]>
   /**
-   * Ends every run still `running` or `paused` (left by a crash or a shutdown): appends, for each
+   * Ends every run still `running` or `paused` that no lease holds (left by a crash or a
+   * shutdown; a leased run is failover's, server/cluster-runs.ts): appends, for each
    * node still running, the `node_error` (code `cancelled`) or `node_skipped` a cut-off gives
    * (`cutOffEvents` of @graphrun/protocol), then an `error` event with code `server_restarted` and
    * `message`, and sets status `interrupted`.
@@ -176,5 +197,10 @@ export interface RunStore {
    * oldest first: what `graphrun serve --resume` resumes at start-up.
    */
   listUnresumed(): Promise<RunRecord[]>
+  /**
+   * What processes sharing this store need of each other (leases, wake-ups, control, workers):
+   * PostgreSQL's; undefined for SQLite, which one process owns.
+   */
+  readonly cluster?: ClusterStore
   close(): Promise<void>
 }
