@@ -164,6 +164,21 @@ const CASES: Case[] = [
     args: ['graph', seed, '--format', 'svg'],
     stderr: /--format must be mermaid or json, got "svg"/,
   },
+  {
+    name: 'a worker without a PostgreSQL store',
+    args: ['worker', '.', '--store', 'runs.db'],
+    stderr: /worker needs --store postgres:\/\/user@host:5432\/database/,
+  },
+  {
+    name: 'serve --queue on SQLite',
+    args: ['serve', '.', '--queue'],
+    stderr: /--queue needs --store postgres:\/\/…: the workers take runs from that database/,
+  },
+  {
+    name: 'a bad --lease-ms',
+    args: ['worker', '.', '--store', 'postgres://127.0.0.1/x', '--lease-ms', '5'],
+    stderr: /--lease-ms must be a whole number ≥ 100, got "5"/,
+  },
 ]
 
 describe.concurrent('bad input exits 2 with a message that says what to do', { timeout: 60_000 }, () => {

@@ -1,8 +1,9 @@
 // `graphrun serve --store postgres://…` as a real process on a database made for this file
 // (docs/storage.md, PostgreSQL): a run of examples/seed-pipeline.ts started over HTTP, its SSE
 // stream read to the end, its detail; then the server stopped and started again on the same
-// database answers the same run with the same bytes; a server killed with SIGKILL mid-run leaves
-// the run to be interrupted by the next start, and `graphrun run --resume --store` continues it.
+// database answers the same run with the same bytes; a server killed with SIGKILL mid-run holds
+// the run's lease until it expires, then the next server ends the run (`worker_lost`), and
+// `graphrun run --resume --store` continues it.
 // Skipped, saying why, without PostgreSQL unless GRAPHRUN_REQUIRE_SERVICES=1. The throw-away database comes from the server's test helper
 // (test-postgres.ts), the one place that creates and drops test databases.
 
@@ -25,11 +26,17 @@ interface Served {
 
 const running = new Set<StartedCli>()
 
-/** `graphrun serve examples --store <url> --port 0 --no-watch`, once it has printed its URL. */
+/**
+ * `graphrun serve examples --store <url> --port 0 --no-watch --lease-ms 1000`, once it has printed
+ * its URL (a short lease: a killed server's runs are taken over a second after it died).
+ */
 async function serve(store: string): Promise<Served> {
-  const cli = startCli(['serve', EXAMPLES, '--port', '0', '--no-watch', '--store', store], {
-    env: { JITI_FS_CACHE: 'false' },
-  })
+  const cli = startCli(
+    ['serve', EXAMPLES, '--port', '0', '--no-watch', '--store', store, '--lease-ms', '1000'],
+    {
+      env: { JITI_FS_CACHE: 'false' },
+    },
+  )
   running.add(cli)
   void cli.done.finally(() => running.delete(cli))
   const printed = /(http:\/\/127\.0\.0\.1:\d+)\/?\n/
@@ -164,7 +171,7 @@ describe.skipIf(skipWithoutPostgres())('graphrun serve --store postgres://…', 
     ).toEqual([[run_id, 'succeeded']])
   })
 
-  it('a server killed with SIGKILL mid-run leaves the run for the next start to interrupt', async () => {
+  it('a server killed with SIGKILL mid-run: once its lease expires, the next server ends the run worker_lost', async () => {
     const first = await serve(db.url)
     const started = await fetch(`${first.url}/api/graphs/seed-pipeline/runs`, { method: 'POST' })
     const { run_id } = (await started.json()) as { run_id: string }
@@ -178,8 +185,15 @@ describe.skipIf(skipWithoutPostgres())('graphrun serve --store postgres://…', 
     await first.cli.done
 
     const second = await serve(db.url)
+    // The run's lease names the killed server: not interrupted at start-up (it could be another
+    // live server's), but taken over once the lease expires (docs/distributed.md, Failover).
+    await expect
+      .poll(async () => (await api<RunDetailDto>(second.url, 'GET', `/api/runs/${run_id}`)).body.status, {
+        timeout: 10_000,
+      })
+      .toBe('interrupted')
     const detail = await api<RunDetailDto>(second.url, 'GET', `/api/runs/${run_id}`)
-    expect(detail.body).toMatchObject({ status: 'interrupted', error: { code: 'server_restarted' } })
+    expect(detail.body).toMatchObject({ status: 'interrupted', error: { code: 'worker_lost' } })
     const frames = await readStream(`${second.url}/api/runs/${run_id}/events`)
     expect(frames.map((f) => f.seq)).toEqual(frames.map((_, i) => i + 1))
     expect(frames.at(-1)?.type).toBe('error')

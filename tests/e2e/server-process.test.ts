@@ -631,7 +631,8 @@ describe('graphrun serve as a process', () => {
       const again = await api<RunDetailDto>(third.url, 'GET', `/api/runs/${run_id}`)
       expect(again.body.forks.map((f) => f.run_id)).toEqual([resumed_by])
       await stop(third)
-    })
+      // Three server starts from source: ~22 s on this project's 2-core machine.
+    }, 60_000)
   }
 
   // ARCHITECTURE.md, "Where code runs": a graph's code runs in worker threads.

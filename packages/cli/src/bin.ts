@@ -18,6 +18,7 @@ Commands:
   validate <file>     check a graph file: errors name the culprit, warnings are listed
   graph <file>        print a graph as a Mermaid flowchart or as JSON
   serve [workspace]   the HTTP API and studio for a folder of graph files (http://127.0.0.1:8000)
+  worker [workspace]  execute the runs "serve --queue" replicas queue in PostgreSQL (--store)
   runs [workspace]    list the runs a server stored (--status, --graph, --json)
 
 Exit codes: 0 succeeded · 1 the run failed or was cancelled · 2 bad usage or an unusable graph
@@ -44,6 +45,13 @@ const COMMANDS = {
       return undefined // the server keeps the process alive; it exits on a signal
     }
   },
+  worker: async () => {
+    const { worker } = await import('./worker.js')
+    return async (argv: string[]) => {
+      await worker(argv)
+      return undefined // the worker keeps the process alive; it exits on a signal
+    }
+  },
 } satisfies Record<string, () => Promise<(argv: string[]) => Promise<number | undefined>>>
 
 function isCommand(name: string): name is keyof typeof COMMANDS {
@@ -68,7 +76,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   }
   if (!isCommand(command)) {
     throw new UsageError(
-      `unknown command "${command}"; the commands are run, validate, graph, serve and runs`,
+      `unknown command "${command}"; the commands are run, validate, graph, serve, worker and runs`,
     )
   }
   return (await COMMANDS[command]())(rest)

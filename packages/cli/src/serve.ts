@@ -34,6 +34,12 @@ Options:
   --resume        once the graphs are loaded, resume every interrupted run no run resumes yet
                   (also GRAPHRUN_RESUME=1); executions that were running when the server
                   stopped run again
+  --lease-ms <n>  with a PostgreSQL --store: how long the lease on each run this server
+                  executes lasts unrenewed (default 10000); a run whose server died is taken
+                  over once it expires
+  --queue         with a PostgreSQL --store: execute nothing here, queue every run for the
+                  "graphrun worker" processes of that database (an API replica; see
+                  docs/distributed.md)
   -h, --help      show this help
 
 Examples:
@@ -41,6 +47,7 @@ Examples:
   graphrun serve . --port 9000
   graphrun serve examples --resume
   graphrun serve examples --store postgres://postgres@127.0.0.1:5432/graphrun
+  graphrun serve examples --store postgres://postgres@127.0.0.1:5432/graphrun --queue
   graphrun serve ~/graphs --host 0.0.0.0 --token "$(openssl rand -hex 16)"
 `
 
@@ -71,6 +78,23 @@ export function storeLocation(store: string | undefined, db: string | undefined,
   return resolve(store)
 }
 
+/** `--max-run-memory-mb`: whole MiB, at least 16 (undefined when not given). */
+export function memoryOption(text: string | undefined): number | undefined {
+  const memory = text === undefined ? undefined : Number(text)
+  if (memory !== undefined && !(Number.isInteger(memory) && memory >= 16)) {
+    throw new UsageError(`--max-run-memory-mb must be a whole number of MiB, at least 16, got "${text}"`)
+  }
+  return memory
+}
+
+/** `--lease-ms`: whole milliseconds, at least 100. */
+export function leaseOption(text: string): number {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 100)
+    throw new UsageError(`--lease-ms must be a whole number ≥ 100, got "${text}"`)
+  return value
+}
+
 export async function serve(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -84,6 +108,8 @@ export async function serve(argv: string[]): Promise<void> {
       'no-watch': { type: 'boolean' },
       'no-auto-layout': { type: 'boolean' },
       resume: { type: 'boolean' },
+      queue: { type: 'boolean' },
+      'lease-ms': { type: 'string' },
       'max-run-memory-mb': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -102,16 +128,14 @@ export async function serve(argv: string[]): Promise<void> {
   if (!['127.0.0.1', 'localhost', '::1'].includes(host) && values.token === undefined) {
     throw new UsageError(`--host ${host} exposes graph execution to the network: add --token <secret>`)
   }
-  const memoryText = values['max-run-memory-mb']
-  const memory = memoryText === undefined ? undefined : Number(memoryText)
-  if (memory !== undefined && !(Number.isInteger(memory) && memory >= 16)) {
-    throw new UsageError(
-      `--max-run-memory-mb must be a whole number of MiB, at least 16, got "${memoryText}"`,
-    )
-  }
+  const memory = memoryOption(values['max-run-memory-mb'])
   const workspace = resolve(positionals[0] ?? '.')
   const store = storeLocation(values.store, values.db, workspace)
+  if (values.queue === true && !isPostgresUrl(store))
+    throw new UsageError('--queue needs --store postgres://…: the workers take runs from that database')
   const server = await startServer({
+    ...(values.queue === true ? { queue: true } : {}),
+    ...(values['lease-ms'] === undefined ? {} : { lease_ms: leaseOption(values['lease-ms']) }),
     workspace,
     port,
     watch: values['no-watch'] !== true,
@@ -126,7 +150,9 @@ export async function serve(argv: string[]): Promise<void> {
   // Signals are handled before the URL is printed: a supervisor may stop us as soon as it sees it.
   closeOnSignals(server)
   const graphs = server.context.registry.list()
-  console.log(`graphrun serving ${workspace}`)
+  console.log(
+    `graphrun serving ${workspace}${values.queue === true ? ' (API replica: runs go to the workers)' : ''}`,
+  )
   console.log(
     `  ${graphs.length} graph${graphs.length === 1 ? '' : 's'}: ${graphs.map((g) => g.record.id).join(', ') || '(none yet)'}`,
   )

@@ -20,6 +20,7 @@ export const API_ERROR_STATUS = {
   invalid_state: 422,
   invalid_input: 422,
   internal: 500,
+  run_unreachable: 503,
 } as const
 
 export type ApiErrorCode = keyof typeof API_ERROR_STATUS

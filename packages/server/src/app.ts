@@ -10,6 +10,8 @@ import { resolve } from 'node:path'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import * as engine from '@graphrun/engine'
+import type { RunStatus } from '@graphrun/protocol'
+import { isLiveStatus } from '@graphrun/protocol'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import Fastify from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
@@ -17,12 +19,14 @@ import { ServerError, toServerError } from './errors.js'
 import { createThreadExecutor } from './exec/executor.js'
 import type { LoadWorkerOptions } from './exec/load-worker.js'
 import { createLoadWorkerEvaluator } from './exec/load-worker.js'
+import type { RunQueue } from './exec/run-queue.js'
 import type { WorkerExecutorOptions } from './exec/worker-executor.js'
 import { createWorkerExecutor } from './exec/worker-executor.js'
 import { createAutoLayouts } from './graphs/auto-layout.js'
 import { createInThreadEvaluator } from './graphs/graph-evaluator.js'
 import { createGraphRegistry } from './graphs/graph-registry.js'
 import { installBodyLimit, payloadTooLarge } from './http/body-limit.js'
+import type { ChangeFeed } from './http/change-feed.js'
 import { createChangeFeed } from './http/change-feed.js'
 import { registerChangeRoutes } from './http/change-routes.js'
 import type { ServerContext } from './http/context.js'
@@ -35,8 +39,11 @@ import { DEFAULT_SSE_OPTIONS } from './http/sse-stream.js'
 import { registerStudio } from './http/studio.js'
 import { createGraphLoader } from './loader/graph-loader.js'
 import { watchWorkspace } from './loader/watcher.js'
+import { createFailover } from './runs/failover.js'
+import type { RunManager } from './runs/run-manager.js'
 import { createRunManager } from './runs/run-manager.js'
 import { openRunStore } from './store/open-store.js'
+import type { ClusterStore } from './store/pg-cluster.js'
 import type { RunStore } from './store/run-store.js'
 import { StoreError } from './store/run-store.js'
 import { VERSION } from './version.js'
@@ -80,6 +87,16 @@ export interface AppOptions {
   workers?: WorkerExecutorOptions
   /** Options of the load worker (how long a file may take to load; its heap limit defaults to the run workers'). */
   loading?: LoadWorkerOptions
+  /**
+   * Distributed mode (docs/distributed.md), PostgreSQL only: queue runs for `graphrun worker`
+   * processes instead of executing them here (`serve --queue`). Requests are still checked here
+   * (the graph, its initial state, a restore point) before a run is created.
+   */
+  queue?: boolean
+  /** What this process is in the cluster (`serve`, `worker`): the start of its id. Default `serve`. */
+  role?: string
+  /** How long a lease on a run lasts unrenewed, with a shared store (default 10 s; RunManagerOptions.lease_ms). */
+  lease_ms?: number
 }
 
 /** What start-up did with one interrupted run when asked to resume them. */
@@ -135,7 +152,13 @@ export function defaultDb(workspace: string): string {
 export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
   const workspace = resolve(options.workspace)
   const store =
-    typeof options.db === 'object' ? options.db : await openRunStore(options.db ?? defaultDb(workspace))
+    typeof options.db === 'object'
+      ? options.db
+      : await openRunStore(options.db ?? defaultDb(workspace), options.role ?? 'serve')
+  if (options.queue === true && !store.cluster) {
+    await store.close()
+    throw new Error('--queue needs a PostgreSQL store (--store postgres://…): workers share runs through it')
+  }
   // Runs a previous process left running can never finish: say so before serving anything.
   await store.interruptRunning('the server stopped while this run was going')
 
@@ -173,9 +196,19 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
       })
   const registry = createGraphRegistry(store, evaluator, layouts, (change) => changes.graphsChanged(change))
   const executor = inThread ? createThreadExecutor() : createWorkerExecutor(options.workers)
+  const queue =
+    options.queue === true && store.cluster
+      ? // Imported only here: pg-boss is not loaded by a server that does not queue.
+        await (await import('./exec/run-queue.js')).openRunQueue(store.cluster.url, store.cluster, (error) =>
+          app.log.error({ err: error }, 'the run queue failed'),
+        )
+      : undefined
   const manager = createRunManager({
     store,
     executor,
+    ...(queue === undefined ? {} : { dispatch: queue }),
+    ...(options.lease_ms === undefined ? {} : { lease_ms: options.lease_ms }),
+    onLeaseLost: (run_id) => app.log.warn({ run_id }, 'lost the lease of a run: it goes on elsewhere'),
     onStoreError: (run_id, error) => app.log.error({ run_id, err: error }, 'could not store run events'),
     onListenerError: (run_id, error) => app.log.error({ run_id, err: error }, 'a run listener failed'),
     onStatus: (change) => changes.runsChanged(change),
@@ -228,7 +261,12 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
     status: 'ok' as const,
     version: VERSION,
     uptime_s: Math.round((Date.now() - context.started_at) / 1000),
+    role: options.queue === true ? ('api' as const) : ('serve' as const),
+    ...(store.cluster ? await clusterHealth(store, queue) : {}),
   }))
+  // Runs executing in other processes change status too: the change feed tells of those from
+  // the store's wake-ups (the run manager tells of its own).
+  const offRemote = store.cluster ? remoteRunChanges(store.cluster, manager, changes) : undefined
   registerGraphRoutes(app, context)
   registerRunRoutes(app, context)
   registerRestoreRoutes(app, context)
@@ -243,6 +281,17 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
         { run_id, details: error.details, err: error.cause },
         `run ${run_id} not resumed: ${error.message}`,
       )
+  // A server executing runs on a shared store takes over the runs of processes that are gone
+  // (a worker does so with its own sweep, within its concurrency: worker.ts).
+  const leaseMs = options.lease_ms ?? 10_000
+  const failover =
+    store.cluster && options.queue !== true && options.role !== 'worker'
+      ? createFailover(context, { lease_ms: leaseMs, resume: options.resume === true, log: app.log })
+      : undefined
+  const sweeper = failover
+    ? setInterval(() => void failover.sweep(100), Math.max(100, Math.floor(leaseMs / 2)))
+    : undefined
+  sweeper?.unref()
   const watcher =
     options.watch === false
       ? undefined
@@ -251,6 +300,7 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
   // Before connections are closed: live runs are interrupted (watchers receive that event), then
   // every open stream ends cleanly.
   app.addHook('preClose', async () => {
+    if (sweeper) clearInterval(sweeper)
     watcher?.close()
     await manager.shutdown('the server shut down while this run was going')
     await Promise.all([evaluator.close(), executor.close()])
@@ -258,10 +308,52 @@ export async function buildApp(options: AppOptions): Promise<GraphrunApp> {
     context.openStreams.clear()
   })
   app.addHook('onClose', async () => {
+    offRemote?.()
     await layouts?.close()
+    await queue?.close()
     await store.close()
   })
   return { app, context, load_errors, resumed }
+}
+
+/** What /api/health adds with a shared store: whether the database and the queue answer, the workers seen. */
+async function clusterHealth(store: RunStore, queue: RunQueue | undefined) {
+  const cluster = store.cluster as ClusterStore
+  const workers = await cluster.workers(WORKER_SEEN_MS).catch(() => undefined)
+  return {
+    store: { kind: 'postgres' as const, reachable: workers !== undefined, listening: cluster.listening() },
+    ...(queue === undefined
+      ? {}
+      : { queue: { kind: 'pg-boss' as const, reachable: await queue.reachable() } }),
+    workers: (workers ?? []).map(({ worker_id, host, pid, concurrency, running, seen_at }) => ({
+      worker_id,
+      host,
+      pid,
+      concurrency,
+      running,
+      seen_at,
+    })),
+  }
+}
+
+/** A worker whose heartbeat (every 2 s) is older than this is not listed as seen. */
+const WORKER_SEEN_MS = 10_000
+
+/**
+ * `runs_changed` for runs other processes execute: a wake-up whose status differs from the last
+ * one heard for that run (the first heard counts as a change). At most 10,000 runs are
+ * remembered; an ended run is forgotten.
+ */
+function remoteRunChanges(cluster: ClusterStore, manager: RunManager, changes: ChangeFeed): () => void {
+  const heard = new Map<string, string>()
+  return cluster.onAppended(({ run_id, status, graph_id }) => {
+    if (manager.isActive(run_id) || heard.get(run_id) === status) return
+    if (isLiveStatus(status as RunStatus)) {
+      if (heard.size >= 10_000) heard.delete(heard.keys().next().value as string)
+      heard.set(run_id, status)
+    } else heard.delete(run_id)
+    changes.runsChanged({ run_id, graph_id, status: status as RunStatus })
+  })
 }
 
 /** Each interrupted run no run resumes yet, continued by a new run (or left, saying why). */

@@ -32,3 +32,5 @@ export type {
 export { StoreError } from './store/run-store.js'
 export { openSqliteRunStore } from './store/sqlite-run-store.js'
 export { VERSION } from './version.js'
+export type { RunningWorker, WorkerOptions } from './worker.js'
+export { describeWorker, startWorker } from './worker.js'

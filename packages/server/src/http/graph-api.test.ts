@@ -162,7 +162,7 @@ describe('graphs of examples/', () => {
     const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version: string
     }
-    expect(answer.body).toEqual({ status: 'ok', version, uptime_s: expect.any(Number) })
+    expect(answer.body).toEqual({ status: 'ok', version, uptime_s: expect.any(Number), role: 'serve' })
   })
 
   it('/openapi.json is an OpenAPI 3 document listing every /api path', async () => {

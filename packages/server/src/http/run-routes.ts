@@ -9,9 +9,11 @@ import { isLiveStatus } from '@graphrun/protocol'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { ServerError } from '../errors.js'
-import { nodeResults } from '../runs/node-results.js'
+import type { NodeResultsFold } from '../runs/node-results.js'
+import { createNodeResultsFold, nodeResults } from '../runs/node-results.js'
 import type { RunRecord } from '../store/run-store.js'
 import type { ServerContext } from './context.js'
+import { remoteControl } from './remote-control.js'
 import { restoreRun } from './restore-routes.js'
 import { EventsQuery, InputBody, RunIdParams, RunsQuery } from './schemas.js'
 import { streamRun } from './sse-stream.js'
@@ -36,10 +38,11 @@ export async function runDetail(ctx: ServerContext, run_id: string): Promise<Run
   if (!run) throw new ServerError('not_found', `no run with id "${run_id}"`)
   // A live run's results come from the manager, an ended one's from the store; only a run stored
   // without them (interrupted, or older) is folded from its whole log.
+  const local = ctx.manager.nodeResults(run_id)
+  // A live run another process executes (distributed mode) is folded from its stored log.
+  const remote = local === undefined && isLiveStatus(run.status) ? await foldRemote(ctx, run_id) : undefined
   const nodes =
-    ctx.manager.nodeResults(run_id) ??
-    (await ctx.store.getNodeResults(run_id)) ??
-    (await foldLog(ctx, run_id))
+    local ?? remote?.list() ?? (await ctx.store.getNodeResults(run_id)) ?? (await foldLog(ctx, run_id))
   const forks = await ctx.store.listForks(run_id)
   return {
     ...runSummary(run),
@@ -49,7 +52,7 @@ export async function runDetail(ctx: ServerContext, run_id: string): Promise<Run
     ...(run.error === undefined ? {} : { error: run.error }),
     forks: forks.map(forkOf),
     nodes,
-    pending_inputs: ctx.manager.pendingInputs(run_id) ?? [],
+    pending_inputs: ctx.manager.pendingInputs(run_id) ?? remote?.pendingInputs() ?? [],
   }
 }
 
@@ -63,6 +66,14 @@ function forkOf(run: RunRecord): RunForkDto {
     status: run.status,
     started_at: run.started_at,
   }
+}
+
+async function foldRemote(ctx: ServerContext, run_id: string): Promise<NodeResultsFold> {
+  const events = await ctx.store.readEvents(run_id, 0)
+  const start = events[0]?.type === 'start' ? events[0] : undefined
+  const fold = createNodeResultsFold(start?.node_ids ?? [])
+  fold.apply(events)
+  return fold
 }
 
 async function foldLog(ctx: ServerContext, run_id: string): Promise<NodeResultDto[]> {
@@ -150,6 +161,14 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ServerContext): voi
         await answered
         return reply.code(202).send({ run_id, request_id })
       }
+      // Executing elsewhere: its holder checks the answer as the engine does, and says so.
+      const remote = await remoteControl(ctx, run_id, {
+        action: 'input',
+        request_id,
+        value,
+        ...(by === undefined ? {} : { by }),
+      })
+      if (remote === 'ok') return reply.code(202).send({ run_id, request_id })
       const run = await ctx.store.getRun(run_id)
       if (!run) throw new ServerError('not_found', `no run with id "${run_id}"`)
       throw new ServerError('run_ended', `run "${run_id}" has ended (${run.status}); it takes no answers`, {
@@ -165,7 +184,8 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ServerContext): voi
       { schema: { params: RunIdParams, tags: ['runs'] } },
       async (request, reply) => {
         const { run_id } = request.params
-        const result = ctx.manager.control(run_id, action)
+        let result = ctx.manager.control(run_id, action)
+        if (result === 'unknown') result = await remoteControl(ctx, run_id, { action })
         if (result === 'ok') return reply.code(202).send({ run_id, action })
         const run = await ctx.store.getRun(run_id)
         if (!run) throw new ServerError('not_found', `no run with id "${run_id}"`)

@@ -8,7 +8,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RunEvent } from '@graphrun/protocol'
-import { encodeSseComment, encodeSseEventJson, isTerminalEvent } from '@graphrun/protocol'
+import { encodeSseComment, encodeSseEventJson, isLiveStatus, isTerminalEvent } from '@graphrun/protocol'
 import type { CommittedBatch, RunManager } from '../runs/run-manager.js'
 import type { RunStore, StoredEventJson } from '../store/run-store.js'
 
@@ -116,51 +116,120 @@ export async function streamRun(request: StreamRequest): Promise<void> {
     if (!dropIfBehind()) writeBatch(batch)
   }
 
-  unsubscribe = manager.subscribe(run_id, (batch) => {
-    if (ended) return
-    if (!catchingUp) return writeLive(batch)
-    buffered.push(batch)
-    for (const json of batch.json) bufferedBytes += json.length
-    dropIfBehind()
-  })
-
-  // Catch up from the store, page by page, waiting for the socket to drain between pages.
-  for (;;) {
-    if (ended) return
-    const rows: StoredEventJson[] = await store.readEventsJson(run_id, lastSent, PAGE)
-    if (ended) return
-    let out = ''
-    let terminal = false
-    for (let i = 0; i < rows.length && !terminal; i++) {
-      const row = rows[i] as StoredEventJson
-      out += encodeSseEventJson(row.seq, row.type as RunEvent['type'], row.json)
-      lastSent = row.seq
-      terminal = TERMINAL_TYPES.has(row.type)
-    }
-    if (out !== '') res.write(out)
-    if (terminal) {
-      end()
-      return
-    }
-    // Drained before going live too, so the last page is not counted against the live cap.
-    if (res.writableLength > options.max_buffer_bytes / 2) {
-      await new Promise<void>((resolve) => {
-        // Both listeners go once either fires: a long catch-up must not pile up 'close' listeners.
-        const done = () => {
-          res.off('drain', done)
-          res.off('close', done)
-          resolve()
-        }
-        res.on('drain', done)
-        res.on('close', done)
+  /**
+   * A run this process does not execute (a worker or another replica does, on a shared store):
+   * every commit to it wakes this stream (store.cluster's notifications, sent by the database on
+   * commit), which then reads the store from its position — the store stays the only source of
+   * events, so the guarantees are those of a catch-up. Reads never overlap; a wake-up during one
+   * makes one more. After a lost connection, notifications may have been missed: read again.
+   */
+  let offWake: (() => void) | undefined
+  let woken = false
+  let pulling: Promise<void> | undefined
+  const pull = (): void => {
+    woken = true
+    if (pulling || catchingUp || ended) return
+    pulling = (async () => {
+      while (woken && !ended) {
+        woken = false
+        await readStore()
+      }
+    })()
+      .catch(() => end())
+      .finally(() => {
+        pulling = undefined
       })
-      if (ended) return
-    }
-    if (rows.length < PAGE) break
   }
+  const watchStore = () => {
+    const cluster = store.cluster
+    if (!cluster || offWake || ended) return
+    const offAppended = cluster.onAppended((note) => {
+      if (note.run_id === run_id && note.last_seq > lastSent) pull()
+    })
+    const offReconnect = cluster.onReconnect(pull)
+    offWake = () => {
+      offAppended()
+      offReconnect()
+    }
+  }
+
+  unsubscribe = manager.subscribe(
+    run_id,
+    (batch) => {
+      if (ended) return
+      if (!catchingUp) return writeLive(batch)
+      buffered.push(batch)
+      for (const json of batch.json) bufferedBytes += json.length
+      dropIfBehind()
+    },
+    // This process stopped writing the run (it lost its lease): the rest comes from the store.
+    () => {
+      unsubscribe = undefined
+      watchStore()
+      pull()
+    },
+  )
+  // Subscribed before the first read, so no commit between that read and going live is missed.
+  if (!unsubscribe) watchStore()
+  res.on('close', () => offWake?.())
+
+  /** Reads the store from the position, page by page, waiting for the socket to drain between pages. */
+  async function readStore(): Promise<void> {
+    for (;;) {
+      if (ended) return
+      const rows: StoredEventJson[] = await store.readEventsJson(run_id, lastSent, PAGE)
+      if (ended) return
+      let out = ''
+      let terminal = false
+      for (let i = 0; i < rows.length && !terminal; i++) {
+        const row = rows[i] as StoredEventJson
+        out += encodeSseEventJson(row.seq, row.type as RunEvent['type'], row.json)
+        lastSent = row.seq
+        terminal = TERMINAL_TYPES.has(row.type)
+      }
+      if (out !== '') res.write(out)
+      if (terminal) {
+        offWake?.()
+        end()
+        return
+      }
+      // Drained before going live too, so the last page is not counted against the live cap.
+      if (res.writableLength > options.max_buffer_bytes / 2) {
+        await new Promise<void>((resolve) => {
+          // Both listeners go once either fires: a long catch-up must not pile up 'close' listeners.
+          const done = () => {
+            res.off('drain', done)
+            res.off('close', done)
+            resolve()
+          }
+          res.on('drain', done)
+          res.on('close', done)
+        })
+        if (ended) return
+      }
+      if (rows.length < PAGE) return
+    }
+  }
+
+  await readStore()
+  if (ended) return
   catchingUp = false
   // Held within the cap while catching up, so written at once, not counted against it again.
   for (const batch of buffered.splice(0)) writeBatch(batch)
-  // Not live here (ended, or interrupted by a restart): the store had everything.
-  if (!unsubscribe && !ended) end()
+  if (ended) return
+  if (offWake) {
+    // A position past the end of a run that has ended: nothing will come (read once more first,
+    // in case its end was committed after the catch-up's last page).
+    const stored = await store.getRun(run_id)
+    if (stored !== undefined && !isLiveStatus(stored.status)) {
+      await readStore()
+      end()
+      return
+    }
+    // Woken while catching up: read what came meanwhile.
+    if (woken) pull()
+    return
+  }
+  // Not live here (ended, or interrupted by a restart) and no shared store: the store had everything.
+  if (!unsubscribe) end()
 }

@@ -14,13 +14,17 @@ import type {
   NodeResultDto,
   RunErrorEvent,
   RunEvent,
+  RunOrigin,
   RunStatus,
   TerminalEvent,
 } from '@graphrun/protocol'
-import { isTerminalEvent, statusAfter } from '@graphrun/protocol'
+import { isLiveStatus, isTerminalEvent, statusAfter } from '@graphrun/protocol'
 import type { ExecRun, GraphInfo, GraphSource, RunExecutor } from '../exec/executor.js'
 import { createThreadExecutor } from '../exec/executor.js'
-import type { RunStore } from '../store/run-store.js'
+import type { ClusterStore } from '../store/pg-cluster.js'
+import type { LeaseRef, RunStore } from '../store/run-store.js'
+import { StoreError } from '../store/run-store.js'
+import { interruptHeld } from './interrupt-held.js'
 import type { NodeResultsFold } from './node-results.js'
 import { createNodeResultsFold } from './node-results.js'
 
@@ -62,6 +66,31 @@ export interface StartRunRequest {
    * resolves, could miss a batch of a run that ends in a few microtasks.
    */
   listener?: BatchListener
+  /**
+   * A run created elsewhere (queued by an API replica) that this process claimed: its row
+   * exists, so it is not created again, and its events are appended under this lease.
+   */
+  adopt?: { run_id: string; lease: LeaseRef }
+}
+
+/**
+ * What a queued run's job carries (exec/run-queue.ts): everything a worker needs to start the
+ * run the way it was asked, without the graph (the worker has its own) or the origin's events
+ * (read from the store again: a job stays small).
+ */
+export interface RunJob {
+  run_id: string
+  graph_id: string
+  graph_version: string
+  initial_state: Record<string, unknown>
+  max_steps?: number
+  breakpoints?: readonly string[]
+  restore?: Omit<RestorePoint, 'events'>
+}
+
+/** Where a process that executes no runs (`serve --queue`) sends the ones it is asked for. */
+export interface RunDispatch {
+  enqueue(job: RunJob): Promise<void>
 }
 
 interface ActiveRun {
@@ -78,6 +107,10 @@ interface ActiveRun {
   results: NodeResultsFold
   /** Set on shutdown: the engine's remaining events are not stored. */
   detached: boolean
+  /** The lease its appends are made under (a shared store); undefined in SQLite. */
+  lease: LeaseRef | undefined
+  /** Told when this process stops writing the run without its end (its lease was lost). */
+  onDetach: Set<() => void>
   finished: Promise<TerminalEvent>
   resolveFinished: (event: TerminalEvent) => void
 }
@@ -97,6 +130,19 @@ export interface RunManagerOptions {
    * interrupted), once the store has it: the change stream (http/change-routes.ts) tells watchers.
    */
   onStatus?: (change: { run_id: string; graph_id: string; status: RunStatus }) => void
+  /**
+   * Leases on the runs this process executes, with a shared store (`store.cluster`): how long
+   * one lasts unrenewed (default 10 s) — a process frozen or cut off for longer loses its runs to
+   * failover, and writes nothing more of them. Renewed every third of it.
+   */
+  lease_ms?: number
+  /** Called when a run's lease is lost: the run goes on elsewhere (or is ended by failover). */
+  onLeaseLost?: (run_id: string) => void
+  /**
+   * Runs are not executed here but queued (`serve --queue`): `start` checks the request where
+   * the graph is evaluated, creates the run as queued and enqueues its job; a worker claims it.
+   */
+  dispatch?: RunDispatch
 }
 
 export type ControlResult = 'ok' | 'ended' | 'unknown'
@@ -105,8 +151,12 @@ export interface RunManager {
   /** Creates the run in the store and starts it; `finished` resolves once its end is committed. */
   start(request: StartRunRequest): Promise<{ run_id: string; finished: Promise<TerminalEvent> }>
   isActive(run_id: string): boolean
-  /** Listens to committed batches of an active run; undefined when the run is not active. */
-  subscribe(run_id: string, listener: BatchListener): (() => void) | undefined
+  /**
+   * Listens to committed batches of an active run; undefined when the run is not active.
+   * `detached` is called if this process stops writing the run before its end (lease lost):
+   * the rest of its log then comes from the store.
+   */
+  subscribe(run_id: string, listener: BatchListener, detached?: () => void): (() => void) | undefined
   /** `reason` is what a cancel's `cancelled` event says (default: stopped by a request). */
   control(run_id: string, action: 'cancel' | 'pause' | 'resume', reason?: string): ControlResult
   /** Per-node results of an active run, as of its stored events; undefined when not active. */
@@ -119,6 +169,12 @@ export interface RunManager {
    */
   answer(run_id: string, request_id: string, value: unknown, by?: string): Promise<void> | undefined
   activeCount(): number
+  /**
+   * A worker's graceful stop (docs/distributed.md): stores what is pending, then gives every
+   * leased run's lease back and stops it here without writing its end — failover on another
+   * worker ends it (`worker_lost`) and resumes it at once. Runs without a lease are left alone.
+   */
+  handBack(): Promise<string[]>
   /** Stores what is pending, stops every run and marks it interrupted. */
   shutdown(message: string): Promise<void>
 }
@@ -128,6 +184,90 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const executor = options.executor ?? createThreadExecutor()
   const maxBatch = options.max_batch ?? 1000
   const active = new Map<string, ActiveRun>()
+  const cluster: ClusterStore | undefined = store.cluster
+  const leaseMs = options.lease_ms ?? 10_000
+
+  /**
+   * This process no longer holds the run (its lease expired, or another claimed it): it stops the
+   * run here and writes nothing more of it — not even an ending; failover writes that. Whoever
+   * waits on `finished` gets an `error` worker_lost that is not stored.
+   */
+  const leaseLost = (run: ActiveRun) => {
+    if (!active.has(run.run_id)) return
+    run.detached = true
+    run.pending = []
+    dirty.delete(run)
+    run.handle.cancel("this process lost the run's lease")
+    options.onLeaseLost?.(run.run_id)
+    for (const detach of run.onDetach) detach()
+    run.resolveFinished({
+      type: 'error',
+      run_id: run.run_id,
+      seq: run.committedSeq + 1,
+      timestamp: new Date().toISOString(),
+      error: { code: 'worker_lost', message: "this process lost the run's lease; it goes on elsewhere" },
+    })
+    finish(run)
+  }
+
+  /**
+   * Claimed runs still being prepared (their graph evaluated in a run worker, which can take a
+   * while): their leases are renewed too, or a slow start would lose them to failover.
+   */
+  const adopting = new Map<string, LeaseRef>()
+
+  /** Renews every held lease a third of the way through; a run not renewed is lost. */
+  let renewing = false
+  const renew = async () => {
+    if (!cluster || renewing) return
+    const leased = [...active.values()].filter((r) => r.lease !== undefined && !r.detached)
+    if (leased.length === 0 && adopting.size === 0) return
+    renewing = true
+    try {
+      const held = await cluster.renewLeases(
+        [
+          ...leased.map((r) => ({ run_id: r.run_id, ...(r.lease as LeaseRef) })),
+          ...[...adopting].map(([run_id, lease]) => ({ run_id, ...lease })),
+        ],
+        leaseMs,
+      )
+      for (const run of leased) if (!held.has(run.run_id) && active.get(run.run_id) === run) leaseLost(run)
+    } catch {
+      // The database did not answer: try again next time; if the lease expires meanwhile, the
+      // next renewal finds it lost (and the appends were refused anyway).
+    } finally {
+      renewing = false
+    }
+  }
+  // Control requests from other processes (http/remote-control.ts) for the runs executing here.
+  const offControl = cluster?.handleControl(async (run_id, message) => {
+    const run = active.get(run_id)
+    if (!run || run.detached) return undefined
+    if (message.action === 'cancel') {
+      run.handle.cancel(message.reason ?? 'stopped by a request')
+      return { result: 'ok' }
+    }
+    if (message.action !== 'input') {
+      const ok = message.action === 'pause' ? run.handle.pause() : run.handle.resume()
+      return { result: ok ? 'ok' : 'ended' }
+    }
+    try {
+      await run.handle.answer(message.request_id, message.value, message.by)
+      return { result: 'ok' }
+    } catch (error) {
+      const { code, details } = error as { code?: unknown; details?: unknown }
+      return {
+        result: 'error',
+        error: {
+          code: typeof code === 'string' ? code : 'internal',
+          message: error instanceof Error ? error.message : String(error),
+          ...(details === undefined ? {} : { details }),
+        },
+      }
+    }
+  })
+  const renewer = cluster ? setInterval(() => void renew(), Math.max(50, Math.floor(leaseMs / 3))) : undefined
+  renewer?.unref()
 
   /**
    * Tells onStatus of the run's status once its batch is stored, when it changed. The status is
@@ -178,12 +318,15 @@ export function createRunManager(options: RunManagerOptions): RunManager {
             batches.map(({ run, events, json, last }) => ({
               run_id: run.run_id,
               events,
-              // The run's end carries its node results, so its detail never has to fold the log.
-              options: isTerminalEvent(last)
-                ? { json, node_results: run.results.list() }
-                : run.results.status() === 'waiting_input'
-                  ? { json, waiting_input: true }
-                  : { json },
+              options: {
+                json,
+                // The run's end carries its node results, so its detail never has to fold the log.
+                ...(isTerminalEvent(last) ? { node_results: run.results.list() } : {}),
+                ...(!isTerminalEvent(last) && run.results.status() === 'waiting_input'
+                  ? { waiting_input: true }
+                  : {}),
+                ...(run.lease === undefined ? {} : { lease: run.lease }),
+              },
             })),
           )
         } catch (error) {
@@ -195,6 +338,10 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       for (const [run, error] of unserializable) await cutOff(run, error)
       for (const [i, { run, events, json, last }] of batches.entries()) {
         const error = outcomes[i]
+        if (error instanceof StoreError && error.code === 'lease_lost') {
+          leaseLost(run)
+          continue
+        }
         if (error !== undefined) {
           await cutOff(run, error)
           continue
@@ -233,7 +380,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       error: { code: 'internal', message: 'the run could not be stored' },
     }
     try {
-      await store.appendEvents(run.run_id, [event])
+      await store.appendEvents(run.run_id, [event], run.lease === undefined ? {} : { lease: run.lease })
       run.committedSeq = event.seq
       const batch: CommittedBatch = { events: [event], json: [JSON.stringify(event)] }
       publish(run, batch)
@@ -260,6 +407,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const finish = (run: ActiveRun) => {
     active.delete(run.run_id)
     run.listeners.clear()
+    run.onDetach.clear()
   }
 
   const onEvent = (run: ActiveRun, event: RunEvent) => {
@@ -277,34 +425,115 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     }
   }
 
-  return {
-    async start(request) {
-      const run_id = globalThis.crypto.randomUUID()
-      // A graph the executor cannot load, an invalid initial state or a bad restore point throw
-      // here (a ServerError), before anything is written.
-      const prepared = await executor.prepare({
+  /**
+   * `serve --queue`: the request was checked where the graph is evaluated; the run is created
+   * queued and its job enqueued. A job that cannot be enqueued ends the run (claimed first: a
+   * queued run is written under a lease like any other) and the caller gets the error.
+   */
+  const queue = async (
+    run_id: string,
+    request: StartRunRequest,
+    prepared: { initial_state: Record<string, unknown>; origin?: RunOrigin; release(): void },
+  ): Promise<{ run_id: string; finished: Promise<TerminalEvent> }> => {
+    prepared.release()
+    const dispatch = options.dispatch as RunDispatch
+    await store.createRun({
+      run_id,
+      graph_id: request.graph_id,
+      graph_name: request.graph_name,
+      graph_version: request.graph_version,
+      initial_state: prepared.initial_state,
+      started_at: new Date().toISOString(),
+      ...(prepared.origin === undefined ? {} : { origin: prepared.origin }),
+      held: 'queued',
+    })
+    const finished = endOf(run_id)
+    options.onStatus?.({ run_id, graph_id: request.graph_id, status: 'running' })
+    const { events: _events, ...restore } = request.restore ?? { events: [] }
+    try {
+      await dispatch.enqueue({
         run_id,
-        graph: request.graph,
-        ...(request.evaluated === undefined ? {} : { evaluated: request.evaluated }),
-        ...(request.source === undefined ? {} : { source: request.source }),
-        initial_state: request.initial_state,
         graph_id: request.graph_id,
-        graph_name: request.graph_name,
         graph_version: request.graph_version,
+        initial_state: prepared.initial_state,
         ...(request.max_steps === undefined ? {} : { max_steps: request.max_steps }),
         ...(request.breakpoints === undefined ? {} : { breakpoints: request.breakpoints }),
-        ...(request.restore === undefined ? {} : { restore: request.restore }),
+        ...(request.restore === undefined ? {} : { restore: restore as Omit<RestorePoint, 'events'> }),
       })
-      try {
-        await store.createRun({
+    } catch (error) {
+      const claim = await cluster?.claimRun(run_id, leaseMs)
+      const event: RunErrorEvent = {
+        type: 'error',
+        run_id,
+        seq: 1,
+        timestamp: new Date().toISOString(),
+        error: { code: 'internal', message: `the run could not be queued: ${String(error)}` },
+      }
+      if (claim) await store.appendEvents(run_id, [event], { lease: claim }).catch(() => undefined)
+      throw error
+    }
+    return { run_id, finished }
+  }
+
+  /** The terminal event of a run executing elsewhere, once the store has it (wake-ups, then a read). */
+  const endOf = (run_id: string): Promise<TerminalEvent> =>
+    new Promise((resolve) => {
+      if (!cluster) return
+      let done = false
+      const check = async () => {
+        const run = await store.getRun(run_id).catch(() => undefined)
+        if (done || run === undefined || isLiveStatus(run.status)) return
+        const [last] = await store.readEvents(run_id, run.last_seq - 1)
+        if (done || last === undefined || !isTerminalEvent(last)) return
+        done = true
+        offAppended()
+        offReconnect()
+        resolve(last)
+      }
+      const offAppended = cluster.onAppended((note) => {
+        if (note.run_id === run_id && !isLiveStatus(note.status as RunStatus)) void check()
+      })
+      const offReconnect = cluster.onReconnect(() => void check())
+    })
+
+  return {
+    async start(request) {
+      const run_id = request.adopt?.run_id ?? globalThis.crypto.randomUUID()
+      if (request.adopt) adopting.set(run_id, request.adopt.lease)
+      // A graph the executor cannot load, an invalid initial state or a bad restore point throw
+      // here (a ServerError), before anything is written.
+      const prepared = await executor
+        .prepare({
           run_id,
+          graph: request.graph,
+          ...(request.evaluated === undefined ? {} : { evaluated: request.evaluated }),
+          ...(request.source === undefined ? {} : { source: request.source }),
+          initial_state: request.initial_state,
           graph_id: request.graph_id,
           graph_name: request.graph_name,
           graph_version: request.graph_version,
-          initial_state: prepared.initial_state,
-          started_at: new Date().toISOString(),
-          ...(prepared.origin === undefined ? {} : { origin: prepared.origin }),
+          ...(request.max_steps === undefined ? {} : { max_steps: request.max_steps }),
+          ...(request.breakpoints === undefined ? {} : { breakpoints: request.breakpoints }),
+          ...(request.restore === undefined ? {} : { restore: request.restore }),
         })
+        .catch((error: unknown) => {
+          adopting.delete(run_id)
+          throw error
+        })
+      if (options.dispatch) return queue(run_id, request, prepared)
+      try {
+        if (request.adopt === undefined) {
+          await store.createRun({
+            run_id,
+            graph_id: request.graph_id,
+            graph_name: request.graph_name,
+            graph_version: request.graph_version,
+            initial_state: prepared.initial_state,
+            started_at: new Date().toISOString(),
+            ...(prepared.origin === undefined ? {} : { origin: prepared.origin }),
+            ...(cluster ? { held: { ttl_ms: leaseMs } } : {}),
+          })
+        }
       } catch (error) {
         prepared.release()
         throw error
@@ -323,20 +552,27 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         listeners: new Set(request.listener === undefined ? [] : [request.listener]),
         results: createNodeResultsFold(request.graph.nodes.map((n) => n.id)),
         detached: false,
+        lease: request.adopt?.lease ?? (cluster ? { owner: cluster.id, attempt: 1 } : undefined),
+        onDetach: new Set(),
         finished,
         resolveFinished,
       }
       active.set(run_id, run)
+      adopting.delete(run_id)
       run.handle = prepared.start((event) => onEvent(run, event))
       options.onStatus?.({ run_id, graph_id: request.graph_id, status: 'running' })
       return { run_id, finished }
     },
     isActive: (run_id) => active.has(run_id),
-    subscribe(run_id, listener) {
+    subscribe(run_id, listener, detached) {
       const run = active.get(run_id)
       if (!run) return undefined
       run.listeners.add(listener)
-      return () => run.listeners.delete(listener)
+      if (detached) run.onDetach.add(detached)
+      return () => {
+        run.listeners.delete(listener)
+        if (detached) run.onDetach.delete(detached)
+      }
     },
     control(run_id, action, reason) {
       const run = active.get(run_id)
@@ -352,12 +588,31 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     pendingInputs: (run_id) => active.get(run_id)?.results.pendingInputs(),
     answer: (run_id, request_id, value, by) => active.get(run_id)?.handle.answer(request_id, value, by),
     activeCount: () => active.size,
+    async handBack() {
+      await flush()
+      const handed: string[] = []
+      for (const run of [...active.values()]) {
+        if (!cluster || run.lease === undefined || run.detached) continue
+        await cluster.expireLease(run.run_id, run.lease).catch(() => undefined)
+        leaseLost(run)
+        handed.push(run.run_id)
+      }
+      return handed
+    },
     async shutdown(message) {
+      if (renewer) clearInterval(renewer)
+      offControl?.()
       const runs = [...active.values()]
       await flush()
       for (const run of runs) {
         run.detached = true
         run.handle.cancel(message)
+      }
+      // Runs this process holds a lease on are its own to end; interruptRunning ends the others
+      // no lease holds (a shared store leaves leased runs of other processes alone).
+      for (const run of runs) {
+        if (run.lease !== undefined)
+          await interruptHeld(store, run.run_id, run.lease, message).catch(() => undefined)
       }
       await store.interruptRunning(message)
       // Live watchers get the interruption too, then the streams end.

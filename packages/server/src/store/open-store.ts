@@ -8,9 +8,14 @@ import { isPostgresUrl, openPgRunStore, redactPostgresUrl } from './pg-run-store
 import type { RunStore } from './run-store.js'
 import { openSqliteRunStore } from './sqlite-run-store.js'
 
-/** Opens the store `location` names (a PostgreSQL URL, else a SQLite file, created if missing). */
-export async function openRunStore(location: string): Promise<RunStore> {
-  return isPostgresUrl(location) ? openPgRunStore(location) : openSqliteRunStore(location)
+/**
+ * Opens the store `location` names (a PostgreSQL URL, else a SQLite file, created if missing).
+ * `role` (`serve`, `worker`, `cli`) starts this process's id among those sharing a PostgreSQL store.
+ */
+export async function openRunStore(location: string, role?: string): Promise<RunStore> {
+  return isPostgresUrl(location)
+    ? openPgRunStore(location, role === undefined ? {} : { role })
+    : openSqliteRunStore(location)
 }
 
 /** The store in words, for what `serve` prints: `PostgreSQL postgres://u:***@h/db` or `SQLite <file>`. */

@@ -4,6 +4,7 @@
 // two processes. Skipped, saying why, when PostgreSQL does not answer, unless
 // GRAPHRUN_REQUIRE_SERVICES=1 (test-postgres.ts).
 
+import { Client } from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Appended } from './pg-cluster.js'
 import { openPgRunStore, type PgRunStore } from './pg-run-store.js'
@@ -143,6 +144,34 @@ describe.skipIf(skipWithoutPostgres())('PostgreSQL cluster', () => {
     ])
     await b.cluster.leave()
     expect(await a.cluster.workers(10_000)).toEqual([])
+  })
+
+  it('an append and a read survive every connection of the database being cut; wake-ups resume', async () => {
+    await a.createRun(newRun('k1'))
+    await a.appendEvents('k1', [log('k1', 1)])
+    const reconnected = new Promise<void>((resolve) => {
+      const off = b.cluster.onReconnect(() => {
+        off()
+        resolve()
+      })
+    })
+    // What a restart does to each process: every backend of the database terminated at once.
+    const killer = new Client({ connectionString: db.url })
+    await killer.connect()
+    await killer.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    )
+    await killer.end()
+    await a.appendEvents('k1', [log('k1', 2), log('k1', 3)])
+    expect((await b.readEvents('k1', 0)).map((e) => e.seq)).toEqual([1, 2, 3])
+    await reconnected
+    const heard: number[] = []
+    const off = b.cluster.onAppended((note) => {
+      if (note.run_id === 'k1') heard.push(note.last_seq)
+    })
+    await a.appendEvents('k1', [log('k1', 4)])
+    await expect.poll(() => heard).toEqual([4])
+    off()
   })
 
   it('start-up interrupts only the runs no lease holds', async () => {

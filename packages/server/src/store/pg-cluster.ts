@@ -18,6 +18,7 @@ export const QUEUED = 'queue'
 
 const CONTROL_CHANNEL = 'graphrun_control'
 const REPLY_CHANNEL = 'graphrun_reply'
+const QUEUE_CHANNEL = 'graphrun_queued'
 const LIVE = `status IN ('running', 'paused')`
 
 /** A run's log grew: `<run_id> <last_seq> <status> <graph_id>` as pg-append.ts notifies it. */
@@ -58,6 +59,8 @@ export interface Claim extends LeaseRef {
 export interface ClusterStore {
   /** This process's id: the owner of its leases, the address of its control replies. */
   readonly id: string
+  /** The database's URL (the job queue opens its own connections to it). */
+  readonly url: string
   /**
    * Takes the run if it is live and no one holds an unexpired lease on it (a queued run, one
    * whose holder died or froze): the attempt is one more than the last. Undefined when taken.
@@ -89,6 +92,10 @@ export interface ClusterStore {
   leave(): Promise<void>
   /** Workers seen within the last `within_ms`. */
   workers(within_ms: number): Promise<WorkerInfo[]>
+  /** Wakes the workers: a job was enqueued (exec/run-queue.ts sends it after each one). */
+  notifyQueued(): Promise<void>
+  /** Called when any process enqueued a job, and after a reconnect. */
+  onQueued(listener: () => void): () => void
   /** Whether the listening connection is up (for /api/health). */
   listening(): boolean
   close(): Promise<void>
@@ -99,10 +106,13 @@ export function createClusterStore(pool: Pool, url: string, role: string): Clust
   const appended = new Set<(note: Appended) => void>()
   const reconnected = new Set<() => void>()
   const handlers = new Set<ControlHandler>()
+  const queued = new Set<() => void>()
   const waiting = new Map<string, (reply: ControlReply) => void>()
-  const listener = createListener(url, [EVENTS_CHANNEL, CONTROL_CHANNEL, REPLY_CHANNEL], {
+  const listener = createListener(url, [EVENTS_CHANNEL, CONTROL_CHANNEL, REPLY_CHANNEL, QUEUE_CHANNEL], {
     notify(channel, payload) {
-      if (channel === EVENTS_CHANNEL) {
+      if (channel === QUEUE_CHANNEL) {
+        for (const l of queued) l()
+      } else if (channel === EVENTS_CHANNEL) {
         const [run_id = '', last_seq = '0', status = '', graph_id = ''] = payload.split(' ')
         const note = { run_id, last_seq: Number(last_seq), status, graph_id }
         for (const l of appended) l(note)
@@ -118,6 +128,7 @@ export function createClusterStore(pool: Pool, url: string, role: string): Clust
     },
     reconnected() {
       for (const l of reconnected) l()
+      for (const l of queued) l()
     },
   })
 
@@ -159,6 +170,7 @@ export function createClusterStore(pool: Pool, url: string, role: string): Clust
 
   return {
     id,
+    url,
     async claimRun(run_id, ttl_ms) {
       const { rows } = await pool.query<{ lease_attempt: number; last_seq: number }>(
         `UPDATE runs SET lease_owner = $2, lease_attempt = lease_attempt + 1,
@@ -254,6 +266,13 @@ export function createClusterStore(pool: Pool, url: string, role: string): Clust
         started_at: r.started_at.toISOString(),
         seen_at: r.seen_at.toISOString(),
       }))
+    },
+    async notifyQueued() {
+      await pool.query(`SELECT pg_notify('${QUEUE_CHANNEL}', '')`)
+    },
+    onQueued(l) {
+      queued.add(l)
+      return () => queued.delete(l)
     },
     listening: () => listener.up(),
     async close() {

@@ -11,6 +11,7 @@
 import type { AutoLayoutDto, NodePosition, NodeResultDto, RunEvent } from '@graphrun/protocol'
 import type { PoolClient, QueryResultRow } from 'pg'
 import { DatabaseError, Pool } from 'pg'
+import type { PreparedBatch } from './pg-append.js'
 import { appendBatches, prepareBatches } from './pg-append.js'
 import type { ClusterStore } from './pg-cluster.js'
 import { createClusterStore, QUEUED } from './pg-cluster.js'
@@ -39,6 +40,25 @@ export interface PgRunStoreOptions {
 }
 
 const MAX_RUNS_PAGE = 500
+
+/** Waits before each retry after a dropped connection: ~4.6 s in all, about what a restart takes. */
+const RETRY_DELAYS_MS = [50, 250, 600, 1200, 2500]
+
+/**
+ * The connection broke (the server restarted or dropped it: `57P01` admin_shutdown and the other
+ * class 57/08 codes, a reset socket, node-postgres' "Connection terminated"), as opposed to an
+ * error of the statement itself.
+ */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code
+  if (
+    typeof code === 'string' &&
+    (/^(57P0[1-3]|08\d\d\d)$/.test(code) || /^E(CONNRESET|CONNREFUSED|PIPE)$/.test(code))
+  )
+    return true
+  const message = error instanceof Error ? error.message : ''
+  return /Connection terminated|connection error|terminating connection|Client was closed/i.test(message)
+}
 
 /** The status a run is shown with: a running run with input requests pending is `waiting_input`. */
 const SHOWN_STATUS = `(CASE WHEN status = 'running' AND waiting_input THEN 'waiting_input' ELSE status END)`
@@ -303,7 +323,53 @@ export class PgRunStore implements RunStore {
     if (batches.length === 0) return []
     // Serialized before the transaction: no connection is held while JSON.stringify runs.
     const prepared = prepareBatches(batches)
-    return this.#transaction((client) => appendBatches(client, prepared))
+    return this.#appendRetrying(prepared)
+  }
+
+  /**
+   * A database restart or a dropped connection must not end the runs being appended: the append
+   * is tried again on a new connection, up to 5 times over ~4.6 s. Whether the lost attempt
+   * committed cannot be known from the error (it may have died at COMMIT), so before each retry
+   * a batch whose events the store already holds, text for text at their seqs, counts as written
+   * — only this append can have written those exact texts there — and only the others go again.
+   */
+  async #appendRetrying(prepared: readonly PreparedBatch[]): Promise<(Error | undefined)[]> {
+    const outcomes: (Error | undefined)[] = prepared.map(() => undefined)
+    let pending = prepared.map((batch, i) => ({ batch, i }))
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const results = await this.#transaction((client) =>
+          appendBatches(
+            client,
+            pending.map((p) => p.batch),
+          ),
+        )
+        pending.forEach((p, k) => {
+          outcomes[p.i] = results[k]
+        })
+        return outcomes
+      } catch (error) {
+        if (!isConnectionError(error) || attempt >= RETRY_DELAYS_MS.length) throw error
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]))
+        const left = []
+        for (const p of pending) if (!(await this.#alreadyStored(p.batch).catch(() => false))) left.push(p)
+        pending = left
+        if (pending.length === 0) return outcomes
+      }
+    }
+  }
+
+  /** True when every event of the batch is stored at its seq with exactly its text. */
+  async #alreadyStored(batch: PreparedBatch): Promise<boolean> {
+    const { texts, events } = batch
+    if (texts instanceof Error || events.length === 0) return false
+    const first = (events[0] as RunEvent).seq
+    const { rows } = await this.#pool.query<[string]>({
+      text: 'SELECT data FROM events WHERE run_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq',
+      values: [batch.run_id, first, first + events.length],
+      rowMode: 'array',
+    })
+    return rows.length === events.length && rows.every(([data], i) => data === texts[i])
   }
 
   async getNodeResults(run_id: string): Promise<NodeResultDto[] | undefined> {
@@ -404,17 +470,33 @@ export class PgRunStore implements RunStore {
 
   async #query<R extends QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
     this.#open()
-    return (await this.#pool.query<R>(text, params)).rows
+    // Reads are tried again after a dropped connection (a database restart); writes are not,
+    // since a write whose connection died at its end may have happened.
+    const retry = /^\s*SELECT/i.test(text) ? RETRY_DELAYS_MS.length : 0
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await this.#pool.query<R>(text, params)).rows
+      } catch (error) {
+        if (!isConnectionError(error) || attempt >= retry) throw error
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]))
+      }
+    }
   }
 
   /** Events after `after_seq` as [seq, type, data] rows; no rows of an unknown run is not_found. */
   async #readRows(run_id: string, after_seq: number, limit?: number): Promise<[number, string, string][]> {
     this.#open()
-    const { rows } = await this.#pool.query<[number, string, string]>({
-      text: 'SELECT seq, type, data FROM events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
-      values: [run_id, after_seq, limit ?? null],
-      // Rows as arrays: no object per row, for pages of thousands of events.
-      rowMode: 'array',
+    const read = () =>
+      this.#pool.query<[number, string, string]>({
+        text: 'SELECT seq, type, data FROM events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+        values: [run_id, after_seq, limit ?? null],
+        // Rows as arrays: no object per row, for pages of thousands of events.
+        rowMode: 'array',
+      })
+    const { rows } = await read().catch(async (error: unknown) => {
+      if (!isConnectionError(error)) throw error
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[0]))
+      return read()
     })
     if (
       rows.length === 0 &&
