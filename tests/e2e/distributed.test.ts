@@ -10,11 +10,11 @@
 
 import type { RunDetailDto, RunEvent } from '@graphrun/protocol'
 import { createParser } from 'eventsource-parser'
-import { Client } from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createTestDatabase,
   skipWithoutPostgres,
+  sql,
   type TestDatabase,
 } from '../../packages/server/src/store/test-postgres.js'
 import { expectRunInvariants, type StartedCli, startCli, tempGraphs } from './cli-harness.js'
@@ -45,16 +45,6 @@ const SLOW_NODES = ['s1', 's2', 's3', 's4', 's5', 's6']
 const LEASE_MS = 1500
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function sql<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query(text, params)).rows as T[]
-  } finally {
-    await client.end()
-  }
-}
 
 interface Proc {
   cli: StartedCli

@@ -10,11 +10,11 @@
 import path from 'node:path'
 import type { RunDetailDto, RunEvent } from '@graphrun/protocol'
 import { createParser } from 'eventsource-parser'
-import { Client } from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createTestDatabase,
   skipWithoutPostgres,
+  sql,
   type TestDatabase,
 } from '../../packages/server/src/store/test-postgres.js'
 import { EXAMPLES, runCli, type StartedCli, startCli } from './cli-harness.js'
@@ -247,13 +247,3 @@ describe.skipIf(skipWithoutPostgres())('graphrun serve --store postgres://…', 
     expect(both.stderr).toContain('give --store or --db, not both')
   })
 })
-
-async function sql<T>(url: string, text: string, params: unknown[]): Promise<T[]> {
-  const client = new Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query(text, params)).rows as T[]
-  } finally {
-    await client.end()
-  }
-}

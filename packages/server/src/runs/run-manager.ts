@@ -22,7 +22,7 @@ import { isLiveStatus, isTerminalEvent, statusAfter } from '@graphrun/protocol'
 import type { ExecRun, GraphInfo, GraphSource, RunExecutor } from '../exec/executor.js'
 import { createThreadExecutor } from '../exec/executor.js'
 import type { ClusterStore } from '../store/pg-cluster.js'
-import type { LeaseRef, RunStore } from '../store/run-store.js'
+import type { LeaseRef, NewRun, RunStore } from '../store/run-store.js'
 import { StoreError } from '../store/run-store.js'
 import { interruptHeld } from './interrupt-held.js'
 import type { NodeResultsFold } from './node-results.js'
@@ -177,6 +177,25 @@ export interface RunManager {
   handBack(): Promise<string[]>
   /** Stores what is pending, stops every run and marks it interrupted. */
   shutdown(message: string): Promise<void>
+}
+
+/** The stored row of a run about to start, as the executor's `prepare` checked it. */
+function newRun(
+  run_id: string,
+  request: StartRunRequest,
+  prepared: { initial_state: Record<string, unknown>; origin?: RunOrigin },
+  held: NewRun['held'],
+): NewRun {
+  return {
+    run_id,
+    graph_id: request.graph_id,
+    graph_name: request.graph_name,
+    graph_version: request.graph_version,
+    initial_state: prepared.initial_state,
+    started_at: new Date().toISOString(),
+    ...(prepared.origin === undefined ? {} : { origin: prepared.origin }),
+    ...(held === undefined ? {} : { held }),
+  }
 }
 
 export function createRunManager(options: RunManagerOptions): RunManager {
@@ -437,16 +456,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   ): Promise<{ run_id: string; finished: Promise<TerminalEvent> }> => {
     prepared.release()
     const dispatch = options.dispatch as RunDispatch
-    await store.createRun({
-      run_id,
-      graph_id: request.graph_id,
-      graph_name: request.graph_name,
-      graph_version: request.graph_version,
-      initial_state: prepared.initial_state,
-      started_at: new Date().toISOString(),
-      ...(prepared.origin === undefined ? {} : { origin: prepared.origin }),
-      held: 'queued',
-    })
+    await store.createRun(newRun(run_id, request, prepared, 'queued'))
     const finished = endOf(run_id)
     options.onStatus?.({ run_id, graph_id: request.graph_id, status: 'running' })
     const { events: _events, ...restore } = request.restore ?? { events: [] }
@@ -523,16 +533,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       if (options.dispatch) return queue(run_id, request, prepared)
       try {
         if (request.adopt === undefined) {
-          await store.createRun({
-            run_id,
-            graph_id: request.graph_id,
-            graph_name: request.graph_name,
-            graph_version: request.graph_version,
-            initial_state: prepared.initial_state,
-            started_at: new Date().toISOString(),
-            ...(prepared.origin === undefined ? {} : { origin: prepared.origin }),
-            ...(cluster ? { held: { ttl_ms: leaseMs } } : {}),
-          })
+          await store.createRun(newRun(run_id, request, prepared, cluster ? { ttl_ms: leaseMs } : undefined))
         }
       } catch (error) {
         prepared.release()

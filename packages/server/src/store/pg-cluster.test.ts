@@ -32,7 +32,7 @@ describe.skipIf(skipWithoutPostgres())('PostgreSQL cluster', () => {
     db = await createTestDatabase()
     a = await openPgRunStore(db.url, { role: 'a' })
     b = await openPgRunStore(db.url, { role: 'b' })
-  })
+  }, 60_000)
 
   afterAll(async () => {
     await a?.close()
@@ -85,11 +85,12 @@ describe.skipIf(skipWithoutPostgres())('PostgreSQL cluster', () => {
   })
 
   it('renewing keeps a lease alive past its first ttl; expireLease hands it back at once', async () => {
-    await a.createRun({ ...newRun('r1'), held: { ttl_ms: 300 } })
+    // A 1 s lease renewed every 300 ms for 1.5 s (slack for a loaded machine's timers).
+    await a.createRun({ ...newRun('r1'), held: { ttl_ms: 1000 } })
     const lease = { run_id: 'r1', owner: a.cluster.id, attempt: 1 }
-    for (let i = 0; i < 4; i++) {
-      await sleep(150)
-      expect(await a.cluster.renewLeases([lease], 300)).toEqual(new Set(['r1']))
+    for (let i = 0; i < 5; i++) {
+      await sleep(300)
+      expect(await a.cluster.renewLeases([lease], 1000)).toEqual(new Set(['r1']))
     }
     expect(await b.cluster.claimRun('r1', 10_000)).toBeUndefined()
     await a.cluster.expireLease('r1', lease)

@@ -5,7 +5,6 @@
 // GRAPHRUN_REQUIRE_SERVICES=1 (test-postgres.ts).
 
 import type { LogEvent, RunEvent } from '@graphrun/protocol'
-import { Client } from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openPgRunStore, type PgRunStore, redactPostgresUrl } from './pg-run-store.js'
 import { MIGRATIONS, SCHEMA_VERSION } from './pg-schema.js'
@@ -15,19 +14,10 @@ import {
   createTestDatabase,
   POSTGRES_ADMIN_URL,
   skipWithoutPostgres,
+  sql,
   type TestDatabase,
 } from './test-postgres.js'
 import { log, newRun } from './test-runs.js'
-
-async function sql<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query(text, params)).rows as T[]
-  } finally {
-    await client.end()
-  }
-}
 
 describe.skipIf(skipWithoutPostgres())('PostgreSQL', () => {
   let db: TestDatabase
@@ -37,7 +27,7 @@ describe.skipIf(skipWithoutPostgres())('PostgreSQL', () => {
     db = await createTestDatabase()
     // Migrated once; each contract test then starts from empty tables.
     await (await openPgRunStore(db.url)).close()
-  })
+  }, 60_000)
 
   afterAll(async () => {
     for (const other of extra) await other.drop()

@@ -75,3 +75,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       admin(async (client) => void (await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))),
   }
 }
+
+/** One query on a connection of its own, closed after: for tests that look into a database. */
+export async function sql<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url })
+  await client.connect()
+  try {
+    return (await client.query(text, params)).rows as T[]
+  } finally {
+    await client.end()
+  }
+}
