@@ -2,11 +2,11 @@
 // two API replicas (`graphrun serve --queue`) and three workers (`graphrun worker`) on one
 // PostgreSQL. Runs started on either replica all complete, each exactly once; a watcher on one
 // replica of a run executing behind the other, reconnecting at random, gets the whole log once;
-// cancel from either replica reaches the run's worker; a worker killed with SIGKILL mid-run loses
-// the run to another, which resumes it without repeating what completed; a worker frozen with
-// SIGSTOP past its lease writes nothing once it wakes; every connection to the database cut
-// mid-run, the runs still complete. Skipped, saying why, without PostgreSQL unless
-// GRAPHRUN_REQUIRE_SERVICES=1.
+// cancel and answers from either replica reach the run's worker, which checks them; a worker
+// killed with SIGKILL mid-run loses the run to another, which resumes it without repeating what
+// completed; a worker frozen with SIGSTOP past its lease writes nothing once it wakes; every
+// connection to the database cut mid-run, the runs still complete; a worker stopped with SIGTERM
+// lets its run end. Skipped, saying why, without PostgreSQL unless GRAPHRUN_REQUIRE_SERVICES=1.
 
 import type { RunDetailDto, RunEvent } from '@graphrun/protocol'
 import { createParser } from 'eventsource-parser'
@@ -38,6 +38,17 @@ export default defineGraph({
   name: 'Slow',
   nodes: { s1: step('s1'), s2: step('s2'), s3: step('s3'), s4: step('s4'), s5: step('s5'), s6: step('s6') },
   edges: [[START, 's1'], ['s1', 's2'], ['s2', 's3'], ['s3', 's4'], ['s4', 's5'], ['s5', 's6'], ['s6', END]],
+})
+`,
+  'ask.ts': `import { defineGraph, START, END } from '@graphrun/engine'
+export default defineGraph({
+  name: 'Ask',
+  nodes: {
+    pick: {
+      run: async (s, ctx) => ({ picked: await ctx.ask({ prompt: 'Which one?', choices: ['red', 'blue'] }) }),
+    },
+  },
+  edges: [[START, 'pick'], ['pick', END]],
 })
 `,
 }
@@ -82,7 +93,7 @@ async function replica(dir: string, store: string): Promise<Proc> {
   const proc: Proc = { cli }
   procs.add(proc)
   const printed = /API {3}(http:\/\/127\.0\.0\.1:\d+)\/api/
-  await within(60_000, `replica start\n${cli.stdout()}`, cli.waitForStdout(printed))
+  await within(120_000, `replica start\n${cli.stdout()}`, cli.waitForStdout(printed))
   proc.url = printed.exec(cli.stdout())?.[1] as string
   return proc
 }
@@ -101,7 +112,7 @@ async function worker(dir: string, store: string): Promise<Proc> {
   ])
   const proc: Proc = { cli }
   procs.add(proc)
-  await within(60_000, 'worker start', cli.waitForStdout(/ready\n/))
+  await within(120_000, 'worker start', cli.waitForStdout(/ready\n/))
   proc.id = /graphrun worker (\S+)/.exec(cli.stdout())?.[1] as string
   return proc
 }
@@ -221,7 +232,7 @@ describe.skipIf(skipWithoutPostgres())(
         worker(ws.dir, db.url),
         worker(ws.dir, db.url),
       ])
-    }, 180_000)
+    }, 300_000)
 
     afterAll(async () => {
       for (const proc of procs) {
@@ -335,6 +346,38 @@ describe.skipIf(skipWithoutPostgres())(
       expect((await post(b.url as string, `/api/runs/${run_id}/pause`)).status).toBe(409)
     })
 
+    it('an answer sent to replica A reaches the run waiting on a worker; its engine checks it there', async () => {
+      const run_id = await start(b.url as string, 'ask')
+      const waiting = await waitForStatus(a.url as string, run_id, (s) => s === 'waiting_input')
+      const [request] = waiting.pending_inputs
+      expect(request).toMatchObject({ node_id: 'pick', prompt: 'Which one?', choices: ['red', 'blue'] })
+      const request_id = request?.request_id as string
+      // Refused by the engine on the worker, with its own code; the run still waits.
+      const wrong = await post(a.url as string, `/api/runs/${run_id}/input`, { request_id, value: 'green' })
+      expect(wrong.status).toBe(422)
+      expect(wrong.body).toMatchObject({ error: { code: 'invalid_input' } })
+      const unknown = await post(a.url as string, `/api/runs/${run_id}/input`, {
+        request_id: 'pick:1:9',
+        value: 'red',
+      })
+      expect(unknown.status).toBe(409)
+      expect(unknown.body).toMatchObject({ error: { code: 'input_not_pending' } })
+      const right = await post(a.url as string, `/api/runs/${run_id}/input`, {
+        request_id,
+        value: 'blue',
+        by: 'ann',
+      })
+      expect(right).toEqual({ status: 202, body: { run_id, request_id } })
+      const done = await waitForStatus(b.url as string, run_id, ended)
+      expect(done).toMatchObject({ status: 'succeeded', final_state: { picked: 'blue' } })
+      const log = await events(a.url as string, run_id)
+      expect(log.find((e) => e.type === 'input_received')).toMatchObject({
+        request_id,
+        value: 'blue',
+        by: 'ann',
+      })
+    })
+
     it('a worker killed with SIGKILL mid-run: another ends the run worker_lost and resumes it, reusing what completed', async () => {
       const run_id = await start(a.url as string, 'slow')
       const victim = await holder(run_id)
@@ -417,6 +460,21 @@ describe.skipIf(skipWithoutPostgres())(
       const next = await start(b.url as string, 'quick', { n: 2 })
       const { seqs } = await watchWithReconnects(a.url as string, next)
       expect(seqs).toEqual((await events(a.url as string, next)).map((e) => e.seq))
+    })
+
+    it('a worker stopped with SIGTERM lets its run end there, leaves the cluster and exits 0', async () => {
+      const run_id = await start(a.url as string, 'slow')
+      const stopping = await holder(run_id)
+      await completions(run_id, 1)
+      stopping.cli.child.kill('SIGTERM')
+      expect((await within(30_000, 'the worker to stop', stopping.cli.done)).code).toBe(0)
+      workers = workers.filter((w) => w !== stopping)
+      expect(stopping.cli.stdout()).toContain('SIGTERM: taking no new runs, letting running ones end')
+      const detail = await waitForStatus(a.url as string, run_id, ended)
+      expect(detail.status).toBe('succeeded')
+      expect(detail.forks).toEqual([])
+      const health = await get<{ workers: { worker_id: string }[] }>(a.url as string, '/api/health')
+      expect(health.workers.map((w) => w.worker_id)).not.toContain(stopping.id)
     })
   },
 )

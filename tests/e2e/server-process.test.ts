@@ -502,7 +502,8 @@ describe('graphrun serve as a process', () => {
       expect(stored.events).toEqual(seen?.events)
     }
     await stop(again)
-  })
+    // Two server starts from source and a 3 s run: ~19 s on this project's 2-core machine.
+  }, 60_000)
 
   it('killed -9 while a run waits for input, restarted with --resume: the resumed run asks again, takes the answer and succeeds', async () => {
     const asker = await askWorkspace(dir, linesDir)
