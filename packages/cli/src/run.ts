@@ -131,7 +131,8 @@ export async function run(argv: string[]): Promise<number> {
   const { graph, loaded } = source
 
   const continues = Object.entries(graph.definition.nodes).filter(
-    ([, spec]) => typeof spec === 'object' && spec !== null && spec.on_error === 'continue',
+    ([, spec]) =>
+      typeof spec === 'object' && spec !== null && 'on_error' in spec && spec.on_error === 'continue',
   )
   const info = {
     graph_name: source.graph_name,

@@ -31,14 +31,19 @@ export interface ContextSink {
   ask(exec: Execution, node_id: string, request: AskRequest, request_id: string): Promise<unknown>
 }
 
-/** The attempt's AbortSignal, made on first use (already aborted if the attempt was). */
 /** What the attempts of one node in one run share: made once, so a ctx carries one reference. */
 export interface NodeRun {
   /** `<lineage>:<node_id>:`, the execution key without its iteration. */
   key_prefix: string
+  /**
+   * What request ids and execution keys put before the node id: '' in the run's graph,
+   * `research:1/` inside the first execution of subgraph node `research` (subgraph-run.ts).
+   */
+  id_prefix: string
   sink: ContextSink
 }
 
+/** The attempt's AbortSignal, made on first use (already aborted if the attempt was). */
 export function signalOf(exec: Execution): AbortSignal {
   if (!exec.controller) {
     exec.controller = new AbortController()
@@ -103,7 +108,12 @@ class AttemptContext implements NodeContext {
   ask(request: AskRequest): Promise<unknown> {
     const exec = this.#exec
     exec.asks += 1
-    return this.#node.sink.ask(exec, this.node_id, request, `${this.node_id}:${exec.iteration}:${exec.asks}`)
+    return this.#node.sink.ask(
+      exec,
+      this.node_id,
+      request,
+      `${this.#node.id_prefix}${this.node_id}:${exec.iteration}:${exec.asks}`,
+    )
   }
 }
 

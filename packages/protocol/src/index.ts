@@ -67,6 +67,7 @@ export type {
   TerminalEvent,
 } from './events.js'
 export {
+  isInnerEvent,
   isLiveStatus,
   isTerminalEvent,
   nodeStatusAfter,
@@ -92,6 +93,7 @@ export {
   foldRun,
   idleNode,
   nodesInOrder,
+  pathKey,
   progressOf,
 } from './run-fold.js'
 export { encodeSseComment, encodeSseData, encodeSseEvent, encodeSseEventJson } from './sse.js'
