@@ -25,6 +25,7 @@ export type {
   RunDetailDto,
   RunForkDto,
   RunSummaryDto,
+  SubgraphDto,
 } from './dtos.js'
 export type {
   ApiErrorBody,
