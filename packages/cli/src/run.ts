@@ -20,6 +20,7 @@ import { createPlainView } from './render-plain.js'
 import { createTtyView } from './render-tty.js'
 import { resumeStoredRun } from './resume.js'
 import type { RunView } from './run-view.js'
+import { innerLabels } from './run-view.js'
 import { styleFor } from './style.js'
 import { UsageError } from './usage-error.js'
 
@@ -138,6 +139,7 @@ export async function run(argv: string[]): Promise<number> {
     graph_name: source.graph_name,
     file: loaded.shown,
     node_ids: graph.nodes.map((n) => n.id),
+    inner_labels: innerLabels(graph.nodes),
     continue_ids: new Set(continues.map(([id]) => id)),
     ...(source.origin === undefined ? {} : { origin: source.origin }),
   }
