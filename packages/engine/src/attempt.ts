@@ -111,6 +111,7 @@ export function createAttempts(
       timer: undefined,
       settled: false,
       asks: 0,
+      on_abort: undefined,
     }
     running.add(exec)
     const node_id = node.id

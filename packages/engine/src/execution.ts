@@ -22,6 +22,11 @@ export interface Execution {
   settled: boolean
   /** `ctx.ask` calls so far: the n of the n-th ask's request id. */
   asks: number
+  /**
+   * Told when the attempt is aborted: a subgraph node's run listens here (subgraph-run.ts),
+   * without the AbortController a listener on its signal would make per execution.
+   */
+  on_abort: (() => void) | undefined
 }
 
 export interface ContextSink {
@@ -55,6 +60,7 @@ export function signalOf(exec: Execution): AbortSignal {
 export function abortExecution(exec: Execution, reason: unknown): void {
   exec.abort_reason = reason
   exec.controller?.abort(reason)
+  exec.on_abort?.()
 }
 
 /**

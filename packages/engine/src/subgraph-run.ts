@@ -19,8 +19,8 @@ import type { SubgraphPlan } from './define-graph.js'
 import { abortAll, cutOffEvent, startGrace } from './ending.js'
 import type { EventInit } from './event-log.js'
 import type { Execution } from './execution.js'
-import { signalOf } from './execution.js'
 import type { HumanInput } from './human-input.js'
+import type { InitialStateResult } from './initial-state.js'
 import { validateInitialState } from './initial-state.js'
 import type { Lifecycle, TerminalInit } from './lifecycle.js'
 import type { Plan } from './plan.js'
@@ -91,7 +91,7 @@ function subgraphFailed(name: string, failed: readonly string[]): Error {
   return err
 }
 
-async function runSubgraph(
+function runSubgraph(
   shared: RunShared,
   path: string[],
   id_prefix: string,
@@ -100,19 +100,33 @@ async function runSubgraph(
   outer: Readonly<Record<string, unknown>>,
 ): Promise<unknown> {
   const name = path.join('/')
-  const input = spec.input ? spec.input(outer) : outer
-  const checked = await validateInitialState(spec.graph, input)
-  if (!checked.ok) {
-    const err = new Error(`subgraph "${name}": ${checked.message}`)
-    err.name = 'InvalidState'
-    err.stack = undefined
-    throw err
+  const input = (spec.input ? spec.input(outer) : outer) ?? {}
+  const run = (checked: InitialStateResult): Promise<unknown> => {
+    if (!checked.ok) {
+      const err = new Error(`subgraph "${name}": ${checked.message}`)
+      err.name = 'InvalidState'
+      err.stack = undefined
+      return Promise.reject(err)
+    }
+    if (exec.abort_reason !== undefined) return Promise.reject(exec.abort_reason)
+    return new Promise<Record<string, unknown>>((resolve, reject) =>
+      startInner(shared, path, id_prefix, exec, getPlan(spec.graph), checked.state, resolve, reject),
+    ).then((final) => (spec.output ? spec.output(final, outer) : changedKeys(final, outer)))
   }
-  if (exec.abort_reason !== undefined) throw exec.abort_reason
-  const final = await new Promise<Record<string, unknown>>((resolve, reject) =>
-    startInner(shared, path, id_prefix, exec, getPlan(spec.graph), checked.state, resolve, reject),
-  )
-  return spec.output ? spec.output(final, outer) : changedKeys(final, outer)
+  // Without a schema the check is synchronous: the inner graph starts in the same tick.
+  if (spec.graph.definition.state === undefined) {
+    const plain = input !== null && typeof input === 'object' && !Array.isArray(input)
+    return run(
+      plain
+        ? { ok: true, state: { ...(input as Record<string, unknown>) } }
+        : {
+            ok: false,
+            state: {},
+            message: `the initial state must be a JSON object, got ${Array.isArray(input) ? 'an array' : typeof input}`,
+          },
+    )
+  }
+  return validateInitialState(spec.graph, input).then(run)
 }
 
 const NO_BREAKPOINTS: ReadonlySet<number> = new Set()
@@ -282,11 +296,10 @@ function startInner(
     retryDue: () => advance(),
   })
 
-  const signal = signalOf(exec)
   const handle = { advance }
   const detach = () => {
     ended = true
-    signal.removeEventListener('abort', onAbort)
+    exec.on_abort = undefined
     shared.running.delete(handle)
   }
 
@@ -331,11 +344,11 @@ function startInner(
   function onAbort() {
     const life = shared.life()
     if (life.type === 'ending') return end(life.init, false)
-    const reason: unknown = signal.reason
+    const reason: unknown = exec.abort_reason
     const message = reason instanceof Error ? reason.message : `subgraph "${name}" was aborted`
     end({ type: 'cancelled', reason: message }, true)
   }
-  signal.addEventListener('abort', onAbort)
+  exec.on_abort = onAbort
   shared.running.add(handle)
   if (!routeOf(START_INDEX)) return
   advance()
