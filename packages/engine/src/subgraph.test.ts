@@ -380,6 +380,101 @@ describe('a graph as a node', () => {
   })
 })
 
+describe('the outer graph’s node rules apply to a subgraph node', () => {
+  it('retry runs the whole inner graph again; on_error continue lets dependents run', async () => {
+    let calls = 0
+    const flaky = research(async () => {
+      calls += 1
+      if (calls === 1) throw new Error('first try fails')
+      return { found: 'second' }
+    })
+    const outer = defineGraph({
+      name: 'Outer',
+      nodes: {
+        research: subgraph(flaky, { retry: { attempts: 2, backoff_ms: 1, jitter: false } }),
+        broken: subgraph(
+          research(async () => {
+            throw new Error('always')
+          }),
+          { on_error: 'continue' },
+        ),
+        after: (s) => ({ seen: s.summary }),
+      },
+      edges: [
+        [START, 'research'],
+        ['research', 'broken'],
+        ['broken', 'after'],
+        ['after', END],
+      ],
+    })
+    const { events, terminal } = await run(outer)
+    expect(steps(events)).toEqual([
+      '1 start',
+      '2 node_start research',
+      '3 node_start research/fetch',
+      '4 node_error research/fetch',
+      '5 node_skipped research/summarize',
+      '6 node_error research',
+      '7 node_start research',
+      '8 node_start research/fetch',
+      '9 node_complete research/fetch',
+      '10 node_start research/summarize',
+      '11 node_complete research/summarize',
+      '12 node_complete research',
+      '13 node_start broken',
+      '14 node_start broken/fetch',
+      '15 node_error broken/fetch',
+      '16 node_skipped broken/summarize',
+      '17 node_error broken',
+      '18 node_start after',
+      '19 node_complete after',
+      '20 complete',
+    ])
+    expect(events[5]).toMatchObject({ attempt: 1, will_retry: true, error: { name: 'SubgraphFailed' } })
+    expect(events[6]).toMatchObject({ attempt: 2, iteration: 1 })
+    expect(terminal).toMatchObject({ status: 'succeeded', final_state: { seen: 'SECOND' } })
+  })
+
+  it('a write conflict inside a subgraph ends the run with write_conflict, naming the path', async () => {
+    const racing = defineGraph({
+      name: 'Racing',
+      nodes: {
+        a: async () => {
+          await sleep(5)
+          return { k: 'a' }
+        },
+        b: async () => {
+          await sleep(20)
+          return { k: 'b' }
+        },
+      },
+      edges: [
+        [START, 'a'],
+        [START, 'b'],
+      ],
+    })
+    const outer = defineGraph({ name: 'Outer', nodes: { race: racing }, edges: [[START, 'race']] })
+    const { events, terminal } = await run(outer)
+    expect(steps(events)).toEqual([
+      '1 start',
+      '2 node_start race',
+      '3 node_start race/a',
+      '4 node_start race/b',
+      '5 node_complete race/a',
+      '6 node_error race/b',
+      '7 node_error race',
+      '8 error',
+    ])
+    expect(events[5]).toMatchObject({ error: { name: 'WriteConflict' } })
+    expect(terminal).toMatchObject({
+      error: {
+        code: 'write_conflict',
+        details: { key: 'k', nodes: ['a', 'b'], node_id: 'race', node_path: ['race', 'b'] },
+      },
+    })
+  })
+})
+
 describe('the outer run’s control reaches inside', () => {
   it('cancel: the running inner node, then the subgraph node, end cancelled; nothing follows', async () => {
     const handle = runGraph(report(research((_s, ctx) => untilAborted(ctx.signal))))
@@ -465,6 +560,21 @@ describe('the outer run’s control reaches inside', () => {
     expect(() => runGraph(report(), {}, { breakpoints: ['plan/fetch'] })).toThrow(
       /unknown node "plan\/fetch"/,
     )
+  })
+
+  it('a cancel while paused at an inner breakpoint skips the held inner node', async () => {
+    const handle = runGraph(report(), {}, { breakpoints: ['research/summarize'] })
+    await when(handle, (e) => e.type === 'paused')
+    handle.cancel()
+    const { events } = await collect(handle)
+    expect(steps(events).slice(5)).toEqual([
+      '6 node_complete research/fetch',
+      '7 paused research/summarize',
+      '8 node_skipped research/summarize',
+      '9 node_error research',
+      '10 cancelled',
+    ])
+    expect(events[7]).toMatchObject({ reason: 'cancelled' })
   })
 
   it('max_steps counts inner executions against the run', async () => {
