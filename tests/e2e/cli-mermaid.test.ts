@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { EXAMPLES, runCli, tempGraphs } from './cli-harness.js'
 
 interface MermaidChart {
-  nodes: Map<string, { label: string; shape: 'box' | 'rounded' }>
+  /** `parent`: the `subgraph` block a node is declared in. A block is a node too (edges join it). */
+  nodes: Map<string, { label: string; shape: 'box' | 'rounded' | 'subgraph'; parent?: string }>
   edges: { from: string; to: string; dotted: boolean; label: string }[]
 }
 
@@ -29,9 +30,24 @@ function parseFlowchart(text: string): MermaidChart {
   const lines = text.split('\n')
   expect(lines[0]).toBe('flowchart TD')
   const chart: MermaidChart = { nodes: new Map(), edges: [] }
+  const blocks: string[] = []
+  const parent = () => (blocks.length > 0 ? { parent: blocks[blocks.length - 1] as string } : {})
   for (const [index, raw] of lines.slice(1).entries()) {
     const line = raw.trim()
     if (line === '' || line.startsWith('%%') || /^(classDef|class) /.test(line)) continue
+    const block = new RegExp(`^subgraph (${ID})\\["([^"]*)"\\]$`).exec(line)
+    if (block) {
+      const [, id, label] = block as unknown as [string, string, string]
+      expect(chart.nodes.has(id), `node ${id} declared twice`).toBe(false)
+      chart.nodes.set(id, { label: unescapeLabel(label), shape: 'subgraph', ...parent() })
+      blocks.push(id)
+      continue
+    }
+    if (line === 'direction TB' && blocks.length > 0) continue
+    if (line === 'end') {
+      expect(blocks.pop(), `line ${index + 2}: an end without a subgraph`).toBeDefined()
+      continue
+    }
     const node = new RegExp(`^(${ID})(?:\\["([^"]*)"\\]|\\("([^"]*)"\\))$`).exec(line)
     if (node) {
       const [, id, box, rounded] = node as unknown as [string, string, string | undefined, string | undefined]
@@ -39,7 +55,11 @@ function parseFlowchart(text: string): MermaidChart {
       expect(chart.nodes.has(id), `node ${id} declared twice`).toBe(false)
       const label = box ?? rounded ?? ''
       expect(label).not.toMatch(/["<>`]/)
-      chart.nodes.set(id, { label: unescapeLabel(label), shape: box === undefined ? 'rounded' : 'box' })
+      chart.nodes.set(id, {
+        label: unescapeLabel(label),
+        shape: box === undefined ? 'rounded' : 'box',
+        ...parent(),
+      })
       continue
     }
     const edge = new RegExp(`^(${ID}) (-->|-\\.->)(?:\\|([^|"]*)\\|)? (${ID})$`).exec(line)
@@ -56,6 +76,7 @@ function parseFlowchart(text: string): MermaidChart {
     }
     throw new Error(`line ${index + 2} is not flowchart syntax: ${raw}`)
   }
+  expect(blocks, 'every subgraph block is closed').toEqual([])
   for (const edge of chart.edges) {
     expect(chart.nodes.has(edge.from), `edge from undeclared ${edge.from}`).toBe(true)
     expect(chart.nodes.has(edge.to), `edge to undeclared ${edge.to}`).toBe(true)
@@ -123,6 +144,33 @@ describe.concurrent('graph --format mermaid', { timeout: 60_000 }, () => {
       if (name === 'big-graph') expect(chart.nodes.size).toBe(1002)
     })
   }
+
+  it('composed-report: a subgraph node is a subgraph block holding its graph', async () => {
+    const result = await runCli(['graph', path.join(EXAMPLES, 'composed-report.ts')])
+    expect(result.code, result.stderr).toBe(0)
+    const chart = parseFlowchart(result.stdout)
+    expect(chart.nodes.get('research')).toEqual({ label: 'Web research', shape: 'subgraph' })
+    const inside = [...chart.nodes]
+      .filter(([, n]) => n.parent === 'research')
+      .map(([id, n]) => `${id} ${n.label}`)
+    expect(inside).toEqual([
+      'research__start__ START',
+      'research__search search',
+      'research__read Read sources',
+      'research__summarize summarize',
+      'research__end__ END',
+    ])
+    expect(chart.edges.map((e) => `${e.from} -> ${e.to}`)).toEqual([
+      'research__start__ -> research__search',
+      'research__search -> research__read',
+      'research__read -> research__summarize',
+      'research__summarize -> research__end__',
+      '__start__ -> plan',
+      'plan -> research',
+      'research -> write',
+      'write -> __end__',
+    ])
+  })
 
   const files = tempGraphs({
     'awkward.ts': `import { defineGraph, END, START } from '@graphrun/engine'

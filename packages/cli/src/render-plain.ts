@@ -13,7 +13,7 @@ export function createPlainView(out: NodeJS.WritableStream, info: RunInfo): RunV
   const tracker = createRunTracker(info.node_ids)
   const options = {
     style,
-    idWidth: idColumnWidth(info.node_ids),
+    idWidth: idColumnWidth([...info.node_ids, ...(info.inner_labels ?? [])]),
     starts: true,
     continue_ids: info.continue_ids,
   }

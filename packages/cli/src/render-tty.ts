@@ -10,7 +10,7 @@ import { progressOf } from '@graphrun/protocol'
 import { formatDuration } from './format.js'
 import { createRunTracker } from './run-tracker.js'
 import type { RunInfo, RunView } from './run-view.js'
-import { eventLine, headerLine, idColumnWidth, summaryLines } from './run-view.js'
+import { eventLine, headerLine, idColumnWidth, nodeLabel, summaryLines } from './run-view.js'
 import type { Style } from './style.js'
 import { fitWidth } from './style.js'
 
@@ -22,7 +22,7 @@ const SHOW_CURSOR = '\x1b[?25h'
 
 export function createTtyView(out: NodeJS.WriteStream, info: RunInfo, style: Style): RunView {
   const tracker = createRunTracker(info.node_ids)
-  const idWidth = idColumnWidth(info.node_ids)
+  const idWidth = idColumnWidth([...info.node_ids, ...(info.inner_labels ?? [])])
   const options = { style, idWidth, starts: false, continue_ids: info.continue_ids }
   let pending: string[] = [headerLine(info, style)]
   let liveHeight = 0
@@ -50,7 +50,7 @@ export function createTtyView(out: NodeJS.WriteStream, info: RunInfo, style: Sty
         node.progress_message ?? '',
       ].filter(Boolean)
       lines.push(
-        `  ${spinner} ${node.id.padEnd(idWidth)} ${formatDuration(now - since).padStart(6)}${
+        `  ${spinner} ${nodeLabel(node.id, node.node_path).padEnd(idWidth)} ${formatDuration(now - since).padStart(6)}${
           extra.length > 0 ? style.dim(`  ${extra.join(' ')}`) : ''
         }`,
       )

@@ -6,7 +6,7 @@
  */
 
 import type { NodeFold, RunEvent, RunFold, SerializedError } from '@graphrun/protocol'
-import { createRunFold, foldEventsInPlace, nodesInOrder } from '@graphrun/protocol'
+import { createRunFold, foldEventsInPlace, nodesInOrder, pathKey } from '@graphrun/protocol'
 
 export interface RunningNode {
   node: NodeFold
@@ -19,7 +19,10 @@ export interface RunTracker {
   readonly run: RunFold
   /** When the tracker was created (performance.now). */
   readonly since: number
-  /** The nodes running now (a failed attempt waiting for its retry included), in start order. */
+  /**
+   * The nodes running now (a failed attempt waiting for its retry included), in start order;
+   * nodes inside subgraphs too (their `node_path` set).
+   */
   running(): RunningNode[]
   /** The last error of every node whose last attempt failed, in the graph's node order. */
   failures(): [node_id: string, error: SerializedError][]
@@ -37,7 +40,7 @@ export function createRunTracker(node_ids: readonly string[], now = performance.
     running() {
       const list: RunningNode[] = []
       for (const [id, since] of started) {
-        const node = run.nodes[id]
+        const node = run.nodes[id] ?? run.inner_nodes[id]
         if (node?.status === 'running') list.push({ node, since })
         else started.delete(id)
       }
@@ -50,7 +53,11 @@ export function createRunTracker(node_ids: readonly string[], now = performance.
     apply(event) {
       batch[0] = event
       foldEventsInPlace(run, batch)
-      if (event.type === 'node_start') started.set(event.node_id, performance.now())
+      if (event.type !== 'node_start') return
+      // A node inside a subgraph by its path key (run.inner_nodes), listed after its subgraph node.
+      const key = event.node_path === undefined ? event.node_id : pathKey(event.node_path)
+      started.delete(key)
+      started.set(key, performance.now())
     },
   }
 }

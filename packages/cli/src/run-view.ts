@@ -30,6 +30,8 @@ export interface RunInfo {
   continue_ids: ReadonlySet<string>
   /** A line under the header: the stored run this one continues (`--resume`). */
   origin?: string
+  /** How the nodes inside subgraphs are shown (`nodeLabel`), for the width of the id column. */
+  inner_labels?: readonly string[]
 }
 
 export interface LineOptions {
@@ -43,6 +45,29 @@ export interface LineOptions {
 
 export function idColumnWidth(node_ids: readonly string[]): number {
   return Math.min(24, Math.max(4, ...node_ids.map((id) => id.length)))
+}
+
+/**
+ * A node as the views name it: its id, or inside a subgraph its own id indented two spaces per
+ * level under its subgraph node (`node_path: ['research', 'fetch']` → `  fetch`).
+ */
+export function nodeLabel(node_id: string, node_path?: readonly string[]): string {
+  if (node_path === undefined || node_path.length < 2) return node_id
+  return `${'  '.repeat(node_path.length - 1)}${node_path[node_path.length - 1]}`
+}
+
+/** The labels of every node inside the subgraphs of `nodes`, to any depth. */
+export function innerLabels(
+  nodes: readonly { id: string; subgraph?: { nodes: readonly { id: string; subgraph?: unknown }[] } }[],
+  depth = 0,
+): string[] {
+  const labels: string[] = []
+  for (const node of nodes) {
+    if (depth > 0) labels.push(`${'  '.repeat(depth)}${node.id}`)
+    const inner = node.subgraph?.nodes as Parameters<typeof innerLabels>[0] | undefined
+    if (inner) labels.push(...innerLabels(inner, depth + 1))
+  }
+  return labels
 }
 
 export function headerLine(info: RunInfo, style: Style): string {
@@ -61,7 +86,8 @@ const SKIP_REASONS = {
 /** The permanent line an event adds to the output, if any. */
 export function eventLine(event: RunEvent, options: LineOptions): string | undefined {
   const { style } = options
-  const id = (node_id: string) => node_id.padEnd(options.idWidth)
+  const node_path = (event as { node_path?: string[] }).node_path
+  const id = (node_id: string) => nodeLabel(node_id, node_path).padEnd(options.idWidth)
   const run = (iteration: number) => (iteration > 1 ? style.dim(` #${iteration}`) : '')
   switch (event.type) {
     case 'node_start':
@@ -100,7 +126,10 @@ export function eventLine(event: RunEvent, options: LineOptions): string | undef
           `attempt ${event.attempt} failed, retrying`,
         )} ${style.dim(`(${why})`)}`
       }
-      const goesOn = options.continue_ids.has(event.node_id) ? style.dim(' (on_error: continue)') : ''
+      const goesOn =
+        node_path === undefined && options.continue_ids.has(event.node_id)
+          ? style.dim(' (on_error: continue)')
+          : ''
       return `${style.red('✗')} ${id(event.node_id)} ${style.dim(formatDuration(event.duration_ms))}${run(
         event.iteration,
       )} ${style.red(why)}${goesOn}`
@@ -115,7 +144,7 @@ export function eventLine(event: RunEvent, options: LineOptions): string | undef
       return `${style.dim(`○ ${id(event.node_id)} skipped: ${SKIP_REASONS[event.reason]}`)}`
     case 'paused':
       return style.yellow(
-        `‖ paused${event.reason === 'breakpoint' ? ` at a breakpoint before ${event.node_id}` : ''}`,
+        `‖ paused${event.reason === 'breakpoint' ? ` at a breakpoint before ${event.node_path?.join('/') ?? event.node_id}` : ''}`,
       )
     case 'resumed':
       return style.yellow('▶ resumed')

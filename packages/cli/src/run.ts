@@ -20,6 +20,7 @@ import { createPlainView } from './render-plain.js'
 import { createTtyView } from './render-tty.js'
 import { resumeStoredRun } from './resume.js'
 import type { RunView } from './run-view.js'
+import { innerLabels } from './run-view.js'
 import { styleFor } from './style.js'
 import { UsageError } from './usage-error.js'
 
@@ -131,12 +132,14 @@ export async function run(argv: string[]): Promise<number> {
   const { graph, loaded } = source
 
   const continues = Object.entries(graph.definition.nodes).filter(
-    ([, spec]) => typeof spec === 'object' && spec !== null && spec.on_error === 'continue',
+    ([, spec]) =>
+      typeof spec === 'object' && spec !== null && 'on_error' in spec && spec.on_error === 'continue',
   )
   const info = {
     graph_name: source.graph_name,
     file: loaded.shown,
     node_ids: graph.nodes.map((n) => n.id),
+    inner_labels: innerLabels(graph.nodes),
     continue_ids: new Set(continues.map(([id]) => id)),
     ...(source.origin === undefined ? {} : { origin: source.origin }),
   }

@@ -42,6 +42,14 @@ export interface AttemptHooks {
   rejected(exec: Execution): void
 }
 
+/** Where the attempts run: the run's own graph, or a subgraph inside it (subgraph-run.ts). */
+export interface AttemptLevel {
+  /** What request ids and execution keys put before a node id ('' in the run's own graph). */
+  id_prefix: string
+  /** Runs subgraph node `node`'s graph from `state`: resolves with the node's update. */
+  subrun(exec: Execution, node: NormalizedNode, state: Readonly<Record<string, unknown>>): Promise<unknown>
+}
+
 export interface Attempts {
   /** Attempts started and not yet settled, in start order. */
   readonly running: Set<Execution>
@@ -65,6 +73,7 @@ export function createAttempts(
   capture: boolean,
   inputs: HumanInput,
   hooks: AttemptHooks,
+  level: AttemptLevel,
 ): Attempts {
   const running = new Set<Execution>()
   // Per node, its key prefix `<lineage>:<node_id>:` and the sink, made on its first attempt (execution.ts).
@@ -102,13 +111,18 @@ export function createAttempts(
       timer: undefined,
       settled: false,
       asks: 0,
+      on_abort: undefined,
     }
     running.add(exec)
     const node_id = node.id
     hooks.emit({ type: 'node_start', node_id, attempt, iteration })
     let shared = nodeRuns[w]
     if (shared === undefined) {
-      shared = { key_prefix: `${run.lineage}:${node_id}:`, sink }
+      shared = {
+        key_prefix: `${run.lineage}:${level.id_prefix}${node_id}:`,
+        id_prefix: level.id_prefix,
+        sink,
+      }
       nodeRuns[w] = shared
     }
     const ctx = createNodeContext(run.run_id, shared, node_id, exec)
@@ -116,7 +130,7 @@ export function createAttempts(
       // The node sees the state of its start, as any node does, whenever the approval comes; its
       // timeout_ms bounds its function, so the clock starts once it is approved.
       const state = store.snapshot()
-      const id = `${node_id}:${iteration}:approval`
+      const id = `${level.id_prefix}${node_id}:${iteration}:approval`
       inputs.ask(exec, node_id, approvalRequest(node.label ?? node_id, node.approval), id).then((answer) => {
         if (exec.settled) return
         if (answer !== APPROVE) return reject(exec)
@@ -138,7 +152,8 @@ export function createAttempts(
   ) => {
     let result: unknown
     try {
-      result = capture ? runCapturing(node.run, state, ctx) : node.run(state, ctx)
+      if (node.subgraph !== undefined) result = level.subrun(exec, node, state)
+      else result = capture ? runCapturing(node.run, state, ctx) : node.run(state, ctx)
     } catch (err) {
       queueMicrotask(() => settle(exec, false, err))
       return

@@ -6,7 +6,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { z } from 'zod'
 import type { AnyState, Graph, NodeContext } from './index.js'
-import { append, defineGraph, END, GraphError, START } from './index.js'
+import { append, defineGraph, END, GraphError, START, subgraph } from './index.js'
 import { run, trace } from './test-helpers.js'
 
 const noop = () => ({})
@@ -162,5 +162,49 @@ describe('typed graphs in hosts', () => {
     const held: Graph[] = [typed]
     expectTypeOf(typed).toMatchTypeOf<Graph>()
     expect(held).toHaveLength(1)
+  })
+})
+
+describe('subgraph types (checked by tsc)', () => {
+  it('types the mappers from the outer and inner states', async () => {
+    interface Inner {
+      query: string
+      answer?: string
+    }
+    interface Outer {
+      topic: string
+      answers: string[]
+    }
+    const inner = defineGraph<Inner>({
+      name: 'inner',
+      nodes: { ask: (s) => ({ answer: `${s.query}!` }) },
+      edges: [
+        [START, 'ask'],
+        ['ask', END],
+      ],
+    })
+    const outer = defineGraph<Outer>({
+      name: 'outer',
+      nodes: {
+        plain: inner,
+        mapped: subgraph<Outer, Inner>(inner, {
+          input: (s) => {
+            expectTypeOf(s).toEqualTypeOf<Readonly<Outer>>()
+            return { query: s.topic }
+          },
+          output: (sub, s) => {
+            expectTypeOf(sub).toEqualTypeOf<Readonly<Inner>>()
+            return { answers: [...s.answers, sub.answer ?? ''] }
+          },
+        }),
+        // @ts-expect-error the inner state has no key topic
+        wrong: subgraph<Outer, Inner>(inner, { input: (s) => ({ topic: s.topic }) }),
+      },
+      edges: [
+        [START, 'mapped'],
+        ['mapped', END],
+      ],
+    })
+    expect(outer.nodes.map((n) => n.subgraph?.name)).toEqual(['inner', 'inner', 'inner'])
   })
 })

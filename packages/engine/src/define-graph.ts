@@ -14,12 +14,107 @@ import type {
   GraphWarning,
   NodeFn,
   NodeOptions,
+  SubgraphNode,
+  SubgraphOptions,
 } from './types.js'
-import { END, GRAPH_BRAND, START } from './types.js'
+import { END, GRAPH_BRAND, START, SUBGRAPH_BRAND } from './types.js'
+
+/** A subgraph node's graph and mappers (subgraph-run.ts runs it). */
+export interface SubgraphPlan {
+  graph: Graph
+  input: ((state: Readonly<AnyState>) => unknown) | undefined
+  output: ((inner: Readonly<AnyState>, state: Readonly<AnyState>) => unknown) | undefined
+}
 
 export interface NormalizedNode extends NodeOptions {
   id: string
   run: NodeFn<AnyState>
+  /** Set when the node is a graph: `run` is then never called. */
+  subgraph?: SubgraphPlan
+}
+
+/** What a subgraph node's `run` is: the scheduler runs its graph instead (attempt.ts). */
+const runsItsGraph: NodeFn<AnyState> = () => {
+  throw new Error('a subgraph node runs its graph, not a function')
+}
+
+function isSubgraphNode(value: unknown): value is SubgraphNode<AnyState> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    (value as { [SUBGRAPH_BRAND]?: unknown })[SUBGRAPH_BRAND] === true
+  )
+}
+
+/**
+ * The graph a node spec runs, if it is one (a graph, or `subgraph(graph, …)`), else undefined.
+ * Reads the definition as it is now, so a graph changed after it was defined is seen as it is.
+ */
+function graphOfSpec(spec: unknown): Graph | undefined {
+  if (isGraph(spec)) return spec
+  if (isSubgraphNode(spec)) return spec.graph
+  return undefined
+}
+
+/**
+ * Refuses a graph that contains itself, directly or through other graphs: its run would never
+ * end. `stack` holds the graphs being walked (the one being defined has no object yet, so only
+ * graphs already defined can close a cycle — one changed after it was defined).
+ */
+export function checkNoCycle(graph: Graph, stack: Graph[], where: string): void {
+  if (stack.includes(graph)) {
+    const names = [...stack.slice(stack.indexOf(graph)), graph].map((g) => `"${g.name}"`).join(' → ')
+    throw new GraphError(
+      'subgraph_cycle',
+      `${where}: graph ${names} contains itself; a graph cannot be its own subgraph`,
+      {
+        graph: graph.name,
+      },
+    )
+  }
+  stack.push(graph)
+  const nodes = graph.definition.nodes as Record<string, unknown>
+  for (const id of Object.keys(nodes)) {
+    const inner = graphOfSpec(nodes[id])
+    if (inner !== undefined) checkNoCycle(inner, stack, where)
+  }
+  stack.pop()
+}
+
+function normalizeSubgraph(id: string, spec: Graph | SubgraphNode<AnyState>): NormalizedNode {
+  if (isGraph(spec)) {
+    return { id, run: runsItsGraph, subgraph: { graph: spec, input: undefined, output: undefined } }
+  }
+  const { graph, input, output, ...options } = spec as SubgraphNode<AnyState> & Record<string, unknown>
+  if (!isGraph(graph)) {
+    throw new GraphError(
+      'invalid_node',
+      `node "${id}": subgraph(graph, …) needs a graph made by defineGraph`,
+      {
+        node_id: id,
+      },
+    )
+  }
+  for (const [key, fn] of [
+    ['input', input],
+    ['output', output],
+  ] as const) {
+    if (fn !== undefined && typeof fn !== 'function') {
+      throw new GraphError('invalid_option', `node "${id}": subgraph ${key} must be a function`, {
+        node_id: id,
+      })
+    }
+  }
+  // The node options (label, timeout_ms, retry …) are checked as for any node.
+  const checked = normalizeNode(id, { ...options, run: runsItsGraph })
+  return {
+    ...checked,
+    subgraph: {
+      graph,
+      input: input as SubgraphPlan['input'],
+      output: output as SubgraphPlan['output'],
+    },
+  }
 }
 
 const NODE_OPTION_KEYS = new Set([
@@ -58,6 +153,7 @@ function checkNonNegative(node: string, name: string, value: unknown, integer = 
 /** Turns a node spec (function, `{ run }` or the seed's `{ execute }`) into one shape. */
 export function normalizeNode(id: string, spec: unknown): NormalizedNode {
   if (typeof spec === 'function') return { id, run: spec as NodeFn<AnyState> }
+  if (isGraph(spec) || isSubgraphNode(spec)) return normalizeSubgraph(id, spec)
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
     throw new GraphError(
       'invalid_node',
@@ -350,7 +446,22 @@ export function defineGraph<S extends AnyState = AnyState, const N extends strin
     }
     if (id.trim() === '') throw new GraphError('invalid_node', 'a node id cannot be empty')
     const n = normalizeNode(id, def.nodes[id])
-    nodes.push({ id, label: n.label ?? id, ...(n.description ? { description: n.description } : {}) })
+    const info: GraphNodeInfo = {
+      id,
+      label: n.label ?? id,
+      ...(n.description ? { description: n.description } : {}),
+    }
+    if (n.subgraph) {
+      const inner = n.subgraph.graph
+      checkNoCycle(inner, [], `graph "${def.name}", node "${id}"`)
+      info.subgraph = {
+        name: inner.name,
+        description: inner.description,
+        nodes: inner.nodes,
+        edges: inner.edges,
+      }
+    }
+    nodes.push(info)
   }
   if (def.max_memory_mb !== undefined && (!Number.isInteger(def.max_memory_mb) || def.max_memory_mb < 16)) {
     throw new GraphError(
@@ -372,7 +483,13 @@ export function defineGraph<S extends AnyState = AnyState, const N extends strin
   const { loop, reached } = classifyLoops(nodeIds, raw)
   const edges: GraphEdgeInfo[] = raw.map((e, i) => ({ ...e, loop: loop[i] === true }))
   const warnings = findWarnings(nodeIds, raw, reached)
-  const sources = nodeIds.map((id) => `${id}:${String(normalizeNode(id, def.nodes[id]).run)}`).join('\n')
+  const sourceOf = (id: string) => {
+    const n = normalizeNode(id, def.nodes[id])
+    return n.subgraph
+      ? `graph ${n.subgraph.graph.version} ${String(n.subgraph.input)} ${String(n.subgraph.output)}`
+      : String(n.run)
+  }
+  const sources = nodeIds.map((id) => `${id}:${sourceOf(id)}`).join('\n')
   const version = fnv1a(`${JSON.stringify(edges)}\n${sources}\n${Object.keys(def.reducers ?? {}).join(',')}`)
   return Object.freeze({
     [GRAPH_BRAND]: true as const,
@@ -392,4 +509,27 @@ export function isGraph(value: unknown): value is Graph {
     typeof value === 'object' &&
     (value as { [GRAPH_BRAND]?: unknown })[GRAPH_BRAND] === true
   )
+}
+
+/**
+ * A graph used as a node with its state mapped in and out (docs/semantics.md, Subgraphs):
+ * `input` makes the inner graph's initial state from the outer state, `output` the node's update
+ * from the inner graph's final state. Node options (`label`, `timeout_ms`, `retry`, `on_error` …)
+ * apply to the subgraph node as to any node. A graph given as a node directly is
+ * `subgraph(graph)`.
+ */
+export function subgraph<S extends AnyState = AnyState, I extends AnyState = AnyState>(
+  graph: Graph<I>,
+  options: SubgraphOptions<S, I> = {},
+): SubgraphNode<S, I> {
+  if (!isGraph(graph)) {
+    throw new GraphError(
+      'not_a_graph',
+      'subgraph(graph, …) needs a graph made by defineGraph({ name, nodes, edges })',
+    )
+  }
+  const node = { ...options, graph }
+  // Not enumerable: the node's options stay what the user wrote.
+  Object.defineProperty(node, SUBGRAPH_BRAND, { value: true })
+  return node as SubgraphNode<S, I>
 }

@@ -22,6 +22,11 @@ export interface Execution {
   settled: boolean
   /** `ctx.ask` calls so far: the n of the n-th ask's request id. */
   asks: number
+  /**
+   * Told when the attempt is aborted: a subgraph node's run listens here (subgraph-run.ts),
+   * without the AbortController a listener on its signal would make per execution.
+   */
+  on_abort: (() => void) | undefined
 }
 
 export interface ContextSink {
@@ -31,14 +36,19 @@ export interface ContextSink {
   ask(exec: Execution, node_id: string, request: AskRequest, request_id: string): Promise<unknown>
 }
 
-/** The attempt's AbortSignal, made on first use (already aborted if the attempt was). */
 /** What the attempts of one node in one run share: made once, so a ctx carries one reference. */
 export interface NodeRun {
   /** `<lineage>:<node_id>:`, the execution key without its iteration. */
   key_prefix: string
+  /**
+   * What request ids and execution keys put before the node id: '' in the run's graph,
+   * `research:1/` inside the first execution of subgraph node `research` (subgraph-run.ts).
+   */
+  id_prefix: string
   sink: ContextSink
 }
 
+/** The attempt's AbortSignal, made on first use (already aborted if the attempt was). */
 export function signalOf(exec: Execution): AbortSignal {
   if (!exec.controller) {
     exec.controller = new AbortController()
@@ -50,6 +60,7 @@ export function signalOf(exec: Execution): AbortSignal {
 export function abortExecution(exec: Execution, reason: unknown): void {
   exec.abort_reason = reason
   exec.controller?.abort(reason)
+  exec.on_abort?.()
 }
 
 /**
@@ -103,7 +114,12 @@ class AttemptContext implements NodeContext {
   ask(request: AskRequest): Promise<unknown> {
     const exec = this.#exec
     exec.asks += 1
-    return this.#node.sink.ask(exec, this.node_id, request, `${this.node_id}:${exec.iteration}:${exec.asks}`)
+    return this.#node.sink.ask(
+      exec,
+      this.node_id,
+      request,
+      `${this.#node.id_prefix}${this.node_id}:${exec.iteration}:${exec.asks}`,
+    )
   }
 }
 

@@ -13,6 +13,8 @@ export type GraphErrorCode =
   | 'invalid_route'
   | 'invalid_option'
   | 'not_a_graph'
+  /** A graph contains itself as a subgraph, directly or through others. */
+  | 'subgraph_cycle'
   /** A restore point reuses an execution of a node the graph no longer has. */
   | 'graph_changed'
   /** `handle.answer` for a request that is not pending (unknown, answered, expired). */

@@ -38,8 +38,17 @@ export interface HumanInputHooks {
 }
 
 export interface HumanInput {
-  /** `ctx.ask` of attempt `exec`, as request `request_id`. */
-  ask(exec: Execution, node_id: string, request: AskRequest, request_id: string): Promise<unknown>
+  /**
+   * `ctx.ask` of attempt `exec`, as request `request_id`; `node_path` for a node inside a
+   * subgraph (`node_id` is then the outermost node).
+   */
+  ask(
+    exec: Execution,
+    node_id: string,
+    request: AskRequest,
+    request_id: string,
+    node_path?: string[],
+  ): Promise<unknown>
   /** `handle.answer`: rejects with a GraphError (`run_ended`, `input_not_pending`, `invalid_input`). */
   answer(request_id: string, value: unknown, by?: string): Promise<void>
   /** Requests pending now, in the order they were made. */
@@ -196,6 +205,7 @@ export function createHumanInput(
   const request = (
     exec: Execution,
     node_id: string,
+    node_path: string[] | undefined,
     request_id: string,
     fields: ReturnType<typeof readRequest>['fields'],
     check: Check,
@@ -204,6 +214,7 @@ export function createHumanInput(
       const init = {
         type: 'input_requested',
         node_id,
+        ...(node_path === undefined ? {} : { node_path }),
         iteration: exec.iteration,
         request_id,
         ...fields,
@@ -238,7 +249,13 @@ export function createHumanInput(
       }
     })
 
-  const ask = (exec: Execution, node_id: string, req: AskRequest, request_id: string): Promise<unknown> => {
+  const ask = (
+    exec: Execution,
+    node_id: string,
+    req: AskRequest,
+    request_id: string,
+    node_path?: string[],
+  ): Promise<unknown> => {
     let read: ReturnType<typeof readRequest>
     try {
       read = readRequest(req)
@@ -250,15 +267,22 @@ export function createHumanInput(
     if (exec.settled) return Promise.reject(new Error(`ctx.ask: the attempt of "${node_id}" has ended`))
     if (answered.has(request_id)) return Promise.resolve(answered.get(request_id))
     const old = fromOrigin.get(request_id)
-    if (old === undefined) return request(exec, node_id, request_id, fields, check)
+    if (old === undefined) return request(exec, node_id, node_path, request_id, fields, check)
     fromOrigin.delete(request_id)
     // The recorded answer, told again in this log (so a resume of this run finds it too). One
     // the schema refuses now (it changed since) is asked for again.
     const reuse = (result: Awaited<ReturnType<Check>>): Promise<unknown> => {
       if (Array.isArray(result) || exec.settled || exec.abort_reason !== undefined) {
-        return request(exec, node_id, request_id, fields, check)
+        return request(exec, node_id, node_path, request_id, fields, check)
       }
-      hooks.emit({ type: 'input_requested', node_id, iteration: exec.iteration, request_id, ...fields })
+      hooks.emit({
+        type: 'input_requested',
+        node_id,
+        ...(node_path === undefined ? {} : { node_path }),
+        iteration: exec.iteration,
+        request_id,
+        ...fields,
+      })
       hooks.emit({
         type: 'input_received',
         request_id,
@@ -274,7 +298,7 @@ export function createHumanInput(
     try {
       result = check(old.value)
     } catch {
-      return request(exec, node_id, request_id, fields, check)
+      return request(exec, node_id, node_path, request_id, fields, check)
     }
     return result instanceof Promise ? result.then(reuse, () => reuse([])) : reuse(result)
   }

@@ -3,7 +3,7 @@
  * emitting the RunEvents of @graphrun/protocol. No I/O: hosts (server, CLI) plug in around it.
  */
 
-export { defineGraph, isGraph } from './define-graph.js'
+export { defineGraph, isGraph, subgraph } from './define-graph.js'
 export type { GraphErrorCode } from './graph-error.js'
 export { GraphError, isGraphError } from './graph-error.js'
 export type { InitialStateResult } from './initial-state.js'
@@ -34,5 +34,8 @@ export type {
   RunControlStatus,
   RunHandle,
   RunOptions,
+  SubgraphInfo,
+  SubgraphNode,
+  SubgraphOptions,
 } from './types.js'
 export { END, GRAPH_BRAND, START } from './types.js'

@@ -26,8 +26,8 @@ export type Lifecycle =
   /** Before the `start` event: pause, resume and cancel are only remembered. */
   | { type: 'pending'; paused: boolean; cancel: { reason?: string } | undefined }
   | { type: 'running' }
-  /** No node starts; running ones go on. */
-  | { type: 'paused'; reason: PauseReason; node_id?: string }
+  /** No node starts; running ones go on. `node_path`: a breakpoint inside a subgraph. */
+  | { type: 'paused'; reason: PauseReason; node_id?: string; node_path?: string[] }
   /**
    * Nothing new starts, running nodes are aborted; the terminal event waits for them or for the
    * grace timer. `was` is what `handle.status` keeps saying meanwhile.
@@ -45,7 +45,7 @@ export type LifecycleAction =
   /** The `start` event was emitted. */
   | { type: 'begin' }
   | { type: 'pause'; reason: 'requested' }
-  | { type: 'pause'; reason: 'breakpoint'; node_id: string }
+  | { type: 'pause'; reason: 'breakpoint'; node_id: string; node_path?: string[] }
   | { type: 'resume' }
   /** `handle.cancel()`, an aborted `options.signal`, or the run failing (invalid route …). */
   | { type: 'end'; init: TerminalInit }
@@ -66,9 +66,10 @@ export function transition(state: Lifecycle, action: LifecycleAction): Lifecycle
     case 'pause':
       if (state.type === 'pending') return state.paused ? state : { ...state, paused: true }
       if (state.type !== 'running') return state
-      return action.reason === 'breakpoint'
+      if (action.reason !== 'breakpoint') return REQUESTED
+      return action.node_path === undefined
         ? { type: 'paused', reason: 'breakpoint', node_id: action.node_id }
-        : REQUESTED
+        : { type: 'paused', reason: 'breakpoint', node_id: action.node_id, node_path: action.node_path }
     case 'resume':
       if (state.type === 'pending') return state.paused ? { ...state, paused: false } : state
       return state.type === 'paused' ? RUNNING : state
@@ -118,14 +119,16 @@ export const controllable = (state: Lifecycle): boolean => state.type !== 'endin
 
 /** The `paused` event a pause is announced with. */
 export function pausedEvent(state: Extract<Lifecycle, { type: 'paused' }>): EventInit {
-  return state.node_id === undefined
-    ? { type: 'paused', reason: state.reason }
-    : { type: 'paused', reason: state.reason, node_id: state.node_id }
+  if (state.node_id === undefined) return { type: 'paused', reason: state.reason }
+  return state.node_path === undefined
+    ? { type: 'paused', reason: state.reason, node_id: state.node_id }
+    : { type: 'paused', reason: state.reason, node_id: state.node_id, node_path: state.node_path }
 }
 
 /** The `resumed` event that ends a pause echoes its reason (and the breakpoint's node). */
 export function resumedEvent(state: Extract<Lifecycle, { type: 'paused' }>): EventInit {
-  return state.node_id === undefined
-    ? { type: 'resumed', reason: state.reason }
-    : { type: 'resumed', reason: state.reason, node_id: state.node_id }
+  if (state.node_id === undefined) return { type: 'resumed', reason: state.reason }
+  return state.node_path === undefined
+    ? { type: 'resumed', reason: state.reason, node_id: state.node_id }
+    : { type: 'resumed', reason: state.reason, node_id: state.node_id, node_path: state.node_path }
 }

@@ -5,7 +5,7 @@
  */
 
 import type { NormalizedNode } from './define-graph.js'
-import { normalizeNode } from './define-graph.js'
+import { checkNoCycle, normalizeNode } from './define-graph.js'
 import type { AnyState, Graph, Reducer, RouteSpec } from './types.js'
 import { END, START } from './types.js'
 
@@ -69,6 +69,10 @@ function compile(graph: Graph): Plan {
   const n = ids.length
   const index = new Map(ids.map((id, i) => [id, i]))
   const nodes = ids.map((id) => normalizeNode(id, def.nodes[id]))
+  // A graph changed after it was defined may contain itself now: its run would never end.
+  for (const node of nodes) {
+    if (node.subgraph) checkNoCycle(node.subgraph.graph, [graph], `graph "${graph.name}", node "${node.id}"`)
+  }
   const at = (id: string) => (id === START ? START_INDEX : (index.get(id) as number))
   const slot = (i: number) => (i === START_INDEX ? n : i)
 

@@ -40,7 +40,12 @@ function queue(options: { max_steps?: number; breakpoints?: number[]; slots?: nu
     },
     retryDue: () => due++,
   }
-  const ready = createReadyQueue(plan, options.max_steps ?? 100, new Set(options.breakpoints ?? []), hooks)
+  const ready = createReadyQueue(
+    plan,
+    { used: 0, max: options.max_steps ?? 100 },
+    new Set(options.breakpoints ?? []),
+    hooks,
+  )
   const control = {
     free: (n: number) => {
       slots += n

@@ -43,6 +43,15 @@ export interface ReadyQueue {
   executions(): number
 }
 
+/**
+ * The executions a run may start (`max_steps`) and has started: one object for a run and every
+ * subgraph inside it, so inner executions count against the outer run's limit.
+ */
+export interface StepLimit {
+  used: number
+  readonly max: number
+}
+
 function stepLimitExceeded(max_steps: number, node_id: string): TerminalInit {
   const message = `the run exceeded max_steps (${max_steps}) node executions; raise max_steps or check the loop's exit condition`
   return { type: 'error', code: 'step_limit_exceeded', message, details: { max_steps, node_id } }
@@ -62,7 +71,7 @@ const TAKEN: Ticket = { node: -1, attempt: 0, iteration: 0, retry: true, breakpo
 
 export function createReadyQueue(
   plan: Plan,
-  maxSteps: number,
+  limit: StepLimit,
   breakpoints: ReadonlySet<number>,
   hooks: ReadyQueueHooks,
 ): ReadyQueue {
@@ -75,7 +84,7 @@ export function createReadyQueue(
   // nothing never pays for it.
   let positions: Int32Array | undefined
   const backoffs = new Map<ReturnType<typeof setTimeout>, number>() // retry timer -> node
-  let steps = 0
+  let steps = 0 // this graph's own executions (the summary's); `limit.used` counts subgraphs' too
 
   return {
     add(w) {
@@ -99,12 +108,13 @@ export function createReadyQueue(
           continue
         }
         if (!t.retry) {
-          if (steps >= maxSteps) return hooks.overLimit(stepLimitExceeded(maxSteps, plan.idOf(t.node)))
+          if (limit.used >= limit.max) return hooks.overLimit(stepLimitExceeded(limit.max, plan.idOf(t.node)))
           if (breakpoints.has(t.node) && !t.breakpoint_passed) {
             t.breakpoint_passed = true
             return hooks.breakpoint(t.node)
           }
           steps++
+          limit.used++
           t.iteration = (iterations[t.node] ?? 0) + 1
           iterations[t.node] = t.iteration
         }
@@ -142,6 +152,7 @@ export function createReadyQueue(
       tickets[i] = TAKEN
       positions[w] = -1
       steps++
+      limit.used++
       iterations[w] = iteration
       return true
     },

@@ -99,6 +99,8 @@ export function prepareRestore(plan: Plan, point: RestorePoint, run_id: string):
       continue
     }
     if (event.type !== 'node_complete' && event.type !== 'node_restored') continue
+    // A node inside a subgraph is not reused on its own: its subgraph node is, or runs again whole.
+    if (event.type === 'node_complete' && event.node_path !== undefined) continue
     if (rerun.has(event.node_id)) continue
     const w = plan.index.get(event.node_id)
     if (w === undefined) {

@@ -29,6 +29,8 @@ import { backoffDelay } from './retry-policy.js'
 import { chooseRoute } from './route.js'
 import { readRunOptions } from './run-options.js'
 import { createStateStore } from './state.js'
+import type { RunShared } from './subgraph-run.js'
+import { createLevel } from './subgraph-run.js'
 import { CANCELLED, FAILED, SKIPPED, SUCCEEDED, summarize } from './summary.js'
 import type { AnyState, Graph, RunHandle, RunOptions } from './types.js'
 import { round3 } from './util.js'
@@ -124,44 +126,77 @@ export function runGraph<S extends AnyState>(
     run_id: settings.run_id,
   })
 
-  const attempts: Attempts = createAttempts(plan, ids, settings.capture_console, inputs, {
+  // What every subgraph running inside this run shares with it (subgraph-run.ts).
+  const limit = { used: 0, max: settings.max_steps }
+  const shared: RunShared = {
     emit,
-    store: () => store,
-    stopping,
-    cutOff,
-    completed: (exec) => {
-      outcome[exec.node] = SUCCEEDED
-      if (routeOf(exec.node)) release(exec.node)
+    life: () => life,
+    end: (init) => end(init),
+    breakpoint: (node_path) => {
+      const node_id = node_path[0] as string
+      life = transition(life, { type: 'pause', reason: 'breakpoint', node_id, node_path })
+      if (life.type === 'paused') emit(pausedEvent(life))
     },
-    failed: (exec, willRetry) => {
-      const w = exec.node
-      const node = plan.nodeOf(w)
-      if (willRetry && node.retry !== undefined) {
-        ready.retryAfter(w, exec.attempt, exec.iteration, backoffDelay(node.retry, exec.attempt, Math.random))
-        return advance()
-      }
-      outcome[w] = FAILED
-      if (node.on_error === 'continue') {
-        if (!routeOf(w)) return
-      } else {
-        hardFailure = true
-        flow.fail(w)
-      }
-      release(w)
-    },
-    conflicted: (exec, message, details) => {
-      outcome[exec.node] = FAILED
-      end({ type: 'error', code: 'write_conflict', message, details })
-    },
-    rejected: (exec) => {
-      // A rejected node is a path not taken: dependents are skipped as not selected (docs/semantics.md).
-      outcome[exec.node] = SKIPPED
-      flow.pass(exec.node)
-      release(exec.node)
-    },
-  })
+    limit,
+    breakpoints: settings.inner_breakpoints,
+    running: new Set(),
+    inputs,
+    ids,
+    capture: settings.capture_console,
+    max_concurrency: settings.max_concurrency,
+    grace_ms: settings.grace_ms,
+  }
 
-  const ready = createReadyQueue(plan, settings.max_steps, settings.breakpoints, {
+  const attempts: Attempts = createAttempts(
+    plan,
+    ids,
+    settings.capture_console,
+    inputs,
+    {
+      emit,
+      store: () => store,
+      stopping,
+      cutOff,
+      completed: (exec) => {
+        outcome[exec.node] = SUCCEEDED
+        if (routeOf(exec.node)) release(exec.node)
+      },
+      failed: (exec, willRetry) => {
+        const w = exec.node
+        const node = plan.nodeOf(w)
+        if (willRetry && node.retry !== undefined) {
+          ready.retryAfter(
+            w,
+            exec.attempt,
+            exec.iteration,
+            backoffDelay(node.retry, exec.attempt, Math.random),
+          )
+          return advance()
+        }
+        outcome[w] = FAILED
+        if (node.on_error === 'continue') {
+          if (!routeOf(w)) return
+        } else {
+          hardFailure = true
+          flow.fail(w)
+        }
+        release(w)
+      },
+      conflicted: (exec, message, details) => {
+        outcome[exec.node] = FAILED
+        end({ type: 'error', code: 'write_conflict', message, details })
+      },
+      rejected: (exec) => {
+        // A rejected node is a path not taken: dependents are skipped as not selected (docs/semantics.md).
+        outcome[exec.node] = SKIPPED
+        flow.pass(exec.node)
+        release(exec.node)
+      },
+    },
+    createLevel(shared, [], ''),
+  )
+
+  const ready = createReadyQueue(plan, limit, settings.breakpoints, {
     open: () => life.type === 'running' && attempts.running.size < settings.max_concurrency,
     start: attempts.start,
     overLimit: (init) => end(init),
@@ -295,6 +330,8 @@ export function runGraph<S extends AnyState>(
       if (life !== was && was.type === 'paused') {
         emit(resumedEvent(was))
         advance()
+        // Subgraphs running inside start what the pause held (a breakpoint's node among them).
+        for (const sub of shared.running) sub.advance()
       }
       return controllable(was)
     },

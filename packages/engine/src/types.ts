@@ -121,6 +121,30 @@ export type NodeSpec<S> =
   | (NodeOptions & { run: NodeFn<S> })
   /** The seed prototype's object style. */
   | (NodeOptions & { execute: NodeFn<S> })
+  /** A graph used as a node: it sees the state and returns what it changed (docs/semantics.md, Subgraphs). */
+  | Graph
+  /** A graph used as a node with its state mapped in and out: `subgraph(graph, { input, output })`. */
+  // biome-ignore lint/suspicious/noExplicitAny: the inner graph's state is its own; subgraph() typed it.
+  | SubgraphNode<S, any>
+
+export const SUBGRAPH_BRAND: unique symbol = Symbol.for('graphrun.subgraph') as never
+
+/** How a subgraph node maps the outer state into its graph and its graph's result back out. */
+export interface SubgraphOptions<S, I extends AnyState> extends NodeOptions {
+  /** The inner graph's initial state, from the outer state as the node starts (default: all of it). */
+  input?: (state: Readonly<S>) => Partial<I>
+  /**
+   * The node's update, from the inner graph's final state and the outer state as the node
+   * started (default: every key of the final state whose value differs from the outer state's).
+   */
+  output?: (inner: Readonly<I>, state: Readonly<S>) => NodeUpdate<S>
+}
+
+/** What `subgraph(graph, options)` makes: a node of an outer graph that runs `graph`. */
+export interface SubgraphNode<S, I extends AnyState = AnyState> extends SubgraphOptions<S, I> {
+  readonly [SUBGRAPH_BRAND]: true
+  readonly graph: Graph<I>
+}
 
 /** Merges a node's value for a key into the current value. */
 // biome-ignore lint/suspicious/noExplicitAny: reducers are stored per key of any type.
@@ -158,6 +182,16 @@ export interface GraphNodeInfo {
   id: string
   label: string
   description?: string
+  /** A subgraph node: the shape of the graph it runs (nested to any depth). */
+  subgraph?: SubgraphInfo
+}
+
+/** The shape of a graph used as a node. */
+export interface SubgraphInfo {
+  name: string
+  description: string
+  nodes: readonly GraphNodeInfo[]
+  edges: readonly GraphEdgeInfo[]
 }
 
 export interface GraphEdgeInfo {
@@ -201,7 +235,10 @@ export interface RunOptions {
   max_steps?: number
   /** Nodes running at once. Default unlimited. */
   max_concurrency?: number
-  /** The run pauses before starting any of these nodes. */
+  /**
+   * The run pauses before starting any of these nodes; a node inside a subgraph by its path
+   * (`'research/fetch'`).
+   */
   breakpoints?: readonly string[]
   /** How long cancel waits for running nodes to settle before it ends the run. Default 5,000. */
   grace_ms?: number

@@ -9,6 +9,7 @@
 
 import type { NodeErrorEvent, NodeSkippedEvent, RunEvent } from './events.js'
 import type { RunFold } from './run-fold.js'
+import { pathKey } from './run-fold.js'
 
 type Placed = 'run_id' | 'seq' | 'timestamp'
 /** A `node_error` or `node_skipped` without its place in the log (`run_id`, `seq`, `timestamp`). */
@@ -16,8 +17,9 @@ export type CutOffEvent = Omit<NodeErrorEvent, Placed> | Omit<NodeSkippedEvent, 
 
 /**
  * The ending of every node `fold` still has running, in the fold's node order: `node_error` with
- * `message` for an attempt in flight (its `duration_ms` is `durationOf(node_id)`), `node_skipped`
- * for a node waiting to retry.
+ * `message` for an attempt in flight (its `duration_ms` is `durationOf(node_id)`, or of the path
+ * key of a node inside a subgraph), `node_skipped` for a node waiting to retry. A subgraph node's
+ * inner nodes still running come just before it, with their `node_path`.
  */
 export function cutOffEvents(
   fold: RunFold,
@@ -25,9 +27,31 @@ export function cutOffEvents(
   durationOf: (node_id: string) => number,
 ): CutOffEvent[] {
   const errors: CutOffEvent[] = []
+  // Inside a subgraph node still running, its inner nodes still running end first, deepest first.
+  const inner = Object.values(fold.inner_nodes)
+    .filter((n) => n.status === 'running' && n.node_path !== undefined)
+    .sort((a, b) => (b.node_path?.length ?? 0) - (a.node_path?.length ?? 0))
   for (const id of fold.node_order) {
     const node = fold.nodes[id]
     if (node?.status !== 'running') continue
+    for (const n of inner) {
+      if (n.node_path?.[0] !== id) continue
+      const node_path = [...n.node_path]
+      errors.push(
+        n.error !== undefined
+          ? { type: 'node_skipped', node_id: id, node_path, reason: 'cancelled' }
+          : {
+              type: 'node_error',
+              node_id: id,
+              node_path,
+              attempt: n.attempt,
+              iteration: n.iteration,
+              duration_ms: durationOf(n.id),
+              error: { code: 'cancelled', name: 'AbortError', message },
+              will_retry: false,
+            },
+      )
+    }
     // A running node that has an error is between attempts: its failed one said will_retry.
     if (node.error !== undefined) {
       errors.push({ type: 'node_skipped', node_id: id, reason: 'cancelled' })
@@ -46,10 +70,16 @@ export function cutOffEvents(
   return errors
 }
 
-/** When each node's last attempt started (ms since the epoch), from a log's `node_start` events. */
+/**
+ * When each node's last attempt started (ms since the epoch), from a log's `node_start` events;
+ * a node inside a subgraph by its path key (`research/fetch`), as `cutOffEvents` asks for it.
+ */
 export function attemptStarts(events: readonly RunEvent[]): Map<string, number> {
   const started = new Map<string, number>()
-  for (const event of events)
-    if (event.type === 'node_start') started.set(event.node_id, Date.parse(event.timestamp))
+  for (const event of events) {
+    if (event.type !== 'node_start') continue
+    const key = event.node_path === undefined ? event.node_id : pathKey(event.node_path)
+    started.set(key, Date.parse(event.timestamp))
+  }
   return started
 }

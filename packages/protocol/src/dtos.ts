@@ -20,6 +20,16 @@ export interface GraphNodeDto {
   id: string
   label: string
   description?: string
+  /** A subgraph node: the graph it runs, nested to any depth (docs/semantics.md, Subgraphs). */
+  subgraph?: SubgraphDto
+}
+
+/** The shape of a graph used as a node. */
+export interface SubgraphDto {
+  name: string
+  description: string
+  nodes: readonly GraphNodeDto[]
+  edges: readonly GraphEdgeDto[]
 }
 
 export interface GraphEdgeDto {

@@ -78,6 +78,12 @@ export interface StartEvent extends EventBase {
 export interface NodeStartEvent extends EventBase {
   type: 'node_start'
   node_id: string
+  /**
+   * Set on an event of a node inside a subgraph: the path from the outer graph's node down to
+   * this node (`['research', 'fetch']`); `node_id` is then the outermost node (`'research'`), so
+   * a client that ignores paths sees the subgraph node at work (docs/events.md, Subgraphs).
+   */
+  node_path?: string[]
   /** 1 for the first attempt of an execution, 2 for its first retry … */
   attempt: number
   /** 1 the first time the node runs in this run, 2 the second … Retries share one iteration. */
@@ -87,6 +93,12 @@ export interface NodeStartEvent extends EventBase {
 export interface LogEvent extends EventBase {
   type: 'log'
   node_id: string
+  /**
+   * Set on an event of a node inside a subgraph: the path from the outer graph's node down to
+   * this node (`['research', 'fetch']`); `node_id` is then the outermost node (`'research'`), so
+   * a client that ignores paths sees the subgraph node at work (docs/events.md, Subgraphs).
+   */
+  node_path?: string[]
   level: LogLevel
   message: string
   data?: unknown
@@ -95,6 +107,12 @@ export interface LogEvent extends EventBase {
 export interface NodeProgressEvent extends EventBase {
   type: 'node_progress'
   node_id: string
+  /**
+   * Set on an event of a node inside a subgraph: the path from the outer graph's node down to
+   * this node (`['research', 'fetch']`); `node_id` is then the outermost node (`'research'`), so
+   * a client that ignores paths sees the subgraph node at work (docs/events.md, Subgraphs).
+   */
+  node_path?: string[]
   /** 0..1 */
   progress: number
   message?: string
@@ -103,13 +121,24 @@ export interface NodeProgressEvent extends EventBase {
 export interface NodeCompleteEvent extends EventBase {
   type: 'node_complete'
   node_id: string
+  /**
+   * Set on an event of a node inside a subgraph: the path from the outer graph's node down to
+   * this node (`['research', 'fetch']`); `node_id` is then the outermost node (`'research'`), so
+   * a client that ignores paths sees the subgraph node at work (docs/events.md, Subgraphs).
+   */
+  node_path?: string[]
   attempt: number
   iteration: number
   duration_ms: number
   /** What the node returned (`{}` when it returned nothing). */
   update: Record<string, unknown>
-  /** RFC 6902 operations that turned the state before this merge into the state after it. */
+  /**
+   * RFC 6902 operations that turned the run's state before this merge into the state after it.
+   * Empty for a node inside a subgraph (`node_path`): its merge changed its subgraph's state only.
+   */
   patch: JsonPatchOperation[]
+  /** A node inside a subgraph: the operations its merge made on its subgraph's own state. */
+  inner_patch?: JsonPatchOperation[]
 }
 
 /**
@@ -140,6 +169,12 @@ export interface StateEditedEvent extends EventBase {
 export interface NodeErrorEvent extends EventBase {
   type: 'node_error'
   node_id: string
+  /**
+   * Set on an event of a node inside a subgraph: the path from the outer graph's node down to
+   * this node (`['research', 'fetch']`); `node_id` is then the outermost node (`'research'`), so
+   * a client that ignores paths sees the subgraph node at work (docs/events.md, Subgraphs).
+   */
+  node_path?: string[]
   attempt: number
   iteration: number
   duration_ms: number
@@ -150,6 +185,12 @@ export interface NodeErrorEvent extends EventBase {
 export interface NodeSkippedEvent extends EventBase {
   type: 'node_skipped'
   node_id: string
+  /**
+   * Set on an event of a node inside a subgraph: the path from the outer graph's node down to
+   * this node (`['research', 'fetch']`); `node_id` is then the outermost node (`'research'`), so
+   * a client that ignores paths sees the subgraph node at work (docs/events.md, Subgraphs).
+   */
+  node_path?: string[]
   reason: SkipReason
 }
 
@@ -157,6 +198,8 @@ export interface PausedEvent extends EventBase {
   type: 'paused'
   reason: PauseReason
   node_id?: string
+  /** A breakpoint on a node inside a subgraph: its path (`node_id` is the outermost node). */
+  node_path?: string[]
 }
 
 export interface ResumedEvent extends EventBase {
@@ -164,6 +207,8 @@ export interface ResumedEvent extends EventBase {
   /** The reason of the pause this resume ends. */
   reason: PauseReason
   node_id?: string
+  /** A breakpoint on a node inside a subgraph: its path (`node_id` is the outermost node). */
+  node_path?: string[]
 }
 
 /** One of the answers an `input_requested` offers (`ctx.ask({ choices })`). */
@@ -177,6 +222,12 @@ export type InputChoice = string | number | boolean | null
 export interface InputRequestedEvent extends EventBase {
   type: 'input_requested'
   node_id: string
+  /**
+   * Set on an event of a node inside a subgraph: the path from the outer graph's node down to
+   * this node (`['research', 'fetch']`); `node_id` is then the outermost node (`'research'`), so
+   * a client that ignores paths sees the subgraph node at work (docs/events.md, Subgraphs).
+   */
+  node_path?: string[]
   iteration: number
   /**
    * `<node_id>:<iteration>:<n>` for the n-th ask of an attempt, `<node_id>:<iteration>:approval`
@@ -404,9 +455,20 @@ export function withPendingInput<S extends RunStatus | 'idle'>(
 }
 
 /**
+ * True for an event of a node inside a subgraph (it has a `node_path`): it tells of that inner
+ * node and changes nothing of the outer graph's nodes or state — the subgraph node's own events
+ * (without a path) do (docs/events.md, Subgraphs).
+ */
+export function isInnerEvent(event: RunEvent): boolean {
+  return (event as { node_path?: unknown }).node_path !== undefined
+}
+
+/**
  * The patch an event applies to the run's state, if any: a node's merge (`node_complete`), a
  * reused merge (`node_restored`) or a person's edit (`state_edited`). Replaying these patches in
  * order over `start.initial_state` gives the state after any event, and `complete.final_state`.
+ * A `node_complete` inside a subgraph (`node_path`) changes the run's state in no way: its
+ * `patch` is empty (its merge into its subgraph's state is `inner_patch`).
  */
 export function statePatchOf(event: RunEvent): JsonPatchOperation[] | undefined {
   switch (event.type) {

@@ -25,6 +25,7 @@ export type {
   RunDetailDto,
   RunForkDto,
   RunSummaryDto,
+  SubgraphDto,
 } from './dtos.js'
 export type {
   ApiErrorBody,
@@ -67,6 +68,7 @@ export type {
   TerminalEvent,
 } from './events.js'
 export {
+  isInnerEvent,
   isLiveStatus,
   isTerminalEvent,
   nodeStatusAfter,
@@ -92,6 +94,7 @@ export {
   foldRun,
   idleNode,
   nodesInOrder,
+  pathKey,
   progressOf,
 } from './run-fold.js'
 export { encodeSseComment, encodeSseData, encodeSseEvent, encodeSseEventJson } from './sse.js'

@@ -5,6 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest'
+import { attemptStarts, cutOffEvents } from './cut-off.js'
 import type { RunEvent } from './events.js'
 import type { NodeFold, RunFold } from './run-fold.js'
 import {
@@ -359,3 +360,98 @@ describe('foldEvents', () => {
     )
   })
 })
+
+describe('events inside a subgraph (node_path)', () => {
+  const inner = (type: 'node_start' | 'node_complete', path: string[]): Init =>
+    type === 'node_start'
+      ? { type, node_id: path[0] as string, node_path: path, attempt: 1, iteration: 1 }
+      : {
+          type,
+          node_id: path[0] as string,
+          node_path: path,
+          attempt: 1,
+          iteration: 1,
+          duration_ms: 1,
+          update: { x: 1 },
+          patch: [],
+          inner_patch: [{ op: 'add', path: '/x', value: 1 }],
+        }
+  const events = log(
+    start(['research', 'write']),
+    begin('research'),
+    inner('node_start', ['research', 'fetch']),
+    inner('node_complete', ['research', 'fetch']),
+    inner('node_start', ['research', 'deep']),
+    inner('node_start', ['research', 'deep', 'x']),
+    {
+      type: 'input_requested',
+      node_id: 'research',
+      node_path: ['research', 'deep', 'x'],
+      iteration: 1,
+      request_id: 'research:1/deep:1/x:1:1',
+      prompt: 'ok?',
+    },
+  )
+
+  it('changes inner_nodes by path, never the outer node, the counts or the executions', () => {
+    for (const fold of [foldLog(events), inPlace(events)]) {
+      expect(fold.nodes.research).toMatchObject({
+        status: 'running',
+        iterations: 1,
+        attempts: 1,
+        waiting_input: 1,
+      })
+      expect(fold.counts).toMatchObject({ running: 1, idle: 1, succeeded: 0 })
+      expect(fold.executions).toBe(1)
+      expect(fold.settled).toBe(0)
+      expect(Object.keys(fold.inner_nodes)).toEqual(['research/fetch', 'research/deep', 'research/deep/x'])
+      expect(fold.inner_nodes['research/fetch']).toMatchObject({
+        status: 'succeeded',
+        last_update: { x: 1 },
+        node_path: ['research', 'fetch'],
+      })
+      expect(fold.inner_nodes['research/deep/x']).toMatchObject({ status: 'running', waiting_input: 1 })
+      expect(fold.status).toBe('waiting_input')
+    }
+  })
+
+  it('an inner node ending ends its own requests only; the outer node ending ends them all', () => {
+    const then = (init: Init) =>
+      foldEvents(foldLog(events), [
+        { ...init, run_id: 'r1', seq: 8, timestamp: '2026-01-01T00:00:01.000Z' } as RunEvent,
+      ])
+    const sibling = then(inner('node_complete', ['research', 'fetch']))
+    expect(Object.keys(sibling.pending_inputs)).toEqual(['research:1/deep:1/x:1:1'])
+    const own = then(inner('node_complete', ['research', 'deep', 'x']))
+    expect(own.pending_inputs).toEqual({})
+    expect(own.nodes.research?.waiting_input).toBe(0)
+    expect(own.inner_nodes['research/deep/x']?.waiting_input).toBe(0)
+    const outer = then({
+      type: 'node_error',
+      node_id: 'research',
+      attempt: 1,
+      iteration: 1,
+      duration_ms: 1,
+      error: { code: 'cancelled', name: 'AbortError', message: 'x' },
+      will_retry: false,
+    })
+    expect(outer.pending_inputs).toEqual({})
+    expect(outer.status).toBe('running')
+  })
+
+  it('a host cutting the run off ends the inner nodes still running first, deepest first', () => {
+    const cut = cutOffEvents(foldLog(events), 'cancelled: the run ended: server_restarted', () => 5)
+    expect(cut.map((e) => [e.type, e.node_id, e.node_path?.join('/')])).toEqual([
+      ['node_error', 'research', 'research/deep/x'],
+      ['node_error', 'research', 'research/deep'],
+      ['node_error', 'research', undefined],
+    ])
+    expect(attemptStarts(events).has('research/deep/x')).toBe(true)
+  })
+})
+
+function inPlace(events: RunEvent[]): RunFold {
+  const fold = createRunFold()
+  foldEventsInPlace(fold, events)
+  return fold
+}

@@ -51,6 +51,8 @@ export interface NodeFold {
   restored: number
   /** Input requests of this node pending now (its asks waiting for a person). */
   waiting_input: number
+  /** A node inside a subgraph (`inner_nodes`): its path; `id` is then its path key. */
+  node_path?: readonly string[]
 }
 
 export type NodeCounts = Readonly<Record<NodeStatus, number>>
@@ -73,7 +75,8 @@ export interface RunFold<N extends NodeFold = NodeFold> {
    * its node's attempt ends (`node_complete`, `node_error`, `node_skipped` of that node).
    */
   pending_inputs: Readonly<Record<string, InputRequestedEvent>>
-  paused: { reason: PauseReason; node_id?: string } | undefined
+  /** `node_path`: a breakpoint on a node inside a subgraph (`node_id` is the outermost node). */
+  paused: { reason: PauseReason; node_id?: string; node_path?: string[] } | undefined
   /** The start event's timestamp (ISO 8601). */
   started_at: string | undefined
   /** The timestamp of the last event folded. */
@@ -97,6 +100,12 @@ export interface RunFold<N extends NodeFold = NodeFold> {
   executions: number
   /** Set when the run continues from a point of another run (its start event's `origin`). */
   origin: RunOrigin | undefined
+  /**
+   * Nodes inside subgraphs, by path (`research/fetch`), from the events with a `node_path`. They
+   * are not in `nodes`, `counts`, `settled` or `executions`: those tell the graph's own nodes,
+   * and a subgraph node is one of them, running from its own `node_start` to its own end.
+   */
+  inner_nodes: Readonly<Record<string, NodeFold>>
 }
 
 const NO_COUNTS: NodeCounts = { idle: 0, running: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 }
@@ -124,6 +133,7 @@ export const EMPTY_RUN_FOLD: RunFold = {
   settled: 0,
   executions: 0,
   origin: undefined,
+  inner_nodes: {},
 }
 
 /** A node the run has not reached (yet). */
@@ -157,6 +167,13 @@ interface Draft {
   count(from: NodeStatus | undefined, to: NodeStatus): void
   /** The pending requests, writable (copied on first write by the pure fold). */
   pending(): Record<string, InputRequestedEvent>
+  /** A node inside a subgraph by its path key, writable (made idle on first sight). */
+  inner(key: string): NodeFold
+}
+
+/** `research/fetch` for an event with `node_path: ['research', 'fetch']`. */
+export function pathKey(node_path: readonly string[]): string {
+  return node_path.join('/')
 }
 
 /** Ends the pending requests of a node whose attempt ended (asks are withdrawn with it). */
@@ -167,6 +184,75 @@ function endRequestsOf(d: Draft, node: NodeFold): void {
   node.waiting_input = 0
 }
 
+/** Ends the pending requests of a node inside a subgraph whose attempt ended. */
+function endInnerRequestsOf(d: Draft, key: string): void {
+  const pending = d.fold.pending_inputs
+  for (const id in pending) {
+    const request = pending[id] as InputRequestedEvent
+    if (request.node_path !== undefined && pathKey(request.node_path) === key) endRequest(d, id)
+  }
+}
+
+/**
+ * An event with a `node_path`: it changes the inner node it tells of (`inner_nodes`), never the
+ * outer node named by its `node_id`, whose own events say when the whole subgraph runs and ends.
+ */
+function applyInner(d: Draft, event: RunEvent, node_path: readonly string[]): void {
+  const key = pathKey(node_path)
+  const innerNode = (): NodeFold => {
+    const node = d.inner(key)
+    node.node_path ??= node_path
+    return node
+  }
+  switch (event.type) {
+    case 'node_start': {
+      const node = innerNode()
+      node.status = 'running'
+      node.attempts += 1
+      node.attempt = event.attempt
+      node.iteration = event.iteration
+      if (event.attempt === 1) node.iterations += 1
+      node.error = undefined
+      node.progress = undefined
+      node.progress_message = undefined
+      return
+    }
+    case 'node_progress': {
+      const node = innerNode()
+      node.progress = event.progress
+      node.progress_message = event.message
+      return
+    }
+    case 'node_complete':
+    case 'node_error':
+    case 'node_skipped': {
+      const node = innerNode()
+      node.status = nodeStatusAfter(event) ?? node.status
+      endInnerRequestsOf(d, key)
+      if (event.type === 'node_skipped') node.skip_reason = event.reason
+      else {
+        node.last_duration_ms = event.duration_ms
+        node.progress = undefined
+        node.progress_message = undefined
+        if (event.type === 'node_complete') node.last_update = event.update
+        else node.error = event.error
+      }
+      if (node.status !== 'running') node.settled = true
+      return
+    }
+    case 'input_requested': {
+      // The run waits for a person either way; the outer node counts its inner nodes' asks.
+      const node = d.node(event.node_id)
+      if (d.fold.pending_inputs[event.request_id] === undefined) node.waiting_input += 1
+      d.pending()[event.request_id] = event
+      innerNode().waiting_input += 1
+      return
+    }
+    default:
+      return
+  }
+}
+
 /** Ends one pending request (answered or expired). */
 function endRequest(d: Draft, request_id: string): void {
   const request = d.fold.pending_inputs[request_id]
@@ -174,6 +260,10 @@ function endRequest(d: Draft, request_id: string): void {
   delete d.pending()[request_id]
   const node = d.node(request.node_id)
   if (node.waiting_input > 0) node.waiting_input -= 1
+  if (request.node_path !== undefined) {
+    const inner = d.inner(pathKey(request.node_path))
+    if (inner.waiting_input > 0) inner.waiting_input -= 1
+  }
 }
 
 function setStatus(d: Draft, node: NodeFold, status: NodeStatus): void {
@@ -195,6 +285,11 @@ function applyEvent(d: Draft, event: RunEvent): void {
 /** What `event` changes besides the run's status. Exhaustive over RunEvent. */
 function applyRules(d: Draft, event: RunEvent): void {
   const f = d.fold
+  const node_path = (event as { node_path?: readonly string[] }).node_path
+  if (node_path !== undefined && event.type !== 'paused' && event.type !== 'resumed') {
+    applyInner(d, event, node_path)
+    return
+  }
   switch (event.type) {
     case 'start': {
       f.run_id = event.run_id
@@ -284,7 +379,9 @@ function applyRules(d: Draft, event: RunEvent): void {
       f.paused =
         event.node_id === undefined
           ? { reason: event.reason }
-          : { reason: event.reason, node_id: event.node_id }
+          : event.node_path === undefined
+            ? { reason: event.reason, node_id: event.node_id }
+            : { reason: event.reason, node_id: event.node_id, node_path: event.node_path }
       return
     case 'resumed':
       f.paused = undefined
@@ -340,8 +437,19 @@ function foldWith<N extends NodeFold, F extends RunFold<N>>(
   let counts: Record<NodeStatus, number> | undefined
   const touched = new Set<string>()
   let pendingCopied = false
+  let inner: Record<string, NodeFold> | undefined
+  const innerTouched = new Set<string>()
   const d: Draft = {
     fold: next,
+    inner(key) {
+      inner ??= { ...fold.inner_nodes }
+      let node = inner[key]
+      if (!node) node = idleNode(key)
+      else if (!innerTouched.has(key)) node = { ...node }
+      innerTouched.add(key)
+      inner[key] = node
+      return node
+    },
     node(id) {
       nodes ??= { ...fold.nodes }
       let node = nodes[id]
@@ -376,6 +484,7 @@ function foldWith<N extends NodeFold, F extends RunFold<N>>(
   }
   if (nodes) next.nodes = nodes
   if (counts) next.counts = counts
+  if (inner) next.inner_nodes = inner
   return next
 }
 
@@ -420,7 +529,7 @@ export function createRunFold(node_ids: readonly string[] = []): RunFold {
   const nodes: Record<string, NodeFold> = {}
   for (const id of node_ids) nodes[id] = idleNode(id)
   const counts = { ...NO_COUNTS, idle: Object.keys(nodes).length }
-  return { ...EMPTY_RUN_FOLD, node_order: node_ids, nodes, counts, pending_inputs: {} }
+  return { ...EMPTY_RUN_FOLD, node_order: node_ids, nodes, counts, pending_inputs: {}, inner_nodes: {} }
 }
 
 /**
@@ -432,6 +541,16 @@ export function foldEventsInPlace(fold: RunFold, events: readonly RunEvent[]): v
   const counts = fold.counts as Record<NodeStatus, number>
   const d: Draft = {
     fold,
+    inner(key) {
+      if (fold.inner_nodes === EMPTY_RUN_FOLD.inner_nodes) fold.inner_nodes = {}
+      const inner = fold.inner_nodes as Record<string, NodeFold>
+      let node = inner[key]
+      if (!node) {
+        node = idleNode(key)
+        inner[key] = node
+      }
+      return node
+    },
     node(id) {
       let node = nodes[id]
       if (!node) {

@@ -27,7 +27,7 @@
 import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
 import type { RunErrorCode, RunEvent, RunOrigin } from '@graphrun/protocol'
-import { createRunFold, cutOffEvents, foldEventsInPlace, isTerminalEvent } from '@graphrun/protocol'
+import { createRunFold, cutOffEvents, foldEventsInPlace, isTerminalEvent, pathKey } from '@graphrun/protocol'
 import { ServerError } from '../errors.js'
 import type { ExecRequest, ExecRun, PreparedRun, RunExecutor } from './executor.js'
 import { startRunWorker } from './worker-entry.js'
@@ -287,7 +287,8 @@ export function createWorkerExecutor(options: WorkerExecutorOptions = {}): RunEx
           if (ended) return
           lastSeq = event.seq
           if (event.type === 'start') startedAt = performance.now()
-          else if (event.type === 'node_start') attemptStarted.set(event.node_id, performance.now())
+          else if (event.type === 'node_start')
+            attemptStarted.set(event.node_path ? pathKey(event.node_path) : event.node_id, performance.now())
           foldEventsInPlace(fold, [event])
           if (isTerminalEvent(event)) {
             ended = true

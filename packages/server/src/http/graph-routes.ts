@@ -4,6 +4,7 @@
  * start it detached.
  */
 
+import type { GraphNodeInfo } from '@graphrun/engine'
 import type { RunDetailDto } from '@graphrun/protocol'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
@@ -24,6 +25,15 @@ export function registerGraphRoutes(app: FastifyInstance, ctx: ServerContext): v
     return entry
   }
 
+  /** A node id, or the path of a node inside subgraphs (`research/fetch`), as breakpoints name it. */
+  const hasNode = (nodes: readonly GraphNodeInfo[], id: string): boolean => {
+    if (nodes.some((n) => n.id === id)) return true
+    const slash = id.indexOf('/')
+    if (slash < 0) return false
+    const inner = nodes.find((n) => n.id === id.slice(0, slash))?.subgraph
+    return inner !== undefined && hasNode(inner.nodes, id.slice(slash + 1))
+  }
+
   /** Validates the initial state and starts a run of the graph. */
   const start = async (
     graph_id: string,
@@ -33,7 +43,7 @@ export function registerGraphRoutes(app: FastifyInstance, ctx: ServerContext): v
       | undefined,
   ) => {
     const entry = graphOf(graph_id)
-    const unknown = (body?.breakpoints ?? []).filter((id) => !entry.graph.nodes.some((n) => n.id === id))
+    const unknown = (body?.breakpoints ?? []).filter((id) => !hasNode(entry.graph.nodes, id))
     if (unknown.length > 0) {
       throw new ServerError('validation_failed', `breakpoints on unknown nodes: ${unknown.join(', ')}`, {
         unknown,
