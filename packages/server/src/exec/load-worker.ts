@@ -53,6 +53,8 @@ interface LoadWorker {
       }
     | undefined
   timedOut: boolean
+  /** Resolves once the worker says it is up (or has exited). */
+  ready: Promise<void>
   idleTimer: ReturnType<typeof setTimeout> | undefined
 }
 
@@ -75,15 +77,20 @@ export function createLoadWorkerEvaluator(
     const worker = startRunWorker(
       limit === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: limit } },
     )
+    let markReady!: () => void
     const w: LoadWorker = {
       worker,
       evaluations: 0,
       current: undefined,
       timedOut: false,
       idleTimer: undefined,
+      ready: new Promise<void>((resolve) => {
+        markReady = resolve
+      }),
     }
     let failure: (Error & { code?: string }) | undefined
     worker.on('message', (message: FromWorker) => {
+      if (message.type === 'ready') return markReady()
       const current = w.current
       if (!current || (message.type !== 'described' && message.type !== 'describe_failed')) return
       if (message.describe_id !== current.id) return
@@ -99,6 +106,7 @@ export function createLoadWorkerEvaluator(
       failure = error
     })
     worker.on('exit', (code) => {
+      markReady()
       if (w.idleTimer !== undefined) clearTimeout(w.idleTimer)
       if (live === w) live = undefined
       const current = w.current
@@ -144,13 +152,20 @@ export function createLoadWorkerEvaluator(
     w.worker.ref()
     const id = nextId++
     return new Promise<EvaluatedFile>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        w.timedOut = true
-        void w.worker.terminate()
-      }, timeoutMs)
+      // The file's time starts once its worker is up (worker-protocol.ts, `ready`).
+      let timer: ReturnType<typeof setTimeout> | undefined
+      let settled = false
+      void w.ready.then(() => {
+        if (settled) return
+        timer = setTimeout(() => {
+          w.timedOut = true
+          void w.worker.terminate()
+        }, timeoutMs)
+      })
       const settle =
         <T>(then: (value: T) => void) =>
         (value: T) => {
+          settled = true
           clearTimeout(timer)
           then(value)
         }

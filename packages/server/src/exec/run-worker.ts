@@ -209,3 +209,5 @@ port.on('message', (message: ToWorker) => {
     }
   }
 })
+
+send({ type: 'ready' })

@@ -125,3 +125,9 @@ export type FromWorker =
    * the run's end) may still be running in the worker, which then takes no new runs.
    */
   | { type: 'ended'; run_id: string; abandoned: boolean }
+  /**
+   * Sent once, as soon as the worker's entry has loaded: a load worker starts a file's time limit
+   * from here, so a worker's own start (seconds on a loaded machine, from the TypeScript sources)
+   * is never blamed on the file.
+   */
+  | { type: 'ready' }
