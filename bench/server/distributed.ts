@@ -20,12 +20,9 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createParser } from 'eventsource-parser'
-import { Client } from 'pg'
 import { fixed, median, table } from '../engine/report.js'
+import { admin, POSTGRES_ADMIN } from './postgres-admin.js'
 
-const ADMIN = process.argv.includes('--postgres')
-  ? (process.argv[process.argv.indexOf('--postgres') + 1] as string)
-  : 'postgres://postgres@127.0.0.1:5432/postgres'
 const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url))
 const RUNS = 100
 const REPEAT = 3
@@ -158,16 +155,6 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
 }
 
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
-  }
-}
-
 const dir = mkdtempSync(path.join(tmpdir(), 'graphrun-distributed-bench-'))
 for (const [name, text] of Object.entries(GRAPHS)) writeFileSync(path.join(dir, name), text)
 const databases: string[] = []
@@ -175,7 +162,7 @@ const freshDatabase = async () => {
   const name = `graphrun_bench_${randomBytes(6).toString('hex')}`
   await admin(`CREATE DATABASE "${name}"`)
   databases.push(name)
-  const url = new URL(ADMIN)
+  const url = new URL(POSTGRES_ADMIN)
   url.pathname = `/${name}`
   return url.toString()
 }

@@ -16,12 +16,9 @@ import path from 'node:path'
 import type { LogEvent } from '@graphrun/protocol'
 import type { RunStore } from '@graphrun/server'
 import { openPgRunStore, openSqliteRunStore } from '@graphrun/server'
-import { Client } from 'pg'
 import { fixed, median, table } from '../engine/report.js'
+import { admin, POSTGRES_ADMIN } from './postgres-admin.js'
 
-const ADMIN = process.argv.includes('--postgres')
-  ? (process.argv[process.argv.indexOf('--postgres') + 1] as string)
-  : 'postgres://postgres@127.0.0.1:5432/postgres'
 const REPEAT = 5
 const TOTAL = 20_000
 
@@ -109,16 +106,6 @@ async function measure(store: RunStore): Promise<string[]> {
   return Object.values(rounds).map((samples) => fixed(median(samples), 0))
 }
 
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
-  }
-}
-
 const dir = mkdtempSync(path.join(tmpdir(), 'graphrun-store-bench-'))
 const database = `graphrun_bench_${randomBytes(6).toString('hex')}`
 try {
@@ -127,7 +114,7 @@ try {
   await sqlite.close()
 
   await admin(`CREATE DATABASE "${database}"`)
-  const url = new URL(ADMIN)
+  const url = new URL(POSTGRES_ADMIN)
   url.pathname = `/${database}`
   const pg = await openPgRunStore(url.toString())
   const pgRow = await measure(pg)

@@ -49,7 +49,22 @@ const RETRY_DELAYS_MS = [50, 250, 600, 1200, 2500]
  * class 57/08 codes, a reset socket, node-postgres' "Connection terminated"), as opposed to an
  * error of the statement itself.
  */
-export function isConnectionError(error: unknown): boolean {
+/**
+ * `work`, tried again after a dropped connection up to `tries` times, waiting RETRY_DELAYS_MS
+ * between tries; any other error, or the last connection error, is thrown.
+ */
+async function retryingConnection<T>(work: () => Promise<T>, tries = RETRY_DELAYS_MS.length): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work()
+    } catch (error) {
+      if (!isConnectionError(error) || attempt >= tries) throw error
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]))
+    }
+  }
+}
+
+function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code
   if (
     typeof code === 'string' &&
@@ -336,27 +351,26 @@ export class PgRunStore implements RunStore {
   async #appendRetrying(prepared: readonly PreparedBatch[]): Promise<(Error | undefined)[]> {
     const outcomes: (Error | undefined)[] = prepared.map(() => undefined)
     let pending = prepared.map((batch, i) => ({ batch, i }))
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const results = await this.#transaction((client) =>
-          appendBatches(
-            client,
-            pending.map((p) => p.batch),
-          ),
-        )
-        pending.forEach((p, k) => {
-          outcomes[p.i] = results[k]
-        })
-        return outcomes
-      } catch (error) {
-        if (!isConnectionError(error) || attempt >= RETRY_DELAYS_MS.length) throw error
-        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]))
+    let retry = false
+    return retryingConnection(async () => {
+      if (retry) {
         const left = []
         for (const p of pending) if (!(await this.#alreadyStored(p.batch).catch(() => false))) left.push(p)
         pending = left
         if (pending.length === 0) return outcomes
       }
-    }
+      retry = true
+      const results = await this.#transaction((client) =>
+        appendBatches(
+          client,
+          pending.map((p) => p.batch),
+        ),
+      )
+      pending.forEach((p, k) => {
+        outcomes[p.i] = results[k]
+      })
+      return outcomes
+    })
   }
 
   /** True when every event of the batch is stored at its seq with exactly its text. */
@@ -472,15 +486,8 @@ export class PgRunStore implements RunStore {
     this.#open()
     // Reads are tried again after a dropped connection (a database restart); writes are not,
     // since a write whose connection died at its end may have happened.
-    const retry = /^\s*SELECT/i.test(text) ? RETRY_DELAYS_MS.length : 0
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return (await this.#pool.query<R>(text, params)).rows
-      } catch (error) {
-        if (!isConnectionError(error) || attempt >= retry) throw error
-        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]))
-      }
-    }
+    const tries = /^\s*SELECT/i.test(text) ? RETRY_DELAYS_MS.length : 0
+    return (await retryingConnection(() => this.#pool.query<R>(text, params), tries)).rows
   }
 
   /** Events after `after_seq` as [seq, type, data] rows; no rows of an unknown run is not_found. */
@@ -493,11 +500,7 @@ export class PgRunStore implements RunStore {
         // Rows as arrays: no object per row, for pages of thousands of events.
         rowMode: 'array',
       })
-    const { rows } = await read().catch(async (error: unknown) => {
-      if (!isConnectionError(error)) throw error
-      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[0]))
-      return read()
-    })
+    const { rows } = await retryingConnection(read)
     if (
       rows.length === 0 &&
       (await this.#query('SELECT 1 FROM runs WHERE run_id = $1', [run_id])).length === 0
